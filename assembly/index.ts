@@ -1,0 +1,13 @@
+// The kernels rewardfuse's engine calls: pointers and sizes in, nothing else.
+
+export * from "./matmul";
+export * from "./activation";
+export * from "./loss";
+export * from "./adamw";
+export * from "./random";
+export * from "./memory";
+
+/** The first byte past the module's static data: the arena starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,74 @@
+// PCG32 (O'Neill, pcg-random.org): 64-bit state, 32-bit output. One generator
+// per instance; a seed gives the same stream on every engine.
+
+let state: u64 = 0x853c49e6748fea9b;
+let inc: u64 = 0xda3e39cb94b95bdb;
+
+function next(): u32 {
+  const old = state;
+  state = old * 6364136223846793005 + inc;
+  const xorshifted = <u32>(((old >> 18) ^ old) >> 27);
+  return rotr<u32>(xorshifted, <u32>(old >> 59));
+}
+
+// a uniform f32 in [0, 1) with 24 random bits
+// @ts-ignore: decorator
+@inline function uniform(): f32 {
+  return <f32>(next() >> 8) * (1.0 / 16777216.0);
+}
+
+/** Seed the generator: stream selects one of 2^31 independent sequences. */
+export function randomSeed(seed: u32, stream: u32): void {
+  state = 0;
+  inc = (<u64>stream << 1) | 1;
+  next();
+  state += <u64>seed;
+  next();
+}
+
+/** A uniform integer in [0, n), unbiased (Lemire's multiply and reject). n ≥ 1. */
+export function randomBelow(n: u32): u32 {
+  let m = <u64>next() * <u64>n;
+  let low = <u32>m;
+  if (low < n) {
+    const threshold: u32 = (<u32>0 - n) % n;
+    while (low < threshold) {
+      m = <u64>next() * <u64>n;
+      low = <u32>m;
+    }
+  }
+  return <u32>(m >> 32);
+}
+
+/** out[i] = lo + (hi − lo)·u, u uniform in [0, 1)   out:(n). */
+export function randomUniform(out: usize, n: i32, lo: f32, hi: f32): void {
+  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), lo + (hi - lo) * uniform());
+}
+
+/** out[i] ~ N(mean, std²) by Box–Muller, in pairs   out:(n). */
+export function randomNormal(out: usize, n: i32, mean: f32, std: f32): void {
+  for (let i = 0; i < n; i += 2) {
+    const u1 = (<f64>(next() >> 8) + 1.0) * (1.0 / 16777216.0); // (0, 1]
+    const u2 = <f64>(next() >> 8) * (1.0 / 16777216.0);
+    const r = Math.sqrt(-2.0 * Math.log(u1));
+    store<f32>(out + (<usize>i << 2), mean + std * <f32>(r * Math.cos(2.0 * Math.PI * u2)));
+    if (i + 1 < n) store<f32>(out + (<usize>(i + 1) << 2), mean + std * <f32>(r * Math.sin(2.0 * Math.PI * u2)));
+  }
+}
+
+/** out = a uniformly random permutation of 0..n−1 (Fisher–Yates)   out:(n) i32. */
+export function randomPermutation(out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<i32>(out + (<usize>i << 2), i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = <i32>randomBelow(<u32>(i + 1));
+    const a = out + (<usize>i << 2), b = out + (<usize>j << 2);
+    const t = load<i32>(a);
+    store<i32>(a, load<i32>(b));
+    store<i32>(b, t);
+  }
+}
+
+/** out[i] = 1 with probability p, else 0   out:(n). */
+export function randomBernoulli(out: usize, n: i32, p: f32): void {
+  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), uniform() < p ? 1 : 0);
+}

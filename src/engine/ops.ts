@@ -1,0 +1,151 @@
+// The ops a fusion net is built from. Each forward calls one kernel and each
+// backward its pair in assembly/; `saves` lists what the backward reads.
+import type { Graph, Op, Param, Tensor } from './graph.js';
+
+type Kernel2 = (y: number, x: number, n: number) => void;
+type Kernel3 = (dx: number, dy: number, s: number, n: number) => void;
+
+/** y = x·W + b   x:(B,K) W:(K,N) b:(N) y:(B,N). Init: uniform ±√(6/K) (He), b = 0. */
+export class Linear implements Op {
+  readonly name = 'linear';
+  readonly saves = ['x', 'W'] as const;
+  readonly out: Tensor;
+  readonly W: Param;
+  readonly b: Param;
+
+  constructor(private g: Graph, readonly x: Tensor, readonly N: number, name = 'linear', private gain = 6) {
+    this.W = g.param(`${name}.W`, x.cols * N, true);
+    this.b = g.param(`${name}.b`, N, false);
+    this.out = g.tensor(`${name}.y`, N, true, x.rows);
+  }
+
+  init(): void {
+    const a = Math.fround(Math.sqrt(this.gain / this.x.cols));
+    this.g.k.randomUniform(this.W.ptr, this.W.size, -a, a);
+  }
+
+  forward(B: number): void {
+    this.g.k.matmulForward(this.out.ptr, this.x.ptr, this.W.ptr, this.b.ptr, B, this.x.cols, this.N);
+  }
+
+  backward(B: number): void {
+    this.g.k.matmulBackward(this.x.grad, this.W.grad, this.b.grad, this.out.grad, this.x.ptr, this.W.ptr, B, this.x.cols, this.N);
+  }
+}
+
+export type ActivationKind = 'relu' | 'tanh' | 'sigmoid' | 'gelu';
+export const ACTIVATIONS: readonly ActivationKind[] = ['relu', 'tanh', 'sigmoid', 'gelu'];
+
+/** y = f(x) elementwise. relu and gelu save x; tanh and sigmoid save y. */
+export class Activation implements Op {
+  readonly name: string;
+  readonly saves: readonly string[];
+  readonly out: Tensor;
+  private fwd: Kernel2;
+  private bwd: Kernel3;
+  private savesY: boolean;
+
+  constructor(private g: Graph, readonly x: Tensor, readonly kind: ActivationKind) {
+    if (!ACTIVATIONS.includes(kind)) throw new Error(`rewardfuse: unknown activation '${kind}' (use ${ACTIVATIONS.join(', ')})`);
+    this.name = kind;
+    this.savesY = kind === 'tanh' || kind === 'sigmoid';
+    this.saves = [this.savesY ? 'y' : 'x'];
+    this.fwd = g.k[`${kind}Forward`];
+    this.bwd = g.k[`${kind}Backward`];
+    this.out = g.tensor(`${x.name}.${kind}`, x.cols, true, x.rows);
+  }
+
+  forward(B: number): void {
+    this.fwd(this.out.ptr, this.x.ptr, B * this.x.cols);
+  }
+
+  backward(B: number): void {
+    if (!this.x.grad) return;
+    this.bwd(this.x.grad, this.out.grad, this.savesY ? this.out.ptr : this.x.ptr, B * this.x.cols);
+  }
+}
+
+/** A loss over r:(B,1), with targets t:(B) and optional weights w:(B). Its value is one f32. */
+abstract class Loss implements Op {
+  abstract readonly name: string;
+  readonly saves = ['r', 't', 'w'] as const;
+  readonly t: { readonly ptr: number };
+  readonly w: { readonly ptr: number };
+  private o: { readonly ptr: number };
+  /** use the weights buffer on the next call */
+  weighted = false;
+
+  constructor(protected g: Graph, readonly r: Tensor, rows: number) {
+    if (r.cols !== 1) throw new Error('rewardfuse: a loss takes one output column');
+    this.t = g.buffer(rows);
+    this.w = g.buffer(rows);
+    this.o = g.buffer(1);
+  }
+
+  get value(): number {
+    return this.g.arena.f32[this.o.ptr >> 2];
+  }
+
+  /** byte address of the loss value */
+  protected get at(): number {
+    return this.o.ptr;
+  }
+
+  protected get wptr(): number {
+    return this.weighted ? this.w.ptr : 0;
+  }
+
+  abstract forward(B: number): void;
+  abstract backward(B: number): void;
+}
+
+/** Σ w(r − t)² / Σ w. */
+export class MseLoss extends Loss {
+  readonly name = 'mse';
+  constructor(g: Graph, r: Tensor) {
+    super(g, r, r.rows);
+  }
+  forward(B: number): void {
+    this.g.k.mseForward(this.at, this.r.ptr, this.t.ptr, this.wptr, B);
+  }
+  backward(B: number): void {
+    this.g.k.mseBackward(this.r.grad, this.r.ptr, this.t.ptr, this.wptr, B);
+  }
+}
+
+/** Binary cross-entropy of σ(r) against t ∈ [0, 1]. */
+export class BceLoss extends Loss {
+  readonly name = 'bce';
+  constructor(g: Graph, r: Tensor) {
+    super(g, r, r.rows);
+  }
+  forward(B: number): void {
+    this.g.k.bceForward(this.at, this.r.ptr, this.t.ptr, this.wptr, B);
+  }
+  backward(B: number): void {
+    this.g.k.bceBackward(this.r.grad, this.r.ptr, this.t.ptr, this.wptr, B);
+  }
+}
+
+/**
+ * Bradley–Terry on pairs: rows [0, P) of r score the a sides and rows [P, 2P)
+ * the b sides; t:(P) is 1 (a preferred), 0 (b) or ½ (tie). B = 2P.
+ */
+export class BtLoss extends Loss {
+  readonly name = 'bt';
+  constructor(g: Graph, r: Tensor) {
+    super(g, r, r.rows >> 1);
+  }
+  forward(B: number): void {
+    const P = B >> 1;
+    this.g.k.btForward(this.at, this.r.ptr, this.r.ptr + 4 * P, this.t.ptr, this.wptr, P);
+  }
+  backward(B: number): void {
+    const P = B >> 1;
+    this.g.k.btBackward(this.r.grad, this.r.grad + 4 * P, this.r.ptr, this.r.ptr + 4 * P, this.t.ptr, this.wptr, P);
+  }
+}
+
+export type LossKind = 'mse' | 'bce' | 'bt';
+export const LOSSES: Record<LossKind, new (g: Graph, r: Tensor) => Loss> = { mse: MseLoss, bce: BceLoss, bt: BtLoss };
+export type { Loss };

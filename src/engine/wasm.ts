@@ -1,0 +1,90 @@
+// Loading the kernels: one compiled module, one instance (and so one memory,
+// one arena, one random generator) per model. The bytes are inlined at build
+// time, so nothing here touches fs or fetch.
+import { instantiate, instantiateSync } from '@assemblyscript/loader';
+import { wasmBase64 } from './wasm-inline.js';
+
+type Ptr = number;
+
+/** The raw exports of assembly/index.ts: pointers (byte offsets) and sizes. */
+export interface Kernels {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): Ptr;
+  matmulForward(y: Ptr, x: Ptr, w: Ptr, b: Ptr, B: number, K: number, N: number): void;
+  matmulForwardScalar(y: Ptr, x: Ptr, w: Ptr, b: Ptr, B: number, K: number, N: number): void;
+  matmulBackward(dx: Ptr, dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, w: Ptr, B: number, K: number, N: number): void;
+  matmulBackwardScalar(dx: Ptr, dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, w: Ptr, B: number, K: number, N: number): void;
+  expScalar(x: number): number;
+  reluForward(y: Ptr, x: Ptr, n: number): void;
+  reluForwardScalar(y: Ptr, x: Ptr, n: number): void;
+  reluBackward(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
+  reluBackwardScalar(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
+  tanhForward(y: Ptr, x: Ptr, n: number): void;
+  tanhForwardScalar(y: Ptr, x: Ptr, n: number): void;
+  tanhBackward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  tanhBackwardScalar(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  sigmoidForward(y: Ptr, x: Ptr, n: number): void;
+  sigmoidForwardScalar(y: Ptr, x: Ptr, n: number): void;
+  sigmoidBackward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  sigmoidBackwardScalar(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
+  geluForward(y: Ptr, x: Ptr, n: number): void;
+  geluForwardScalar(y: Ptr, x: Ptr, n: number): void;
+  geluBackward(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
+  geluBackwardScalar(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
+  mseForward(out: Ptr, y: Ptr, t: Ptr, w: Ptr, n: number): void;
+  mseBackward(dy: Ptr, y: Ptr, t: Ptr, w: Ptr, n: number): void;
+  bceForward(out: Ptr, z: Ptr, t: Ptr, w: Ptr, n: number): void;
+  bceBackward(dz: Ptr, z: Ptr, t: Ptr, w: Ptr, n: number): void;
+  btForward(out: Ptr, ra: Ptr, rb: Ptr, t: Ptr, w: Ptr, n: number): void;
+  btBackward(dra: Ptr, drb: Ptr, ra: Ptr, rb: Ptr, t: Ptr, w: Ptr, n: number): void;
+  adamwStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, t: number): void;
+  adamwStepScalar(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, t: number): void;
+  randomSeed(seed: number, stream: number): void;
+  randomBelow(n: number): number;
+  randomUniform(out: Ptr, n: number, lo: number, hi: number): void;
+  randomNormal(out: Ptr, n: number, mean: number, std: number): void;
+  randomPermutation(out: Ptr, n: number): void;
+  randomBernoulli(out: Ptr, n: number, p: number): void;
+  fillZero(x: Ptr, n: number): void;
+  gatherRows(out: Ptr, src: Ptr, idx: Ptr, rows: number, cols: number): void;
+  firstNonFinite(x: Ptr, n: number): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+function inlineBytes(): Uint8Array<ArrayBuffer> {
+  const s = atob(wasmBase64);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compile the kernels once. Call it (and await it) before building a model in
+ * a browser, where large modules may not compile synchronously. Pass a
+ * `WebAssembly.Module` where the host compiles wasm itself (Cloudflare Workers
+ * import `rewardfuse/rewardfuse.wasm` as a module), or the .wasm bytes.
+ */
+export async function init(source?: WebAssembly.Module | BufferSource): Promise<void> {
+  if (source instanceof WebAssembly.Module) {
+    compiled = source;
+    return;
+  }
+  if (compiled && !source) return;
+  const { module } = await instantiate(source ?? inlineBytes());
+  compiled = module;
+}
+
+/** A fresh instance with its own memory. Compiles synchronously if init() was not awaited (Node, Deno, Bun). */
+export function newKernels(): Kernels {
+  if (!compiled) {
+    try {
+      compiled = new WebAssembly.Module(inlineBytes());
+    } catch (e) {
+      throw new Error(`rewardfuse: could not compile the kernels synchronously here; await init() first (${(e as Error).message})`);
+    }
+  }
+  // The loader's demangled exports wrap every call in a rest-args closure; the
+  // hot path calls the raw instance exports instead.
+  return instantiateSync(compiled).instance.exports as unknown as Kernels;
+}
