@@ -1,0 +1,251 @@
+// The engine end to end: finite-difference gradient checks for every op and
+// for a whole two-hidden-layer MLP under each loss, the golden bits, training
+// that converges, and errors for bad input.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { Graph } from '../dist/engine/graph.js';
+import { Linear, Activation, ACTIVATIONS, LOSSES } from '../dist/engine/ops.js';
+import { Mlp } from '../dist/index.js';
+import { rng, fill, awayFromZero } from './kernel-list.mjs';
+import { goldenRun, GOLDEN_FORMAT } from './golden-run.mjs';
+
+// Central differences in f32 with step EPS; a gradient passes when
+// |analytic − numeric| ≤ ABS + REL·|numeric| (ggml's grad_eps/grad_precise, stated once).
+const EPS = 1e-2, ABS = 1e-3, REL = 1e-2;
+
+function expectGradient(name, analytic, f, values, at) {
+  // values: a Float32Array view getter; at: index into it; f: loss as a number
+  const v = values()[at];
+  values()[at] = v + EPS;
+  const up = f();
+  values()[at] = v - EPS;
+  const down = f();
+  values()[at] = v;
+  const numeric = (up - down) / (2 * EPS);
+  if (!(Math.abs(analytic - numeric) <= ABS + REL * Math.abs(numeric))) {
+    assert.unreachable(`${name}: analytic ${analytic}, numeric ${numeric}`);
+  }
+}
+
+const view = (g, ptr, n) => () => g.arena.f32.subarray(ptr >> 2, (ptr >> 2) + n);
+
+// One op on an input tensor x that takes a gradient; the loss is L = Σ c·y.
+function checkOp(label, B, K, build, xs) {
+  const g = new Graph(B);
+  const x = g.tensor('x', K, true);
+  const op = g.add(build(g, x));
+  g.layout();
+  g.init(5);
+  g.write(x, xs, B);
+  const n = B * op.out.cols;
+  const c = fill(n, rng(11));
+  const L = () => {
+    g.forward(B);
+    const y = view(g, op.out.ptr, n)();
+    let s = 0;
+    for (let i = 0; i < n; i++) s += c[i] * y[i];
+    return s;
+  };
+  g.zeroGrad();
+  L();
+  view(g, op.out.grad, n)().set(c);
+  g.backward(B);
+  const dx = view(g, x.grad, B * K)().slice();
+  for (let i = 0; i < B * K; i++) expectGradient(`${label} dx[${i}]`, dx[i], L, view(g, x.ptr, B * K), i);
+  for (const p of g.params) {
+    const grad = view(g, p.grad, p.size)().slice();
+    for (let i = 0; i < p.size; i++) expectGradient(`${label} d${p.name}[${i}]`, grad[i], L, view(g, p.ptr, p.size), i);
+  }
+}
+
+const Grad = suite('gradient checks');
+
+Grad('linear: dx, dW, db', () => {
+  for (const [B, K, N] of [[1, 3, 1], [5, 4, 3], [4, 17, 8], [3, 5, 1]]) {
+    checkOp(`linear ${B}x${K}x${N}`, B, K, (g, x) => new Linear(g, x, N), fill(B * K, rng(B + K + N)));
+  }
+});
+
+for (const kind of ACTIVATIONS) {
+  Grad(`${kind}: dx`, () => {
+    for (const [B, K] of [[1, 3], [3, 5], [2, 17]]) {
+      checkOp(`${kind} ${B}x${K}`, B, K, (g, x) => new Activation(g, x, kind), awayFromZero(B * K, rng(B * K)));
+    }
+  });
+}
+
+for (const kind of Object.keys(LOSSES)) {
+  Grad(`${kind} loss: dr, weighted and not`, () => {
+    for (const weighted of [false, true]) {
+      const B = 10;
+      const g = new Graph(B);
+      const r = g.tensor('r', 1, true);
+      const loss = new LOSSES[kind](g, r);
+      g.layout();
+      const rr = rng(kind.length);
+      g.write(r, fill(B, rr, -2, 2), B);
+      const nt = kind === 'bt' ? B / 2 : B;
+      const targets = kind === 'mse' ? fill(nt, rr, -2, 2) : Float32Array.from({ length: nt }, (_, i) => [1, 0, 0.5][i % 3]);
+      g.arena.f32.set(targets, loss.t.ptr >> 2);
+      g.arena.f32.set(fill(nt, rr, 0.2, 2), loss.w.ptr >> 2);
+      loss.weighted = weighted;
+      const L = () => { g.forward(B); g.run(loss, B); return loss.value; };
+      L();
+      g.backward(B);
+      const dr = view(g, r.grad, B)().slice();
+      for (let i = 0; i < B; i++) expectGradient(`${kind} dr[${i}]`, dr[i], L, view(g, r.ptr, B), i);
+    }
+  });
+}
+
+Grad('a whole MLP (two hidden layers) under each loss', () => {
+  for (const kind of ['mse', 'bce', 'bt']) {
+    for (const activation of ['tanh', 'gelu']) {
+      const K = 5, B = 12;
+      const mlp = new Mlp({ inputs: K, hidden: [8, 6], activation, seed: 3, maxBatch: B });
+      const rr = rng(17);
+      const x = fill(B * K, rr);
+      const nt = kind === 'bt' ? B / 2 : B;
+      const t = kind === 'mse' ? fill(nt, rr) : Float32Array.from({ length: nt }, (_, i) => [1, 0, 0.5][i % 3]);
+      const L = () => { mlp.forward(x, B); return mlp.loss(kind, t); };
+      mlp.zeroGrad();
+      L();
+      mlp.backward();
+      const g = mlp.graph;
+      const grads = view(g, g.gradPtr, g.paramCount)().slice();
+      for (let i = 0; i < g.paramCount; i++) {
+        expectGradient(`mlp ${activation} ${kind} dθ[${i}]`, grads[i], L, view(g, g.paramPtr, g.paramCount), i);
+      }
+    }
+  }
+});
+
+Grad.run();
+
+// ---
+
+const Golden = suite('golden');
+
+Golden('fixed seed and data give the stored f32 bits after 20 steps', () => {
+  const want = JSON.parse(readFileSync(new URL('./fixtures/golden.json', import.meta.url), 'utf8'));
+  assert.is(want.format, GOLDEN_FORMAT.format);
+  assert.is(want.version, GOLDEN_FORMAT.version, 'golden fixture format version');
+  const got = goldenRun();
+  assert.is(got.loss, want.loss, 'loss bits');
+  assert.equal(got.predictions, want.predictions, 'prediction bits');
+});
+
+Golden.run();
+
+// ---
+
+const Train = suite('training');
+
+Train('MSE on a smooth synthetic task falls below 0.01', () => {
+  const N = 256, K = 4;
+  const r = rng(1);
+  const x = fill(N * K, r);
+  const t = Float32Array.from({ length: N }, (_, i) => x[i * K] - 2 * x[i * K + 1] + x[i * K + 2] * x[i * K + 3]);
+  const mlp = new Mlp({ inputs: K, hidden: [16, 16], seed: 1, maxBatch: N });
+  let first = 0, last = 0;
+  for (let e = 0; e < 400; e++) {
+    mlp.zeroGrad();
+    mlp.forward(x, N);
+    last = mlp.loss('mse', t);
+    if (e === 0) first = last;
+    mlp.backward();
+    mlp.step({ lr: 1e-2 });
+  }
+  assert.ok(first > 0.5, `initial loss ${first}`);
+  assert.ok(last < 0.01, `final loss ${last}`);
+});
+
+Train('Bradley–Terry on pairs from a hidden reward: loss below 0.35, accuracy above 90%', () => {
+  const P = 200, K = 3;
+  const r = rng(2);
+  const reward = (v, o) => Math.tanh(v[o]) + 0.5 * v[o + 1] * v[o + 2];
+  const x = fill(2 * P * K, r, -2, 2);
+  const t = Float32Array.from({ length: P }, (_, i) => (reward(x, i * K) > reward(x, (P + i) * K) ? 1 : 0));
+  const mlp = new Mlp({ inputs: K, hidden: [16, 16], seed: 2, maxBatch: 2 * P });
+  let loss = 0;
+  for (let e = 0; e < 400; e++) {
+    mlp.zeroGrad();
+    mlp.forward(x, 2 * P);
+    loss = mlp.loss('bt', t);
+    mlp.backward();
+    mlp.step({ lr: 1e-2 });
+  }
+  const s = mlp.predict(x);
+  let right = 0;
+  for (let i = 0; i < P; i++) right += (s[i] > s[P + i]) === (t[i] === 1) ? 1 : 0;
+  assert.ok(loss < 0.35, `loss ${loss}`);
+  assert.ok(right / P > 0.9, `accuracy ${right / P}`);
+});
+
+Train('weight decay shrinks weights and leaves biases alone', () => {
+  const mlp = new Mlp({ inputs: 3, hidden: [4], seed: 1, maxBatch: 4 });
+  const g = mlp.graph;
+  const p0 = mlp.getParameters();
+  g.zeroGrad();
+  g.step({ lr: 0.1, weightDecay: 0.5 }); // zero gradient: only the decay acts
+  const p1 = mlp.getParameters();
+  for (let i = 0; i < g.decayCount; i++) assert.ok(Math.abs(p1[i]) <= Math.abs(p0[i]));
+  assert.ok(p1.slice(0, g.decayCount).some((v, i) => v !== p0[i]));
+  assert.equal(Array.from(p1.slice(g.decayCount)), Array.from(p0.slice(g.decayCount)));
+});
+
+Train.run();
+
+// ---
+
+const Errors = suite('bad input');
+
+const throwsWith = (fn, pattern) => {
+  try {
+    fn();
+  } catch (e) {
+    assert.instance(e, Error);
+    assert.match(e.message, pattern);
+    return;
+  }
+  assert.unreachable(`expected an error matching ${pattern}`);
+};
+
+Errors('NaN and Infinity in inputs or targets name the row and column', () => {
+  const mlp = new Mlp({ inputs: 3, hidden: [4], maxBatch: 8 });
+  const x = new Float32Array(12).fill(0.5);
+  x[7] = NaN;
+  throwsWith(() => mlp.predict(x), /input row 2 column 1 is NaN/);
+  x[7] = 0;
+  x[3] = Infinity;
+  throwsWith(() => mlp.forward(x, 4), /input row 1 column 0 is Infinity/);
+  x[3] = 0;
+  mlp.forward(x, 4);
+  throwsWith(() => mlp.loss('mse', [0, 1, -Infinity, 0]), /targets\[2\] is -Infinity/);
+});
+
+Errors('wrong sizes and batches past the arena throw, never trap', () => {
+  const mlp = new Mlp({ inputs: 3, hidden: [4], maxBatch: 8 });
+  throwsWith(() => mlp.predict(new Float32Array(7)), /not a multiple of 3/);
+  throwsWith(() => mlp.forward(new Float32Array(27), 9), /batch of 9 rows does not fit.*1 to 8/);
+  throwsWith(() => mlp.forward(new Float32Array(5), 2), /needs 6 values/);
+  mlp.forward(new Float32Array(9), 3);
+  throwsWith(() => mlp.loss('bt', [1]), /even number of rows/);
+  throwsWith(() => mlp.loss('mse', [1, 2]), /targets needs 3 values, got 2/);
+  throwsWith(() => mlp.loss('hinge', [1, 2, 3]), /unknown loss 'hinge'/);
+  throwsWith(() => new Mlp({ inputs: 0 }), /inputs must be a positive integer/);
+  throwsWith(() => new Mlp({ inputs: 2, hidden: [3, 0] }), /hidden widths/);
+  throwsWith(() => new Mlp({ inputs: 2, activation: 'swish' }), /unknown activation 'swish'/);
+  throwsWith(() => mlp.setParameters(new Float32Array(3)), /expected \d+ parameters, got 3/);
+});
+
+Errors('predict handles more rows than the arena, in chunks, with the same bits', () => {
+  const mlp = new Mlp({ inputs: 2, hidden: [5], seed: 4, maxBatch: 4 });
+  const x = fill(2 * 11, rng(9));
+  const all = mlp.predict(x);
+  const one = Float32Array.from({ length: 11 }, (_, i) => mlp.predict(x.subarray(2 * i, 2 * i + 2))[0]);
+  assert.equal(Array.from(all), Array.from(one));
+});
+
+Errors.run();
