@@ -6,6 +6,8 @@ export * from "./loss";
 export * from "./adamw";
 export * from "./random";
 export * from "./memory";
+export * from "./normalize";
+export * from "./gate";
 
 /** The first byte past the module's static data: the arena starts here. */
 export function heapBase(): usize {

@@ -72,3 +72,29 @@ export function randomPermutation(out: usize, n: i32): void {
 export function randomBernoulli(out: usize, n: i32, p: f32): void {
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), uniform() < p ? 1 : 0);
 }
+
+/**
+ * Model dropout for training: each present model (mask 1) of a row is hidden
+ * with probability p, its score and mask set to 0, keeping at least one. With
+ * pairRows > 0, row i + pairRows (the other side of pair i) loses the same models.
+ *   x:(rows (+ pairRows), stride): scores at columns [0, K), masks at [maskAt, maskAt + K)
+ */
+export function dropModels(x: usize, rows: i32, pairRows: i32, K: i32, stride: i32, maskAt: i32, p: f32): void {
+  for (let i = 0; i < rows; i++) {
+    const r = x + ((<usize>i * stride) << 2);
+    let left = 0;
+    for (let k = 0; k < K; k++) if (load<f32>(r + (<usize>(maskAt + k) << 2)) != 0) left++;
+    for (let k = 0; k < K; k++) {
+      const m = r + (<usize>(maskAt + k) << 2);
+      if (load<f32>(m) == 0 || left <= 1 || !(uniform() < p)) continue;
+      left--;
+      store<f32>(r + (<usize>k << 2), 0);
+      store<f32>(m, 0);
+      if (pairRows > 0) {
+        const q = r + ((<usize>pairRows * stride) << 2);
+        store<f32>(q + (<usize>k << 2), 0);
+        store<f32>(q + (<usize>(maskAt + k) << 2), 0);
+      }
+    }
+  }
+}

@@ -148,6 +148,12 @@ export class Graph {
     for (const op of this.ops) this.run(op, B);
   }
 
+  /** Run every op on the first B rows for inference: no tape, no gradients. */
+  infer(B: number): void {
+    this.checkRows(B);
+    for (const op of this.ops) op.forward(B);
+  }
+
   /** Run one more op (a loss) on the tape. */
   run(op: Op, B: number): void {
     op.forward(B);

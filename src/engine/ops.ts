@@ -65,6 +65,70 @@ export class Activation implements Op {
   }
 }
 
+/**
+ * Gate weights over K models: w = softmax(logits/T) over the models present in
+ * the row (mask columns [maskAt, maskAt+K) of `input`). Saves w.
+ */
+export class Softmax implements Op {
+  readonly name = 'softmax';
+  readonly saves = ['w'] as const;
+  readonly out: Tensor;
+
+  constructor(private g: Graph, readonly logits: Tensor, readonly input: Tensor, readonly maskAt: number, readonly temperature: number) {
+    if (!(temperature > 0)) throw new Error(`rewardfuse: temperature must be positive, got ${temperature}`);
+    this.out = g.tensor('gate.w', logits.cols, true, logits.rows);
+  }
+
+  forward(B: number): void {
+    const K = this.logits.cols;
+    this.g.k.softmaxForward(this.out.ptr, this.logits.ptr, this.input.ptr + 4 * this.maskAt, B, K, this.input.cols, 1 / this.temperature);
+  }
+
+  backward(B: number): void {
+    this.g.k.softmaxBackward(this.logits.grad, this.out.grad, this.out.ptr, B, this.logits.cols, 1 / this.temperature);
+  }
+}
+
+/** r = Σ_k w_k·z_k, z the first K columns of `input` (data: no gradient). Saves z. */
+export class WeightedSum implements Op {
+  readonly name = 'weighted-sum';
+  readonly saves = ['z'] as const;
+  readonly out: Tensor;
+
+  constructor(private g: Graph, readonly w: Tensor, readonly input: Tensor) {
+    this.out = g.tensor('gate.sum', 1, true, w.rows);
+  }
+
+  forward(B: number): void {
+    this.g.k.weightedSumForward(this.out.ptr, this.w.ptr, this.input.ptr, B, this.w.cols, this.input.cols);
+  }
+
+  backward(B: number): void {
+    this.g.k.weightedSumBackward(this.w.grad, this.out.grad, this.input.ptr, B, this.w.cols, this.input.cols);
+  }
+}
+
+/** y = e^s·x with a learnable log-scale s (init 0). Saves y and s. */
+export class Scale implements Op {
+  readonly name = 'scale';
+  readonly saves = ['y', 's'] as const;
+  readonly out: Tensor;
+  readonly s: Param;
+
+  constructor(private g: Graph, readonly x: Tensor, name = 'scale') {
+    this.s = g.param(`${name}.s`, 1, false);
+    this.out = g.tensor(`${name}.y`, x.cols, true, x.rows);
+  }
+
+  forward(B: number): void {
+    this.g.k.scaleForward(this.out.ptr, this.x.ptr, this.s.ptr, B * this.x.cols);
+  }
+
+  backward(B: number): void {
+    this.g.k.scaleBackward(this.x.grad, this.s.grad, this.out.grad, this.out.ptr, this.s.ptr, B * this.x.cols);
+  }
+}
+
 /** A loss over r:(B,1), with targets t:(B) and optional weights w:(B). Its value is one f32. */
 abstract class Loss implements Op {
   abstract readonly name: string;

@@ -48,6 +48,14 @@ export interface Kernels {
   fillZero(x: Ptr, n: number): void;
   gatherRows(out: Ptr, src: Ptr, idx: Ptr, rows: number, cols: number): void;
   firstNonFinite(x: Ptr, n: number): number;
+  softmaxForward(w: Ptr, x: Ptr, mask: Ptr, B: number, K: number, maskStride: number, invT: number): void;
+  softmaxBackward(dx: Ptr, dw: Ptr, w: Ptr, B: number, K: number, invT: number): void;
+  weightedSumForward(r: Ptr, w: Ptr, z: Ptr, B: number, K: number, zStride: number): void;
+  weightedSumBackward(dw: Ptr, dr: Ptr, z: Ptr, B: number, K: number, zStride: number): void;
+  scaleForward(y: Ptr, x: Ptr, s: Ptr, n: number): void;
+  scaleBackward(dx: Ptr, ds: Ptr, dy: Ptr, y: Ptr, s: Ptr, n: number): void;
+  dropModels(x: Ptr, rows: number, pairRows: number, K: number, stride: number, maskAt: number, p: number): void;
+  normalizeColumns(out: Ptr, x: Ptr, center: Ptr, scale: Ptr, B: number, K: number, stride: number, maskAt: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -106,7 +106,7 @@ export class Mlp {
     for (let r0 = 0; r0 < n; r0 += this.maxBatch) {
       const B = Math.min(this.maxBatch, n - r0);
       this.graph.write(this.input, x.subarray(r0 * K, (r0 + B) * K), B, 'input', r0);
-      for (const op of this.graph.ops) op.forward(B);
+      this.graph.infer(B);
       const at = this.output.ptr >> 2;
       out.set(f32().subarray(at, at + B), r0);
     }
