@@ -8,6 +8,7 @@ export * from "./random";
 export * from "./memory";
 export * from "./normalize";
 export * from "./gate";
+export * from "./add";
 
 /** The first byte past the module's static data: the arena starts here. */
 export function heapBase(): usize {

@@ -129,6 +129,26 @@ export class Scale implements Op {
   }
 }
 
+/** y = a + b (a skip connection). Saves nothing. */
+export class Add implements Op {
+  readonly name = 'add';
+  readonly saves = [] as const;
+  readonly out: Tensor;
+
+  constructor(private g: Graph, readonly a: Tensor, readonly b: Tensor) {
+    if (a.cols !== b.cols || a.rows !== b.rows) throw new Error('rewardfuse: add needs tensors of one shape');
+    this.out = g.tensor(`${a.name}+${b.name}`, a.cols, true, a.rows);
+  }
+
+  forward(B: number): void {
+    this.g.k.addForward(this.out.ptr, this.a.ptr, this.b.ptr, B * this.a.cols);
+  }
+
+  backward(B: number): void {
+    this.g.k.addBackward(this.a.grad, this.b.grad, this.out.grad, B * this.a.cols);
+  }
+}
+
 /** A loss over r:(B,1), with targets t:(B) and optional weights w:(B). Its value is one f32. */
 abstract class Loss implements Op {
   abstract readonly name: string;

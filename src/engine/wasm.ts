@@ -55,6 +55,10 @@ export interface Kernels {
   scaleForward(y: Ptr, x: Ptr, s: Ptr, n: number): void;
   scaleBackward(dx: Ptr, ds: Ptr, dy: Ptr, y: Ptr, s: Ptr, n: number): void;
   dropModels(x: Ptr, rows: number, pairRows: number, K: number, stride: number, maskAt: number, p: number): void;
+  addForward(y: Ptr, a: Ptr, b: Ptr, n: number): void;
+  addForwardScalar(y: Ptr, a: Ptr, b: Ptr, n: number): void;
+  addBackward(da: Ptr, db: Ptr, dy: Ptr, n: number): void;
+  addBackwardScalar(da: Ptr, db: Ptr, dy: Ptr, n: number): void;
   normalizeColumns(out: Ptr, x: Ptr, center: Ptr, scale: Ptr, B: number, K: number, stride: number, maskAt: number): void;
 }
 

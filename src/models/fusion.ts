@@ -3,10 +3,10 @@
 // z: robust z-scores (0 where a model gave no score), m: 1 where it did,
 // f: z-scored context features. The three heads:
 //   linear   r = θ·x + b                                  (stacking)
-//   mlp      r = MLP(x)
+//   mlp      r = MLP(x) + θ·x                             (a linear skip)
 //   gated    w = softmax_present(G(x)/T),  r = e^s · Σ_k w_k z_k   (ArmoRM-style gate)
 import { Graph, type Tensor } from '../engine/graph.js';
-import { Activation, LOSSES, Linear, Scale, Softmax, WeightedSum, type ActivationKind, type Loss, type LossKind } from '../engine/ops.js';
+import { Activation, Add, LOSSES, Linear, Scale, Softmax, WeightedSum, type ActivationKind, type Loss, type LossKind } from '../engine/ops.js';
 import type { Normaliser } from './normalise.js';
 
 export type Arch = 'mlp' | 'linear' | 'gated';
@@ -53,6 +53,11 @@ export class FusionNet {
       this.gate = g.add(new Softmax(g, logits, x, this.maskAt, arch.temperature));
       const sum = g.add(new WeightedSum(g, this.gate.out, x)).out;
       this.output = g.add(new Scale(g, sum, 'gate.scale')).out;
+    } else if (arch.type === 'mlp') {
+      // a linear skip from the inputs: the MLP learns a correction to stacking
+      const deep = g.add(new Linear(g, h, 1, 'out', 3)).out;
+      const wide = g.add(new Linear(g, x, 1, 'skip', 3)).out;
+      this.output = g.add(new Add(g, deep, wide)).out;
     } else {
       this.output = g.add(new Linear(g, h, 1, 'out', 3)).out;
     }

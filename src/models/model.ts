@@ -9,14 +9,14 @@ import { fitNormaliser, type Normaliser } from './normalise.js';
 import { fitNet, type FitResult, type TrainOptions } from '../train/fit.js';
 
 export interface FusionOptions extends TrainOptions {
-  /** default 'gated' */
+  /** default 'mlp' */
   arch?: Arch;
   /** hidden widths (of the MLP, or of the gate). Default [16] for gated, [32, 32] for mlp; linear has none */
   hidden?: number[];
   activation?: ActivationKind;
   /** the gate's softmax temperature, default 1 */
   temperature?: number;
-  /** nets trained from different seeds; their spread is the uncertainty. Default 1 */
+  /** nets trained from seeds seed, seed+1, …, each with its own validation split; their mean is the reward, their spread the uncertainty. Default 5 */
   ensemble?: number;
   /** use the data's context features, default true */
   useFeatures?: boolean;
@@ -74,13 +74,13 @@ export class FusionModel {
 
   /** Fit the normalisation on `data` and train the fusion nets on it. */
   static train(data: DataSet, opts: FusionOptions = {}): FusionModel {
-    const type = opts.arch ?? 'gated';
+    const type = opts.arch ?? 'mlp';
     if (!ARCHS.includes(type)) throw new Error(`rewardfuse: unknown arch '${type}' (use ${ARCHS.join(', ')})`);
     const activation = opts.activation ?? (type === 'gated' ? 'tanh' : 'relu');
     if (!ACTIVATIONS.includes(activation)) throw new Error(`rewardfuse: unknown activation '${activation}'`);
     const hidden = type === 'linear' ? [] : opts.hidden ?? (type === 'gated' ? [16] : [32, 32]);
     const arch: ArchConfig = { type, hidden, activation, temperature: opts.temperature ?? 1 };
-    const members = opts.ensemble ?? 1;
+    const members = opts.ensemble ?? 5;
     if (!Number.isInteger(members) || members < 1 || members > 64) throw new Error(`rewardfuse: ensemble must be an integer from 1 to 64, got ${members}`);
     const useFeatures = opts.useFeatures ?? true;
     const features = useFeatures ? data.features : [];

@@ -1,0 +1,163 @@
+// Fixed rules and simple learned combiners, fitted on training pairs and
+// scored on the same robust z-scores as the fusion model:
+//   best    the single model with the best training accuracy
+//   mean, median, min          of the models present
+//   meanStd mean − λ·std       (uncertainty-penalised)
+//   vote    Σ sign(z_a − z_b)  over models that scored both sides
+//   stacking                   logistic regression on z and masks (the linear fusion net, no hidden layer)
+//   bma     Bayesian model averaging: each model m a Bradley–Terry predictor
+//           σ(β_m(z_a − z_b)) with its own fitted temperature β_m; weights
+//           ∝ its likelihood on the training pairs (uniform prior)
+// Each baseline's P(a ≻ b) = σ(τ·margin), τ fitted on the training pairs.
+import type { PairSet } from '../data/types.js';
+import { fitNormaliser, type Normaliser } from '../models/normalise.js';
+import { FusionModel } from '../models/model.js';
+import { sigmoid } from './metrics.js';
+
+export const BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma'] as const;
+export type BaselineName = (typeof BASELINES)[number];
+
+export interface FittedBaselines {
+  norm: Normaliser;
+  /** index of the model `best` picked */
+  best: number;
+  bmaWeights: Float64Array;
+  bmaBeta: Float64Array;
+  stacking: FusionModel;
+  /** per baseline, the temperature of σ(τ·margin) */
+  tau: Record<BaselineName, number>;
+  lambda: number;
+}
+
+export interface BaselineOutput {
+  margin: Record<BaselineName, Float64Array>;
+  prob: Record<BaselineName, Float64Array>;
+}
+
+/** z = (x − center)·scale in f32, NaN where there is no score: what normalizeColumns computes. */
+export function zScores(x: Float32Array, norm: Normaliser): Float64Array {
+  const K = norm.center.length;
+  return Float64Array.from(x, (v, i) => (v === v ? Math.fround(Math.fround(v - norm.center[i % K]) * norm.scale[i % K]) : NaN));
+}
+
+export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+  const K = train.models.length, n = train.ids.length;
+  const norm = fitNormaliser(K, train.a, train.b);
+  const za = zScores(train.a, norm), zb = zScores(train.b, norm);
+  const t = train.label;
+  // best single model, and each model's Bradley–Terry temperature and log-likelihood
+  let best = 0, bestAcc = -1;
+  const beta = new Float64Array(K), logLik = new Float64Array(K);
+  for (let m = 0; m < K; m++) {
+    const d = new Float64Array(n);
+    for (let i = 0; i < n; i++) d[i] = za[i * K + m] - zb[i * K + m];
+    const acc = accuracy(d, t);
+    if (acc > bestAcc) { bestAcc = acc; best = m; }
+    beta[m] = fitTemperature(d, t);
+    logLik[m] = logLikelihood(d, t, beta[m]);
+  }
+  const top = Math.max(...logLik);
+  const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
+  const Z = post.reduce((s, v) => s + v, 0);
+  const bmaWeights = post.map((v) => v / Z);
+  const stacking = FusionModel.train(train, { arch: 'linear', ensemble: 1, useFeatures: false, modelDropout: 0, weightDecay: 0.1, seed: opts.seed ?? 0 });
+  const fitted: FittedBaselines = { norm, best, bmaWeights, bmaBeta: beta, stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1 };
+  const raw = baselineMargins(fitted, train);
+  for (const name of BASELINES) fitted.tau[name] = fitTemperature(raw[name], t);
+  return fitted;
+}
+
+/** Each baseline's margin s(a) − s(b) and P(a ≻ b) on `pairs`. */
+export function scoreBaselines(f: FittedBaselines, pairs: PairSet): BaselineOutput {
+  const margin = baselineMargins(f, pairs);
+  const prob = {} as Record<BaselineName, Float64Array>;
+  for (const name of BASELINES) prob[name] = margin[name].map((d) => sigmoid(f.tau[name] * d));
+  return { margin, prob };
+}
+
+function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<BaselineName, Float64Array> {
+  const K = f.norm.center.length, n = pairs.ids.length;
+  if (pairs.models.length !== K) throw new Error('rewardfuse: baselines need the models they were fitted on, in the same order');
+  const za = zScores(pairs.a, f.norm), zb = zScores(pairs.b, f.norm);
+  const out = {} as Record<BaselineName, Float64Array>;
+  for (const name of BASELINES) out[name] = new Float64Array(n);
+  const side = (z: Float64Array, i: number) => {
+    const v: number[] = [];
+    let bma = 0, wsum = 0;
+    for (let m = 0; m < K; m++) {
+      const x = z[i * K + m];
+      if (x !== x) continue;
+      v.push(x);
+      bma += f.bmaWeights[m] * f.bmaBeta[m] * x;
+      wsum += f.bmaWeights[m];
+    }
+    if (!v.length) return { mean: 0, median: 0, min: 0, meanStd: 0, bma: 0 };
+    const mean = v.reduce((s, x) => s + x, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length);
+    v.sort((p, q) => p - q);
+    const h = v.length >> 1;
+    const median = v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+    return { mean, median, min: v[0], meanStd: mean - f.lambda * sd, bma: wsum > 0 ? bma / wsum : 0 };
+  };
+  const stack = f.stacking.scorePairs(pairs).margin;
+  for (let i = 0; i < n; i++) {
+    const a = side(za, i), b = side(zb, i);
+    out.mean[i] = a.mean - b.mean;
+    out.median[i] = a.median - b.median;
+    out.min[i] = a.min - b.min;
+    out.meanStd[i] = a.meanStd - b.meanStd;
+    out.bma[i] = a.bma - b.bma;
+    const d = za[i * K + f.best] - zb[i * K + f.best];
+    out.best[i] = d === d ? d : 0;
+    let votes = 0;
+    for (let m = 0; m < K; m++) {
+      const dm = za[i * K + m] - zb[i * K + m];
+      if (dm === dm) votes += Math.sign(dm);
+    }
+    out.vote[i] = votes;
+    out.stacking[i] = stack[i];
+  }
+  return out;
+}
+
+function accuracy(d: Float64Array, t: Float32Array): number {
+  let s = 0, c = 0;
+  for (let i = 0; i < d.length; i++) {
+    if (t[i] === 0.5) continue;
+    c++;
+    if (d[i] !== d[i] || d[i] === 0) s += 0.5;
+    else if (d[i] > 0 === (t[i] > 0.5)) s += 1;
+  }
+  return c ? s / c : 0;
+}
+
+// Σ t·log σ(βd) + (1−t)·log σ(−βd); a missing d (NaN) predicts ½
+function logLikelihood(d: Float64Array, t: Float32Array, beta: number): number {
+  let l = 0;
+  for (let i = 0; i < d.length; i++) {
+    const z = d[i] === d[i] ? beta * d[i] : 0;
+    l -= t[i] * softplus(-z) + (1 - t[i]) * softplus(z);
+  }
+  return l;
+}
+
+const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+
+/** The β ≥ 0 that maximises the Bradley–Terry likelihood of labels t under margins d (Newton, from β = 1). */
+export function fitTemperature(d: Float64Array, t: Float32Array): number {
+  let beta = 1;
+  for (let it = 0; it < 50; it++) {
+    let g = 0, h = 0;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] !== d[i]) continue;
+      const p = sigmoid(beta * d[i]);
+      g += (t[i] - p) * d[i];
+      h += p * (1 - p) * d[i] * d[i];
+    }
+    if (!(h > 1e-12)) break;
+    const next = Math.min(Math.max(beta + g / h, 0), 1e3);
+    if (Math.abs(next - beta) < 1e-9) { beta = next; break; }
+    beta = next;
+  }
+  return beta;
+}
