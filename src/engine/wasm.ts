@@ -3,6 +3,7 @@
 // time, so nothing here touches fs or fetch.
 import { instantiate, instantiateSync } from '@assemblyscript/loader';
 import { wasmBase64 } from './wasm-inline.js';
+import { fromBase64 } from './base64.js';
 
 type Ptr = number;
 
@@ -64,12 +65,7 @@ export interface Kernels {
 
 let compiled: WebAssembly.Module | undefined;
 
-function inlineBytes(): Uint8Array<ArrayBuffer> {
-  const s = atob(wasmBase64);
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return bytes;
-}
+const inlineBytes = () => fromBase64(wasmBase64);
 
 /**
  * Compile the kernels once. Call it (and await it) before building a model in

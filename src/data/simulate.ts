@@ -1,0 +1,132 @@
+// The embedded default data: a simulated ensemble of reward models with a
+// known gold reward. Each prompt (in one of three domains) has N candidate
+// responses with a latent quality q (the gold reward), a length, and sometimes
+// keyword stuffing, which games one model and costs real quality:
+//   careful          q + 0.7·ε                 accurate but noisy
+//   verbose-fan      0.5q + 1.0·length + 0.3·ε  length-biased
+//   keyword-counter  0.5q + 1.5·stuffing + 0.3·ε  gameable ('healthy' words counted)
+//   big-scale        50(q + 0.8·ε) + 300       good, on another scale
+//   math-expert      q + 0.2·ε on math, 0.2q + ε elsewhere
+//   code-expert      q + 0.2·ε on code, 0.2q + ε elsewhere
+// Each score goes missing with a small probability. Randomness is the wasm
+// generator's; the rest is +, −, × on its draws, so a seed gives the same data
+// in every engine.
+import { Arena } from '../engine/arena.js';
+import { newKernels } from '../engine/wasm.js';
+import type { ItemSet, PairSet } from './types.js';
+
+export const SIM_MODELS = ['careful', 'verbose-fan', 'keyword-counter', 'big-scale', 'math-expert', 'code-expert'];
+export const SIM_DOMAINS = ['math', 'code', 'chat'];
+
+export interface SimOptions {
+  /** default 600 */
+  prompts?: number;
+  /** responses a prompt, even, default 8 */
+  candidates?: number;
+  /** probability that a model gives no score, default 0.03 */
+  missing?: number;
+  seed?: number;
+}
+
+export interface Simulation {
+  models: string[];
+  features: string[];
+  prompts: number;
+  candidates: number;
+  /** (prompts) index into SIM_DOMAINS */
+  domain: Int32Array;
+  /** (prompts·candidates) the gold reward of each response */
+  gold: Float32Array;
+  /** (prompts·candidates, K) NaN = no score */
+  scores: Float32Array;
+  /** (prompts·candidates, F) one-hot domain */
+  feats: Float32Array;
+  /** (prompts·candidates) 1 when the response is keyword-stuffed */
+  stuffed: Uint8Array;
+}
+
+export function simulateEnsemble(opts: SimOptions = {}): Simulation {
+  const P = opts.prompts ?? 600, N = opts.candidates ?? 8, missing = opts.missing ?? 0.03;
+  if (!Number.isInteger(P) || P < 2) throw new Error(`rewardfuse: prompts must be an integer ≥ 2, got ${P}`);
+  if (!Number.isInteger(N) || N < 2 || N % 2) throw new Error(`rewardfuse: candidates must be an even integer ≥ 2, got ${N}`);
+  const K = SIM_MODELS.length, F = SIM_DOMAINS.length, n = P * N;
+  const k = newKernels(), arena = new Arena(k);
+  k.randomSeed((opts.seed ?? 0) >>> 0, 2);
+  const draw = (count: number, fn: 'normal' | 'uniform') => {
+    const p = arena.alloc(count);
+    if (fn === 'normal') k.randomNormal(p, count, 0, 1);
+    else k.randomUniform(p, count, 0, 1);
+    return arena.f32.slice(p >> 2, (p >> 2) + count);
+  };
+  const domain = Int32Array.from({ length: P }, () => k.randomBelow(F));
+  const q0 = draw(n, 'normal'), len0 = draw(n, 'normal'), u = draw(n, 'uniform'), kw0 = draw(n, 'uniform');
+  const eps = draw(n * K, 'normal'), gone = draw(n * K, 'uniform');
+  const gold = new Float32Array(n), scores = new Float32Array(n * K), feats = new Float32Array(n * F), stuffed = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = domain[Math.floor(i / N)];
+    const stuff = u[i] < 0.25 ? 1 + 2 * kw0[i] : 0;
+    stuffed[i] = stuff ? 1 : 0;
+    const q = q0[i] - 0.3 * stuff;
+    const len = 0.4 * q0[i] + len0[i];
+    const e = (m: number) => eps[i * K + m];
+    const s = [
+      q + 0.7 * e(0),
+      0.5 * q + 1.0 * len + 0.3 * e(1),
+      0.5 * q + 1.5 * stuff + 0.3 * e(2),
+      50 * (q + 0.8 * e(3)) + 300,
+      d === 0 ? q + 0.2 * e(4) : 0.2 * q + e(4),
+      d === 1 ? q + 0.2 * e(5) : 0.2 * q + e(5),
+    ];
+    for (let m = 0; m < K; m++) scores[i * K + m] = gone[i * K + m] < missing ? NaN : s[m];
+    gold[i] = q;
+    feats[i * F + d] = 1;
+  }
+  return { models: [...SIM_MODELS], features: SIM_DOMAINS.map((d) => `domain:${d}`), prompts: P, candidates: N, domain, gold, scores, feats, stuffed };
+}
+
+/**
+ * Preference pairs from the given prompts: candidates (0,1), (2,3), … of each,
+ * labelled by the gold reward plus a little rater noise: a wins when
+ * q_a − q_b + 0.3·η > 0. `seed` picks the noise.
+ */
+export function simPairs(sim: Simulation, prompts: ArrayLike<number>, seed = 0): PairSet {
+  const K = sim.models.length, F = sim.features.length, N = sim.candidates, half = N / 2;
+  const n = prompts.length * half;
+  const k = newKernels(), arena = new Arena(k);
+  k.randomSeed(seed >>> 0, 3);
+  const p = arena.alloc(n);
+  k.randomNormal(p, n, 0, 1);
+  const noise = arena.f32.slice(p >> 2, (p >> 2) + n);
+  const a = new Float32Array(n * K), b = new Float32Array(n * K), feats = new Float32Array(n * F), label = new Float32Array(n);
+  const ids: string[] = [], groups: string[] = [];
+  let r = 0;
+  for (let j = 0; j < prompts.length; j++) {
+    const pr = prompts[j];
+    for (let c = 0; c < half; c++, r++) {
+      const ia = pr * N + 2 * c, ib = ia + 1;
+      a.set(sim.scores.subarray(ia * K, ia * K + K), r * K);
+      b.set(sim.scores.subarray(ib * K, ib * K + K), r * K);
+      feats.set(sim.feats.subarray(ia * F, ia * F + F), r * F);
+      label[r] = sim.gold[ia] - sim.gold[ib] + 0.3 * noise[r] > 0 ? 1 : 0;
+      ids.push(`p${pr}-${2 * c}-${2 * c + 1}`);
+      groups.push(SIM_DOMAINS[sim.domain[pr]]);
+    }
+  }
+  return { kind: 'pairs', source: '<simulation>', models: [...sim.models], features: [...sim.features], ids, groups, a, b, feats, label, lines: Int32Array.from({ length: n }, (_, i) => i + 1) };
+}
+
+/** Pointwise items from the given prompts, with the gold reward as target. */
+export function simItems(sim: Simulation, prompts: ArrayLike<number>): ItemSet {
+  const K = sim.models.length, F = sim.features.length, N = sim.candidates;
+  const n = prompts.length * N;
+  const scores = new Float32Array(n * K), feats = new Float32Array(n * F), target = new Float32Array(n);
+  const ids: string[] = [], groups: string[] = [];
+  for (let j = 0; j < prompts.length; j++) {
+    const pr = prompts[j], at = pr * N;
+    scores.set(sim.scores.subarray(at * K, (at + N) * K), j * N * K);
+    feats.set(sim.feats.subarray(at * F, (at + N) * F), j * N * F);
+    target.set(sim.gold.subarray(at, at + N), j * N);
+    for (let c = 0; c < N; c++) { ids.push(`p${pr}-${c}`); groups.push(SIM_DOMAINS[sim.domain[pr]]); }
+  }
+  return { kind: 'items', source: '<simulation>', models: [...sim.models], features: [...sim.features], ids, groups, scores, feats, target, lines: Int32Array.from({ length: n }, (_, i) => i + 1) };
+}
