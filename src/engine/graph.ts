@@ -133,8 +133,7 @@ export class Graph {
     this.k.randomSeed(seed >>> 0, 0);
     this.k.fillZero(this.paramPtr, this.paramCount);
     for (const op of this.ops) op.init?.();
-    this.k.fillZero(this.mPtr, this.paramCount);
-    this.k.fillZero(this.vPtr, this.paramCount);
+    this.resetMoments();
     this.steps = 0;
   }
 
@@ -179,6 +178,22 @@ export class Graph {
       const o = 4 * d;
       this.k.adamwStep(this.paramPtr + o, this.gradPtr + o, this.mPtr + o, this.vPtr + o, rest, lr, b1, b2, eps, 0, t);
     }
+  }
+
+  /** Adam's m and v, copied, and put back: a look at one step must not change training. */
+  getMoments(): { m: Float32Array; v: Float32Array } {
+    const f = this.arena.f32, n = this.paramCount;
+    return { m: f.slice(this.mPtr >> 2, (this.mPtr >> 2) + n), v: f.slice(this.vPtr >> 2, (this.vPtr >> 2) + n) };
+  }
+
+  setMoments(s: { m: Float32Array; v: Float32Array }): void {
+    this.arena.f32.set(s.m, this.mPtr >> 2);
+    this.arena.f32.set(s.v, this.vPtr >> 2);
+  }
+
+  resetMoments(): void {
+    this.k.fillZero(this.mPtr, this.paramCount);
+    this.k.fillZero(this.vPtr, this.paramCount);
   }
 
   /** A copy of the flat parameter block, in layout order. */

@@ -13,9 +13,13 @@ import type { PairSet } from '../data/types.js';
 import { fitNormaliser, type Normaliser } from '../models/normalise.js';
 import { FusionModel } from '../models/model.js';
 import { sigmoid } from './metrics.js';
+import { modelFromJSON, modelToJSON } from '../models/file.js';
+import { DataError } from '../data/errors.js';
 
 export const BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma'] as const;
 export type BaselineName = (typeof BASELINES)[number];
+export const ITEM_BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'stacking', 'bma'] as const;
+export type ItemBaseline = (typeof ITEM_BASELINES)[number];
 
 export interface FittedBaselines {
   norm: Normaliser;
@@ -75,14 +79,17 @@ export function scoreBaselines(f: FittedBaselines, pairs: PairSet): BaselineOutp
   return { margin, prob };
 }
 
-function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<BaselineName, Float64Array> {
-  const K = f.norm.center.length, n = pairs.ids.length;
-  if (pairs.models.length !== K) throw new Error('rewardfuse: baselines need the models they were fitted on, in the same order');
-  const za = zScores(pairs.a, f.norm), zb = zScores(pairs.b, f.norm);
-  const out = {} as Record<BaselineName, Float64Array>;
-  for (const name of BASELINES) out[name] = new Float64Array(n);
-  const side = (z: Float64Array, i: number) => {
-    const v: number[] = [];
+/** The baselines that score one response at a time (all but vote), on items (n, K) in the fitted models' order. */
+export function baselineItemScores(f: FittedBaselines, scores: Float32Array): Record<ItemBaseline, Float64Array> {
+  const K = f.norm.center.length, n = scores.length / K;
+  const z = zScores(scores, f.norm);
+  const out = {} as Record<ItemBaseline, Float64Array>;
+  for (const name of ITEM_BASELINES) out[name] = new Float64Array(n);
+  const feats = new Float32Array(0);
+  out.stacking.set(f.stacking.score({ models: f.stacking.models, features: [], scores, feats, ids: new Array(n) }).reward);
+  const v: number[] = [];
+  for (let i = 0; i < n; i++) {
+    v.length = 0;
     let bma = 0, wsum = 0;
     for (let m = 0; m < K; m++) {
       const x = z[i * K + m];
@@ -91,33 +98,63 @@ function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<BaselineNam
       bma += f.bmaWeights[m] * f.bmaBeta[m] * x;
       wsum += f.bmaWeights[m];
     }
-    if (!v.length) return { mean: 0, median: 0, min: 0, meanStd: 0, bma: 0 };
+    const best = z[i * K + f.best];
+    out.best[i] = best === best ? best : 0;
+    if (!v.length) continue;
     const mean = v.reduce((s, x) => s + x, 0) / v.length;
     const sd = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length);
     v.sort((p, q) => p - q);
     const h = v.length >> 1;
-    const median = v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-    return { mean, median, min: v[0], meanStd: mean - f.lambda * sd, bma: wsum > 0 ? bma / wsum : 0 };
-  };
-  const stack = f.stacking.scorePairs(pairs).margin;
-  for (let i = 0; i < n; i++) {
-    const a = side(za, i), b = side(zb, i);
-    out.mean[i] = a.mean - b.mean;
-    out.median[i] = a.median - b.median;
-    out.min[i] = a.min - b.min;
-    out.meanStd[i] = a.meanStd - b.meanStd;
-    out.bma[i] = a.bma - b.bma;
-    const d = za[i * K + f.best] - zb[i * K + f.best];
-    out.best[i] = d === d ? d : 0;
-    let votes = 0;
-    for (let m = 0; m < K; m++) {
-      const dm = za[i * K + m] - zb[i * K + m];
-      if (dm === dm) votes += Math.sign(dm);
-    }
-    out.vote[i] = votes;
-    out.stacking[i] = stack[i];
+    out.mean[i] = mean;
+    out.median[i] = v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+    out.min[i] = v[0];
+    out.meanStd[i] = mean - f.lambda * sd;
+    out.bma[i] = wsum > 0 ? bma / wsum : 0;
   }
   return out;
+}
+
+function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<BaselineName, Float64Array> {
+  const K = f.norm.center.length, n = pairs.ids.length;
+  if (pairs.models.length !== K) throw new Error('rewardfuse: baselines need the models they were fitted on, in the same order');
+  const sa = baselineItemScores(f, pairs.a), sb = baselineItemScores(f, pairs.b);
+  const out = {} as Record<BaselineName, Float64Array>;
+  for (const name of ITEM_BASELINES) out[name] = sa[name].map((v, i) => v - sb[name][i]);
+  const za = zScores(pairs.a, f.norm), zb = zScores(pairs.b, f.norm);
+  out.vote = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let m = 0; m < K; m++) {
+      const d = za[i * K + m] - zb[i * K + m];
+      if (d === d) out.vote[i] += Math.sign(d);
+    }
+  }
+  return out;
+}
+
+/** The fitted state, for the model file: baselines fitted at train time score evaluation pairs honestly. */
+export function baselinesToJSON(f: FittedBaselines): Record<string, unknown> {
+  return {
+    center: Array.from(f.norm.center), scale: Array.from(f.norm.scale), best: f.best,
+    bmaWeights: Array.from(f.bmaWeights), bmaBeta: Array.from(f.bmaBeta), tau: f.tau, lambda: f.lambda,
+    stacking: modelToJSON(f.stacking),
+  };
+}
+
+export function baselinesFromJSON(o: Record<string, unknown>, source: string): FittedBaselines {
+  const bad = (field: string): never => { throw new DataError(source, 0, `train.baselines.${field}`, 'missing or malformed'); };
+  const nums = (v: unknown, field: string) => (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? (v as number[]) : bad(field));
+  const center = nums(o.center, 'center'), scale = nums(o.scale, 'scale');
+  const tau = (typeof o.tau === 'object' && o.tau) ? (o.tau as Record<BaselineName, number>) : bad('tau');
+  for (const b of BASELINES) if (typeof tau[b] !== 'number') bad(`tau.${b}`);
+  return {
+    norm: { center: Float32Array.from(center), scale: Float32Array.from(scale) },
+    best: Number.isInteger(o.best) ? (o.best as number) : bad('best'),
+    bmaWeights: Float64Array.from(nums(o.bmaWeights, 'bmaWeights')),
+    bmaBeta: Float64Array.from(nums(o.bmaBeta, 'bmaBeta')),
+    tau,
+    lambda: typeof o.lambda === 'number' ? o.lambda : bad('lambda'),
+    stacking: modelFromJSON(o.stacking, source),
+  };
 }
 
 function accuracy(d: Float64Array, t: Float32Array): number {

@@ -51,6 +51,8 @@ export interface TrainInfo {
   source: string;
   fit: (Omit<FitResult, 'history'> & { epochs: number; trainLoss: number[]; valLoss: (number | null)[] })[];
   metrics?: Record<string, unknown>;
+  /** baselines fitted on the same training data, so eval can score them honestly */
+  baselines?: Record<string, unknown>;
 }
 
 export const MAX_ROWS = 1024;
@@ -114,20 +116,34 @@ export class FusionModel {
   /** Score items (or either side of pairs): fused reward, uncertainty, conservative score, gate weights. */
   score(data: ItemSet | { models: string[]; features: string[]; scores: Float32Array; feats: Float32Array; ids: unknown[] }): Scores {
     const rows = data.ids.length;
-    const { x, f, unknown } = this.align(data.models, data.features, data.scores, data.feats, rows);
+    const { x, f, unknown } = this.toModelColumns(data.models, data.features, data.scores, data.feats, rows);
     return { ...this.scoreAligned(x, f, rows), unknownModels: unknown };
   }
 
   /** Score both sides of each pair. */
   scorePairs(data: PairSet): PairScores {
     const rows = data.ids.length;
-    const A = this.align(data.models, data.features, data.a, data.feats, rows);
-    const B = this.align(data.models, data.features, data.b, data.feats, rows);
+    const A = this.toModelColumns(data.models, data.features, data.a, data.feats, rows);
+    const B = this.toModelColumns(data.models, data.features, data.b, data.feats, rows);
     const ra = this.scoreAligned(A.x, A.f, rows).reward;
     const rb = this.scoreAligned(B.x, B.f, rows).reward;
     const margin = new Float32Array(rows);
     for (let i = 0; i < rows; i++) margin[i] = ra[i] - rb[i];
     return { ra, rb, margin, unknownModels: A.unknown };
+  }
+
+  /** Per model, how much the reward drops when that model's score is hidden: r(x) − r(x without k); NaN where it gave none. */
+  occlusion(x: Float32Array, f: Float32Array, rows: number): Float32Array {
+    const K = this.models.length;
+    const full = this.scoreAligned(x, f, rows).reward;
+    const out = new Float32Array(rows * K).fill(NaN);
+    for (let k = 0; k < K; k++) {
+      const hidden = x.slice();
+      for (let i = 0; i < rows; i++) hidden[i * K + k] = NaN;
+      const r = this.scoreAligned(hidden, f, rows).reward;
+      for (let i = 0; i < rows; i++) if (x[i * K + k] === x[i * K + k]) out[i * K + k] = full[i] - r[i];
+    }
+    return out;
   }
 
   /** The normalised inputs of each row (rows, 2K + F): z-scores, masks, features. */
@@ -142,9 +158,12 @@ export class FusionModel {
     return out;
   }
 
-  // Rewards of the members are averaged, and spreads taken, with +, −, ×, ÷ and
-  // √ only: IEEE-exact in every JS engine, so the bits stay the same everywhere.
-  private scoreAligned(x: Float32Array, f: Float32Array, rows: number): Omit<Scores, 'unknownModels'> {
+  /**
+   * Score rows already in the model's columns. Rewards of the members are
+   * averaged, and spreads taken, with +, −, ×, ÷ and √ only: IEEE-exact in
+   * every JS engine, so the bits stay the same everywhere.
+   */
+  scoreAligned(x: Float32Array, f: Float32Array, rows: number): Omit<Scores, 'unknownModels'> {
     const M = this.nets.length, K = this.models.length;
     const gated = this.arch.type === 'gated';
     const weights = gated ? new Float32Array(rows * K) : undefined;
@@ -179,8 +198,8 @@ export class FusionModel {
     return { reward, uncertainty, conservative, weights };
   }
 
-  // Reorder the data's columns into the model's; absent models become NaN (no score).
-  private align(models: string[], features: string[], x: Float32Array, f: Float32Array, rows: number) {
+  /** Reorder the data's columns into the model's; absent models become NaN (no score). */
+  toModelColumns(models: string[], features: string[], x: Float32Array, f: Float32Array, rows: number) {
     const unknown = models.filter((m) => !this.models.includes(m));
     const known = this.models.filter((m) => models.includes(m));
     if (!known.length) throw new Error(`rewardfuse: none of the data's models (${models.join(', ')}) is one this fusion model was trained on (${this.models.join(', ')})`);

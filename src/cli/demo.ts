@@ -1,0 +1,32 @@
+// rewardfuse demo (npm start): the main job, with no arguments needed.
+import { runDemo } from '../report/demo.js';
+import { renderReport } from '../report/html.js';
+import { parseArgs, UsageError } from './args.js';
+import { writeAtomic } from './io.js';
+
+export const DEMO_USAGE = `rewardfuse demo [--seed N] [--report rewardfuse-report.html]
+  simulate an ensemble of reward models with a known gold reward, train fusion models,
+  print held-out accuracy and best-of-N, and write an HTML report`;
+
+export function demo(argv: string[]): void {
+  const { positional, flags } = parseArgs(argv, { seed: 'integer', report: 'string' });
+  if (positional.length) throw new UsageError(`demo takes no files (see rewardfuse --help)`);
+  const file = (flags.report as string | undefined) ?? 'rewardfuse-report.html';
+  const r = runDemo({ seed: flags.seed as number | undefined });
+  const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
+  const out: string[] = [];
+  out.push(`rewardfuse demo: ${r.rows.filter((x) => x.kind === 'single RM').length} simulated reward models, ${r.trainPairs} training pairs, ${r.testPairs} held-out pairs`, '');
+  out.push('(a) held-out pairwise accuracy', '');
+  out.push('| kind      | scorer                | accuracy | 95% CI        | log loss |   ECE |');
+  out.push('|-----------|-----------------------|---------:|---------------|---------:|------:|');
+  for (const { kind, name, report } of r.rows) {
+    out.push(`| ${kind.padEnd(9)} | ${name.padEnd(21)} | ${pct(report.accuracy)}%   | ${pct(report.ci95[0])}–${pct(report.ci95[1])}% | ${report.logLoss.toFixed(3).padStart(8)} | ${report.ece.toFixed(3)} |`);
+  }
+  out.push('', '(b) best-of-N: mean gold reward of the response each method picks among N candidates', '');
+  out.push(`| scorer          | ${r.ns.map((n) => `N=${n}`.padStart(6)).join(' | ')} |`);
+  out.push(`|-----------------|${r.ns.map(() => '-------:').join('|')}|`);
+  for (const s of r.bestOfN) out.push(`| ${s.name.padEnd(15)} | ${s.values.map((v) => v.toFixed(3).padStart(6)).join(' | ')} |`);
+  writeAtomic(file, renderReport(r.report));
+  out.push('', `wrote ${file}`);
+  console.log(out.join('\n'));
+}

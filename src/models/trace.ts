@@ -1,0 +1,77 @@
+// A look inside one fusion net, for teaching: every op's output in the
+// forward pass and, for a pair, the gradient of the Bradley–Terry loss at
+// every op and parameter after backward, and what one AdamW step would change.
+import type { FusionModel } from './model.js';
+
+export interface TraceStep {
+  op: string;
+  /** what the op's backward reads */
+  saves: readonly string[];
+  out: string;
+  rows: number;
+  cols: number;
+  values: Float32Array;
+  /** dLoss/d(out), pairs only */
+  grad?: Float32Array;
+}
+
+export interface TraceParam {
+  name: string;
+  values: Float32Array;
+  grad: Float32Array;
+  /** the parameter after one AdamW step from a fresh optimiser state (lr 1e-3) */
+  stepped: Float32Array;
+}
+
+export interface Trace {
+  /** the net's input rows: [z | mask | features] */
+  input: Float32Array;
+  inputCols: number;
+  steps: TraceStep[];
+  /** pairs only */
+  loss?: number;
+  params?: TraceParam[];
+}
+
+/**
+ * Trace the first net of `model` on rows already in its columns: one row (an
+ * item) or two (a pair's a and b sides, with `label` 1, 0 or ½).
+ */
+export function traceNet(model: FusionModel, x: Float32Array, f: Float32Array, rows: 1 | 2, label?: number): Trace {
+  const net = model.nets[0], g = net.graph;
+  const before = g.getParameters();
+  net.encode(net.input.ptr, x, f, rows);
+  const read = (ptr: number, n: number) => g.arena.f32.slice(ptr >> 2, (ptr >> 2) + n);
+  const input = read(net.input.ptr, rows * net.cols);
+  g.forward(rows);
+  let loss: number | undefined;
+  let params: TraceParam[] | undefined;
+  if (rows === 2) {
+    const op = net.losses.bt;
+    g.arena.f32[op.t.ptr >> 2] = label ?? 1;
+    op.weighted = false;
+    g.zeroGrad();
+    g.run(op, 2);
+    g.backward(2);
+    loss = op.value;
+    const m = g.getMoments();
+    g.resetMoments();
+    const steps = g.steps;
+    g.steps = 0;
+    g.step({ lr: 1e-3 });
+    params = g.params.map((p) => ({ name: p.name, values: before.slice(p.ptr - g.paramPtr >> 2, (p.ptr - g.paramPtr >> 2) + p.size), grad: read(p.grad, p.size), stepped: read(p.ptr, p.size) }));
+    g.setParameters(before);
+    g.setMoments(m);
+    g.steps = steps;
+  }
+  const steps = g.ops.filter((op) => op.out).map((op) => ({
+    op: op.name,
+    saves: op.saves,
+    out: op.out!.name,
+    rows,
+    cols: op.out!.cols,
+    values: read(op.out!.ptr, rows * op.out!.cols),
+    grad: rows === 2 && op.out!.grad ? read(op.out!.grad, rows * op.out!.cols) : undefined,
+  }));
+  return { input, inputCols: net.cols, steps, loss, params };
+}
