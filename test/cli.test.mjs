@@ -41,6 +41,17 @@ Commands('train writes a model file, with plain progress lines off a terminal', 
   assert.is(g.code, 0, g.err);
 });
 
+Commands('train redraws a progress bar in place on a terminal', () => {
+  // `script` gives the child a pseudo-terminal
+  const probe = spawnSync('script', ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) { console.log('  skipped: no `script` to make a terminal'); return; }
+  const cmd = [process.execPath, BIN, 'train', 'train.jsonl', '-o', 'tty.json', '--epochs', '5', '--ensemble', '1'].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 60000 });
+  assert.is(r.status, 0, r.stdout);
+  assert.match(r.stdout, /\r\[####[#.]{16}\] net 1\/1  epoch 1\/5  train/);
+  assert.match(r.stdout, /\r\[#{20}\] net 1\/1  epoch 5\/5/);
+});
+
 Commands('score prints one JSON line per item; -o writes them; gated adds per-model weights', () => {
   const r = cli('score', 'model.json', 'items.jsonl');
   assert.is(r.code, 0, r.err);
