@@ -216,3 +216,14 @@ export function geluBackwardScalar(dx: usize, dy: usize, x: usize, n: i32): void
     store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * geluGrad1(load<f32>(x + o)));
   }
 }
+
+/** dy = y > 0 ? dy : 0, in place: the backward of a relu fused into matmulForward (y its output). */
+export function reluMask(dy: usize, y: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  const n4 = <usize>(n & ~3) << 2;
+  for (let o: usize = 0; o < n4; o += 16) v128.store(dy + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), z)));
+  for (let o = n4; o < (<usize>n << 2); o += 4) if (!(load<f32>(y + o) > 0)) store<f32>(dy + o, 0);
+}
+export function reluMaskScalar(dy: usize, y: usize, n: i32): void {
+  for (let o: usize = 0; o < (<usize>n << 2); o += 4) if (!(load<f32>(y + o) > 0)) store<f32>(dy + o, 0);
+}

@@ -2,51 +2,85 @@
 //   x:(B,K) inputs   w:(K,N) weights   b:(N) bias or 0   y:(B,N) outputs
 // Every output sums in a fixed order with separate mul and add (wasm has no
 // FMA), so the SIMD kernels and their scalar twins agree bit for bit:
-//   forward   y[i,j]  = (((b[j] + x[i,0]w[0,j]) + x[i,1]w[1,j]) + ...)
+//   forward   y[i,j]  = (((b[j] + x[i,0]w[0,j]) + x[i,1]w[1,j]) + ...), then relu if asked
+//   dX        dX[i,k] = (((dX[i,k] + dy[i,0]w[k,0]) + dy[i,1]w[k,1]) + ...): the
+//             forward kernel on Wᵀ, starting from dX instead of the bias
 //   dW, db    s = 0; s += x[i,k]·dy[i,j] for i = 0..B-1; dW[k,j] += s
-//   dX        four lane sums p_l = Σ_{n≡l mod 4} dy·w over the whole quads of N,
-//             s = (p0+p1)+(p2+p3), then the tail n in order; dX[i,k] += s
 
 // ---------------------------------------------------------------- forward
 
-/** y = x·W + b   x:(B,K) W:(K,N) b:(N)|0 y:(B,N). Pair: matmulBackward. */
-export function matmulForward(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32): void {
-  if (N == 1) {
-    matvecForward(y, x, w, b, B, K);
-    return;
-  }
-  const xs = <usize>K << 2;
-  const ys = <usize>N << 2;
-  let i = 0;
-  for (; i + 4 <= B; i += 4) gemm4Rows(y + <usize>i * ys, x + <usize>i * xs, w, b, K, N);
-  for (; i < B; i++) gemm1Row(y + <usize>i * ys, x + <usize>i * xs, w, b, K, N);
+/** y = x·W + b, then max(y, 0) when relu ≠ 0   x:(B,K) W:(K,N) b:(N)|0 y:(B,N). Pair: matmulBackward. */
+export function matmulForward(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, relu: i32): void {
+  gemm(y, x, w, b, B, K, N, false, relu != 0);
 }
 
 /** Scalar twin of matmulForward, the reference: same sums in the same order. */
-export function matmulForwardScalar(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32): void {
+export function matmulForwardScalar(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, relu: i32): void {
   for (let i = 0; i < B; i++) {
     for (let j = 0; j < N; j++) {
       let s: f32 = b ? load<f32>(b + (<usize>j << 2)) : 0;
       for (let k = 0; k < K; k++) {
         s = s + load<f32>(x + ((<usize>i * K + k) << 2)) * load<f32>(w + ((<usize>k * N + j) << 2));
       }
-      store<f32>(y + ((<usize>i * N + j) << 2), s);
+      store<f32>(y + ((<usize>i * N + j) << 2), relu ? max<f32>(s, 0) : s);
     }
   }
 }
 
+// y = start + x·W, start = y itself (acc), else b, else 0; relu on the way out.
+// The flags are constants in each call below, so each mode compiles to its
+// own loops with no flag tests left in them.
+function gemm(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, acc: bool, relu: bool): void {
+  if (acc) gemmRows(y, x, w, b, B, K, N, true, false);
+  else if (relu) gemmRows(y, x, w, b, B, K, N, false, true);
+  else gemmRows(y, x, w, b, B, K, N, false, false);
+}
+
+// @ts-ignore: decorator
+@inline function gemmRows(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, acc: bool, relu: bool): void {
+  if (N == 1) {
+    matvecForward(y, x, w, b, B, K, acc, relu);
+    return;
+  }
+  const xs = <usize>K << 2;
+  const ys = <usize>N << 2;
+  let i = 0;
+  for (; i + 4 <= B; i += 4) gemm4Rows(y + <usize>i * ys, x + <usize>i * xs, w, b, K, N, acc, relu);
+  for (; i < B; i++) gemm1Row(y + <usize>i * ys, x + <usize>i * xs, w, b, K, N, acc, relu);
+}
+
+// the starting vector of a tile's column block at byte offset o of row y
+// @ts-ignore: decorator
+@inline function start4(y: usize, b: usize, o: usize, acc: bool): v128 {
+  return acc ? v128.load(y + o) : b ? v128.load(b + o) : f32x4.splat(0);
+}
+// @ts-ignore: decorator
+@inline function start1(y: usize, b: usize, o: usize, acc: bool): f32 {
+  return acc ? load<f32>(y + o) : b ? load<f32>(b + o) : 0;
+}
+// @ts-ignore: decorator
+@inline function out4(v: v128, relu: bool): v128 {
+  return relu ? f32x4.max(v, f32x4.splat(0)) : v;
+}
+// @ts-ignore: decorator
+@inline function out1(v: f32, relu: bool): f32 {
+  return relu ? max<f32>(v, 0) : v;
+}
+
 // 4 rows of y: tiles of 4x8, then 4x4, then 4x1. The "splat" form: broadcast
 // one x[i,k], multiply-add it across a row of W; no horizontal sums.
-function gemm4Rows(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32): void {
+// @ts-ignore: decorator
+@inline function gemm4Rows(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32, acc: bool, relu: bool): void {
   const xs = <usize>K << 2;
   const ws = <usize>N << 2;
   const x1 = x + xs, x2 = x1 + xs, x3 = x2 + xs;
   let j = 0;
   for (; j + 8 <= N; j += 8) {
     const jo = <usize>j << 2;
-    let c00 = b ? v128.load(b + jo) : f32x4.splat(0);
-    let c01 = b ? v128.load(b + jo, 16) : f32x4.splat(0);
-    let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+    let c00 = start4(y, b, jo, acc), c01 = start4(y, b, jo + 16, acc);
+    let c10 = acc ? start4(y + ws, b, jo, acc) : c00, c11 = acc ? start4(y + ws, b, jo + 16, acc) : c01;
+    let c20 = acc ? start4(y + 2 * ws, b, jo, acc) : c00, c21 = acc ? start4(y + 2 * ws, b, jo + 16, acc) : c01;
+    let c30 = acc ? start4(y + 3 * ws, b, jo, acc) : c00, c31 = acc ? start4(y + 3 * ws, b, jo + 16, acc) : c01;
     let wp = w + jo;
     for (let k = 0; k < K; k++) {
       const ko = <usize>k << 2;
@@ -66,20 +100,19 @@ function gemm4Rows(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32): void
       c31 = f32x4.add(c31, f32x4.mul(a3, w1));
       wp += ws;
     }
-    const ys = ws;
-    v128.store(y + jo, c00);
-    v128.store(y + jo, c01, 16);
-    v128.store(y + ys + jo, c10);
-    v128.store(y + ys + jo, c11, 16);
-    v128.store(y + 2 * ys + jo, c20);
-    v128.store(y + 2 * ys + jo, c21, 16);
-    v128.store(y + 3 * ys + jo, c30);
-    v128.store(y + 3 * ys + jo, c31, 16);
+    v128.store(y + jo, out4(c00, relu));
+    v128.store(y + jo, out4(c01, relu), 16);
+    v128.store(y + ws + jo, out4(c10, relu));
+    v128.store(y + ws + jo, out4(c11, relu), 16);
+    v128.store(y + 2 * ws + jo, out4(c20, relu));
+    v128.store(y + 2 * ws + jo, out4(c21, relu), 16);
+    v128.store(y + 3 * ws + jo, out4(c30, relu));
+    v128.store(y + 3 * ws + jo, out4(c31, relu), 16);
   }
   for (; j + 4 <= N; j += 4) {
     const jo = <usize>j << 2;
-    let c0 = b ? v128.load(b + jo) : f32x4.splat(0);
-    let c1 = c0, c2 = c0, c3 = c0;
+    let c0 = start4(y, b, jo, acc);
+    let c1 = acc ? start4(y + ws, b, jo, acc) : c0, c2 = acc ? start4(y + 2 * ws, b, jo, acc) : c0, c3 = acc ? start4(y + 3 * ws, b, jo, acc) : c0;
     let wp = w + jo;
     for (let k = 0; k < K; k++) {
       const ko = <usize>k << 2;
@@ -90,15 +123,15 @@ function gemm4Rows(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32): void
       c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(x3 + ko), w0));
       wp += ws;
     }
-    v128.store(y + jo, c0);
-    v128.store(y + ws + jo, c1);
-    v128.store(y + 2 * ws + jo, c2);
-    v128.store(y + 3 * ws + jo, c3);
+    v128.store(y + jo, out4(c0, relu));
+    v128.store(y + ws + jo, out4(c1, relu));
+    v128.store(y + 2 * ws + jo, out4(c2, relu));
+    v128.store(y + 3 * ws + jo, out4(c3, relu));
   }
   for (; j < N; j++) {
     const jo = <usize>j << 2;
-    let s0: f32 = b ? load<f32>(b + jo) : 0;
-    let s1 = s0, s2 = s0, s3 = s0;
+    let s0 = start1(y, b, jo, acc);
+    let s1 = acc ? start1(y + ws, b, jo, acc) : s0, s2 = acc ? start1(y + 2 * ws, b, jo, acc) : s0, s3 = acc ? start1(y + 3 * ws, b, jo, acc) : s0;
     let wp = w + jo;
     for (let k = 0; k < K; k++) {
       const ko = <usize>k << 2;
@@ -109,24 +142,23 @@ function gemm4Rows(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32): void
       s3 = s3 + load<f32>(x3 + ko) * wk;
       wp += ws;
     }
-    store<f32>(y + jo, s0);
-    store<f32>(y + ws + jo, s1);
-    store<f32>(y + 2 * ws + jo, s2);
-    store<f32>(y + 3 * ws + jo, s3);
+    store<f32>(y + jo, out1(s0, relu));
+    store<f32>(y + ws + jo, out1(s1, relu));
+    store<f32>(y + 2 * ws + jo, out1(s2, relu));
+    store<f32>(y + 3 * ws + jo, out1(s3, relu));
   }
 }
 
 // One row of y (B = 1, or the rows past the last multiple of 4): tiles of
 // 1x16, then 1x4, then 1x1. Four accumulators keep four add chains in flight.
-function gemm1Row(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32): void {
+// @ts-ignore: decorator
+@inline function gemm1Row(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32, acc: bool, relu: bool): void {
   const ws = <usize>N << 2;
   let j = 0;
   for (; j + 16 <= N; j += 16) {
     const jo = <usize>j << 2;
-    let c0 = b ? v128.load(b + jo) : f32x4.splat(0);
-    let c1 = b ? v128.load(b + jo, 16) : f32x4.splat(0);
-    let c2 = b ? v128.load(b + jo, 32) : f32x4.splat(0);
-    let c3 = b ? v128.load(b + jo, 48) : f32x4.splat(0);
+    let c0 = start4(y, b, jo, acc), c1 = start4(y, b, jo + 16, acc);
+    let c2 = start4(y, b, jo + 32, acc), c3 = start4(y, b, jo + 48, acc);
     let wp = w + jo;
     for (let k = 0; k < K; k++) {
       const a = v128.load32_splat(x + (<usize>k << 2));
@@ -136,43 +168,44 @@ function gemm1Row(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32): void 
       c3 = f32x4.add(c3, f32x4.mul(a, v128.load(wp, 48)));
       wp += ws;
     }
-    v128.store(y + jo, c0);
-    v128.store(y + jo, c1, 16);
-    v128.store(y + jo, c2, 32);
-    v128.store(y + jo, c3, 48);
+    v128.store(y + jo, out4(c0, relu));
+    v128.store(y + jo, out4(c1, relu), 16);
+    v128.store(y + jo, out4(c2, relu), 32);
+    v128.store(y + jo, out4(c3, relu), 48);
   }
   for (; j + 4 <= N; j += 4) {
     const jo = <usize>j << 2;
-    let c = b ? v128.load(b + jo) : f32x4.splat(0);
+    let c = start4(y, b, jo, acc);
     let wp = w + jo;
     for (let k = 0; k < K; k++) {
       c = f32x4.add(c, f32x4.mul(v128.load32_splat(x + (<usize>k << 2)), v128.load(wp)));
       wp += ws;
     }
-    v128.store(y + jo, c);
+    v128.store(y + jo, out4(c, relu));
   }
   for (; j < N; j++) {
     const jo = <usize>j << 2;
-    let s: f32 = b ? load<f32>(b + jo) : 0;
+    let s = start1(y, b, jo, acc);
     let wp = w + jo;
     for (let k = 0; k < K; k++) {
       s = s + load<f32>(x + (<usize>k << 2)) * load<f32>(wp);
       wp += ws;
     }
-    store<f32>(y + jo, s);
+    store<f32>(y + jo, out1(s, relu));
   }
 }
 
 // N = 1 (the last layer): y[i] = b + Σ_k x[i,k]·w[k]. Four rows share a
 // vector, one per lane; a 4x4 transpose turns row-major x into k-columns, so
 // each lane still sums in k-order.
-function matvecForward(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32): void {
+// @ts-ignore: decorator
+@inline function matvecForward(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, acc: bool, relu: bool): void {
   const xs = <usize>K << 2;
   const b0: f32 = b ? load<f32>(b) : 0;
   let i = 0;
   for (; i + 4 <= B; i += 4) {
     const r0 = x + <usize>i * xs, r1 = r0 + xs, r2 = r1 + xs, r3 = r2 + xs;
-    let c = f32x4.splat(b0);
+    let c = acc ? v128.load(y + (<usize>i << 2)) : f32x4.splat(b0);
     let k = 0;
     for (; k + 4 <= K; k += 4) {
       const ko = <usize>k << 2;
@@ -195,13 +228,13 @@ function matvecForward(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32): 
       col = f32x4.replace_lane(col, 3, load<f32>(r3 + ko));
       c = f32x4.add(c, f32x4.mul(col, v128.load32_splat(w + ko)));
     }
-    v128.store(y + (<usize>i << 2), c);
+    v128.store(y + (<usize>i << 2), out4(c, relu));
   }
   for (; i < B; i++) {
     const r = x + <usize>i * xs;
-    let s = b0;
+    let s = acc ? load<f32>(y + (<usize>i << 2)) : b0;
     for (let k = 0; k < K; k++) s = s + load<f32>(r + (<usize>k << 2)) * load<f32>(w + (<usize>k << 2));
-    store<f32>(y + (<usize>i << 2), s);
+    store<f32>(y + (<usize>i << 2), out1(s, relu));
   }
 }
 
@@ -209,34 +242,27 @@ function matvecForward(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32): 
 
 /**
  * dX += dY·Wᵀ,  dW += Xᵀ·dY,  db += Σ_rows dY.   dy:(B,N); dx:(B,K) dw:(K,N) db:(N), each 0 to skip.
- * Pair: matmulForward.
+ * wt:(N,K) is scratch for Wᵀ when dx is asked. Pair: matmulForward.
  */
-export function matmulBackward(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, B: i32, K: i32, N: i32): void {
-  if (dx) matmulBackwardInput(dx, dy, w, B, K, N);
+export function matmulBackward(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, wt: usize, B: i32, K: i32, N: i32): void {
+  if (dx) {
+    // dX = dX + dY·Wᵀ: the forward kernel on Wᵀ (a vector needs no transpose)
+    if (N > 1) transpose(wt, w, K, N);
+    gemm(dx, dy, N > 1 ? wt : w, 0, B, N, K, true, false);
+  }
   if (dw) matmulBackwardWeight(dw, dy, x, B, K, N);
   if (db) matmulBackwardBias(db, dy, B, N);
 }
 
 /** Scalar twin of matmulBackward, the reference: same sums in the same order. */
-export function matmulBackwardScalar(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, B: i32, K: i32, N: i32): void {
-  const N4 = N & ~3;
+export function matmulBackwardScalar(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, wt: usize, B: i32, K: i32, N: i32): void {
   if (dx) {
     for (let i = 0; i < B; i++) {
       for (let k = 0; k < K; k++) {
-        let p0: f32 = 0, p1: f32 = 0, p2: f32 = 0, p3: f32 = 0;
-        const d = dy + ((<usize>i * N) << 2);
-        const r = w + ((<usize>k * N) << 2);
-        for (let n = 0; n < N4; n += 4) {
-          const o = <usize>n << 2;
-          p0 = p0 + load<f32>(d + o) * load<f32>(r + o);
-          p1 = p1 + load<f32>(d + o + 4) * load<f32>(r + o + 4);
-          p2 = p2 + load<f32>(d + o + 8) * load<f32>(r + o + 8);
-          p3 = p3 + load<f32>(d + o + 12) * load<f32>(r + o + 12);
-        }
-        let s = (p0 + p1) + (p2 + p3);
-        for (let n = N4; n < N; n++) s = s + load<f32>(d + (<usize>n << 2)) * load<f32>(r + (<usize>n << 2));
         const o = dx + ((<usize>i * K + k) << 2);
-        store<f32>(o, load<f32>(o) + s);
+        let s = load<f32>(o);
+        for (let n = 0; n < N; n++) s = s + load<f32>(dy + ((<usize>i * N + n) << 2)) * load<f32>(w + ((<usize>k * N + n) << 2));
+        store<f32>(o, s);
       }
     }
   }
@@ -262,74 +288,11 @@ export function matmulBackwardScalar(dx: usize, dw: usize, db: usize, dy: usize,
   }
 }
 
-// (p0+p1)+(p2+p3) of each of four accumulators, as one vector [s_a, s_b, s_c, s_d].
-// @ts-ignore: decorator
-@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(f32x4.shuffle(a, b, 0, 4, 2, 6), f32x4.shuffle(a, b, 1, 5, 3, 7));
-  const cd = f32x4.add(f32x4.shuffle(c, d, 0, 4, 2, 6), f32x4.shuffle(c, d, 1, 5, 3, 7));
-  return f32x4.add(f32x4.shuffle(ab, cd, 0, 1, 4, 5), f32x4.shuffle(ab, cd, 2, 3, 6, 7));
-}
-
-// dX[i,k] += Σ_n dy[i,n]·w[k,n]: four k at once, dot products along n.
-function matmulBackwardInput(dx: usize, dy: usize, w: usize, B: i32, K: i32, N: i32): void {
-  const ws = <usize>N << 2;
-  const N4 = N & ~3;
-  for (let i = 0; i < B; i++) {
-    const d = dy + <usize>i * ws;
-    const o = dx + ((<usize>i * K) << 2);
-    if (N == 1) {
-      // outer product dy[i]·w[k]; "0 +" keeps the twin's (0+0)+(0+0) start
-      const g = v128.load32_splat(d);
-      const z = f32x4.splat(0);
-      let k = 0;
-      for (; k + 4 <= K; k += 4) {
-        const ko = <usize>k << 2;
-        v128.store(o + ko, f32x4.add(v128.load(o + ko), f32x4.add(z, f32x4.mul(g, v128.load(w + ko)))));
-      }
-      const g0 = load<f32>(d);
-      for (; k < K; k++) {
-        const ko = <usize>k << 2;
-        const zero: f32 = 0;
-        store<f32>(o + ko, load<f32>(o + ko) + (zero + g0 * load<f32>(w + ko)));
-      }
-      continue;
-    }
-    let k = 0;
-    for (; k + 4 <= K; k += 4) {
-      const r0 = w + <usize>k * ws, r1 = r0 + ws, r2 = r1 + ws, r3 = r2 + ws;
-      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-      for (let n = 0; n < N4; n += 4) {
-        const no = <usize>n << 2;
-        const g = v128.load(d + no);
-        a0 = f32x4.add(a0, f32x4.mul(g, v128.load(r0 + no)));
-        a1 = f32x4.add(a1, f32x4.mul(g, v128.load(r1 + no)));
-        a2 = f32x4.add(a2, f32x4.mul(g, v128.load(r2 + no)));
-        a3 = f32x4.add(a3, f32x4.mul(g, v128.load(r3 + no)));
-      }
-      let s = hsum4(a0, a1, a2, a3);
-      for (let n = N4; n < N; n++) {
-        const no = <usize>n << 2;
-        let wn = f32x4.splat(load<f32>(r0 + no));
-        wn = f32x4.replace_lane(wn, 1, load<f32>(r1 + no));
-        wn = f32x4.replace_lane(wn, 2, load<f32>(r2 + no));
-        wn = f32x4.replace_lane(wn, 3, load<f32>(r3 + no));
-        s = f32x4.add(s, f32x4.mul(v128.load32_splat(d + no), wn));
-      }
-      const ko = <usize>k << 2;
-      v128.store(o + ko, f32x4.add(v128.load(o + ko), s));
-    }
-    for (; k < K; k++) {
-      const r = w + <usize>k * ws;
-      let a = f32x4.splat(0);
-      for (let n = 0; n < N4; n += 4) {
-        const no = <usize>n << 2;
-        a = f32x4.add(a, f32x4.mul(v128.load(d + no), v128.load(r + no)));
-      }
-      let s = (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
-      for (let n = N4; n < N; n++) s = s + load<f32>(d + (<usize>n << 2)) * load<f32>(r + (<usize>n << 2));
-      const ko = <usize>k << 2;
-      store<f32>(o + ko, load<f32>(o + ko) + s);
-    }
+/** out = xᵀ   x:(R,C) out:(C,R). */
+export function transpose(out: usize, x: usize, R: i32, C: i32): void {
+  for (let r = 0; r < R; r++) {
+    const src = x + ((<usize>r * C) << 2);
+    for (let c = 0; c < C; c++) store<f32>(out + ((<usize>c * R + r) << 2), load<f32>(src + (<usize>c << 2)));
   }
 }
 

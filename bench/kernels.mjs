@@ -29,7 +29,7 @@ for (const [B, K, N] of shapes) {
   k.randomUniform(w, K * N, -1, 1);
   k.randomUniform(bias, N, -1, 1);
   const reps = Math.max(1, Math.round(2e6 / (B * K * N)));
-  const t = run(`${B}x${K}x${N}`, () => { for (let r = 0; r < reps; r++) k.matmulForward(y, x, w, bias, B, K, N); });
+  const t = run(`${B}x${K}x${N}`, () => { for (let r = 0; r < reps; r++) k.matmulForward(y, x, w, bias, B, K, N, 0); });
   const flops = 2 * B * K * N * reps;
   console.log(`| [${B}×${K}]·[${K}×${N}] | ${(flops / t.mean / 1e9).toFixed(1)} (${(flops / t.median / 1e9).toFixed(1)}) |`);
 }

@@ -92,8 +92,8 @@ Commands('explain shows scores, z, attribution and the fused reward; --trace sho
   const t = cli('explain', 'model.json', pair, '--trace');
   assert.is(t.code, 0, t.err);
   assert.match(t.out, /P\(a ≻ b\) = σ\(/);
-  assert.match(t.out, /linear → hidden0\.y \(2×32; backward reads x, W\)/);
-  assert.match(t.out, /relu → hidden0\.y\.relu/);
+  assert.match(t.out, /linear\+relu → hidden0\.y \(2×32; backward reads x, W, y\)/);
+  assert.match(t.out, /linear → skip\.y \(2×1; backward reads x, W\)/);
   assert.match(t.out, /a\s+dL\/dy [+-]/);
   assert.match(t.out, /loss −\[t·log σ\(ra − rb\).*= \d\.\d{6} with t = 1/);
   assert.match(t.out, /hidden0\.W\s+\d+ values\s+\|dL\/dθ\| \d/);

@@ -61,9 +61,11 @@ function checkOp(label, B, K, build, xs) {
 
 const Grad = suite('gradient checks');
 
-Grad('linear: dx, dW, db', () => {
-  for (const [B, K, N] of [[1, 3, 1], [5, 4, 3], [4, 17, 8], [3, 5, 1]]) {
-    checkOp(`linear ${B}x${K}x${N}`, B, K, (g, x) => new Linear(g, x, N), fill(B * K, rng(B + K + N)));
+Grad('linear, and linear with a fused relu: dx, dW, db', () => {
+  for (const relu of [false, true]) {
+    for (const [B, K, N] of [[1, 3, 1], [5, 4, 3], [4, 17, 8], [3, 5, 1]]) {
+      checkOp(`linear${relu ? '+relu' : ''} ${B}x${K}x${N}`, B, K, (g, x) => new Linear(g, x, N, 'l', 6, relu), fill(B * K, rng(B + K + N)));
+    }
   }
 });
 
@@ -101,7 +103,7 @@ for (const kind of Object.keys(LOSSES)) {
 
 Grad('a whole MLP (two hidden layers) under each loss', () => {
   for (const kind of ['mse', 'bce', 'bt']) {
-    for (const activation of ['tanh', 'gelu']) {
+    for (const activation of ['tanh', 'gelu']) { // smooth: no relu kink inside a finite difference
       const K = 5, B = 12;
       const mlp = new Mlp({ inputs: K, hidden: [8, 6], activation, seed: 3, maxBatch: B });
       const rr = rng(17);

@@ -21,12 +21,12 @@ const fill = (n, r, lo = -1, hi = 1) => Float32Array.from({ length: n }, () => r
 // values kept away from 0, so relu's kink is never inside a finite difference
 const awayFromZero = (n, r) => Float32Array.from({ length: n }, () => { const v = r(0.05, 2); return r() < 0 ? -v : v; });
 
-function matmulRef({ x, w, b }, [B, K, N]) {
+function matmulRef({ x, w, b }, [B, K, N, , relu]) {
   const y = new Float64Array(B * N);
   for (let i = 0; i < B; i++) for (let j = 0; j < N; j++) {
     let s = b ? b[j] : 0;
     for (let k = 0; k < K; k++) s += x[i * K + k] * w[k * N + j];
-    y[i * N + j] = s;
+    y[i * N + j] = relu ? Math.max(s, 0) : s;
   }
   return { y };
 }
@@ -88,24 +88,39 @@ const lossCases = () => TAILS.flatMap((n) => [[n, 0], [n, 1]]); // [n, weighted]
 export const KERNELS = [
   {
     name: 'matmulForward', twin: 'matmulForwardScalar', exact: true, tol: 1e-5,
-    cases: () => [...matmulShapes().map((s) => [...s, 1]), [5, 17, 17, 0], [1, 65, 1, 0], [4, 8, 8, 0]], // last: bias or none
+    // [B, K, N, bias?, relu?]
+    cases: () => [...matmulShapes().flatMap((s) => [[...s, 1, 0], [...s, 1, 1]]), [5, 17, 17, 0, 0], [1, 65, 1, 0, 1], [4, 8, 8, 0, 0]],
     inputs: ([B, K, N, bias], r) => ({ y: new Float32Array(B * N), x: fill(B * K, r), w: fill(K * N, r), b: bias ? fill(N, r) : null }),
-    args: ['y', 'x', 'w', 'b', 'B', 'K', 'N'], outputs: ['y'],
+    args: ['y', 'x', 'w', 'b', 'B', 'K', 'N', 'relu'], outputs: ['y'],
     ref: matmulRef,
   },
   {
     name: 'matmulBackward', twin: 'matmulBackwardScalar', exact: true, tol: 1e-5,
     cases: matmulShapes,
-    inputs: ([B, K, N], r) => ({ dx: fill(B * K, r), dw: fill(K * N, r), db: fill(N, r), dy: fill(B * N, r), x: fill(B * K, r), w: fill(K * N, r) }),
-    args: ['dx', 'dw', 'db', 'dy', 'x', 'w', 'B', 'K', 'N'], outputs: ['dx', 'dw', 'db'],
+    inputs: ([B, K, N], r) => ({ dx: fill(B * K, r), dw: fill(K * N, r), db: fill(N, r), dy: fill(B * N, r), x: fill(B * K, r), w: fill(K * N, r), wt: new Float32Array(K * N) }),
+    args: ['dx', 'dw', 'db', 'dy', 'x', 'w', 'wt', 'B', 'K', 'N'], outputs: ['dx', 'dw', 'db'],
     ref: matmulBackRef,
   },
+  {
+    name: 'transpose', tol: 0,
+    cases: () => TAILS.flatMap((R) => [[R, 3], [R, 17]]),
+    inputs: ([R, C], r) => ({ out: new Float32Array(R * C), x: fill(R * C, r) }),
+    args: ['out', 'x', 'B', 'K'], outputs: ['out'],
+    ref: ({ x }, [R, C]) => ({ out: Float64Array.from({ length: R * C }, (_, i) => x[(i % R) * C + Math.floor(i / R)]) }),
+  },
   ...activationEntries,
+  {
+    name: 'reluMask', twin: 'reluMaskScalar', exact: true, tol: 0,
+    cases: () => TAILS.map((n) => [n]),
+    inputs: ([n], r) => ({ dy: fill(n, r), y: Float32Array.from(fill(n, r), (v) => Math.max(v, 0)) }),
+    args: ['dy', 'y', 'n'], outputs: ['dy'],
+    ref: ({ dy, y }) => ({ dy: Float64Array.from(dy, (d, i) => (y[i] > 0 ? d : 0)) }),
+  },
   {
     name: 'adamwStep', twin: 'adamwStepScalar', exact: true, tol: 2e-6,
     cases: () => TAILS.flatMap((n) => [[n, 1], [n, 7]]),
     inputs: ([n], r) => ({ p: fill(n, r), g: fill(n, r), m: fill(n, r, -0.1, 0.1), v: fill(n, r, 0, 0.1) }),
-    args: ['p', 'g', 'm', 'v', 'n', 0.01, 0.9, 0.999, 1e-8, 0.1, 't'], outputs: ['p', 'm', 'v'],
+    args: ['p', 'g', 'm', 'v', 'n', 0.01, 0.9, 0.999, 1e-8, 0.1, 'step'], outputs: ['p', 'm', 'v'],
     ref: ({ p, g, m, v }, [n, t]) => {
       const P = new Float64Array(n), M = new Float64Array(n), V = new Float64Array(n);
       for (let i = 0; i < n; i++) {

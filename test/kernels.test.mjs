@@ -20,7 +20,8 @@ function place(arena, values) {
 }
 
 function call(k, entry, fn, ptrs, c) {
-  const named = { B: c[0], K: c[1], N: c[2], n: c[0], t: c[1] };
+  // sizes by name from a case tuple: [B, K, N, bias, relu] for matmul, [n, step] for adamw, [n] otherwise
+  const named = { B: c[0], K: c[1], N: c[2], relu: c[4] ?? 0, n: c[0], step: c[1] };
   const args = entry.args.map((a) => (typeof a === 'number' ? a : a in ptrs ? ptrs[a] : named[a]));
   k[fn](...args);
 }
@@ -66,7 +67,7 @@ Kernels('matmulBackward skips a gradient whose pointer is 0', () => {
   const k = newKernels(), arena = new Arena(k), r = rng(3);
   const [B, K, N] = [5, 17, 8];
   const p = place(arena, { dw: new Float32Array(K * N), dy: fill(B * N, r), x: fill(B * K, r), w: fill(K * N, r) });
-  k.matmulBackward(0, p.dw, 0, p.dy, p.x, p.w, B, K, N);
+  k.matmulBackward(0, p.dw, 0, p.dy, p.x, p.w, 0, B, K, N);
   assert.ok(read(arena, p.dw, K * N).some((v) => v !== 0));
 });
 

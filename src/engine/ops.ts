@@ -5,18 +5,27 @@ import type { Graph, Op, Param, Tensor } from './graph.js';
 type Kernel2 = (y: number, x: number, n: number) => void;
 type Kernel3 = (dx: number, dy: number, s: number, n: number) => void;
 
-/** y = x·W + b   x:(B,K) W:(K,N) b:(N) y:(B,N). Init: uniform ±√(6/K) (He), b = 0. */
+/**
+ * y = x·W + b, or relu(x·W + b) with `relu`   x:(B,K) W:(K,N) b:(N) y:(B,N).
+ * Init: W uniform ±√(gain/K) (He for gain 6), b = 0. The fused relu's
+ * backward masks dL/dy in place by y > 0, so after backward the gradient
+ * shown at y is the one at the pre-activation.
+ */
 export class Linear implements Op {
-  readonly name = 'linear';
-  readonly saves = ['x', 'W'] as const;
+  readonly name: string;
+  readonly saves: readonly string[];
   readonly out: Tensor;
   readonly W: Param;
   readonly b: Param;
+  private wt: { readonly ptr: number };
 
-  constructor(private g: Graph, readonly x: Tensor, readonly N: number, name = 'linear', private gain = 6) {
+  constructor(private g: Graph, readonly x: Tensor, readonly N: number, name = 'linear', private gain = 6, readonly relu = false) {
+    this.name = relu ? 'linear+relu' : 'linear';
+    this.saves = relu ? ['x', 'W', 'y'] : ['x', 'W'];
     this.W = g.param(`${name}.W`, x.cols * N, true);
     this.b = g.param(`${name}.b`, N, false);
     this.out = g.tensor(`${name}.y`, N, true, x.rows);
+    this.wt = g.buffer(x.cols * N);
   }
 
   init(): void {
@@ -25,11 +34,13 @@ export class Linear implements Op {
   }
 
   forward(B: number): void {
-    this.g.k.matmulForward(this.out.ptr, this.x.ptr, this.W.ptr, this.b.ptr, B, this.x.cols, this.N);
+    this.g.k.matmulForward(this.out.ptr, this.x.ptr, this.W.ptr, this.b.ptr, B, this.x.cols, this.N, this.relu ? 1 : 0);
   }
 
   backward(B: number): void {
-    this.g.k.matmulBackward(this.x.grad, this.W.grad, this.b.grad, this.out.grad, this.x.ptr, this.W.ptr, B, this.x.cols, this.N);
+    const k = this.g.k;
+    if (this.relu) k.reluMask(this.out.grad, this.out.ptr, B * this.N);
+    k.matmulBackward(this.x.grad, this.W.grad, this.b.grad, this.out.grad, this.x.ptr, this.W.ptr, this.wt.ptr, B, this.x.cols, this.N);
   }
 }
 

@@ -43,9 +43,10 @@ export class FusionNet {
     const x = (this.input = g.tensor('x', 2 * K + F, false));
     const gain = arch.activation === 'relu' || arch.activation === 'gelu' ? 6 : 3;
     let h = x;
+    const relu = arch.activation === 'relu'; // fused into the matmul
     arch.hidden.forEach((n, i) => {
-      const lin = g.add(new Linear(g, h, n, `hidden${i}`, gain));
-      h = g.add(new Activation(g, lin.out, arch.activation)).out;
+      const lin = g.add(new Linear(g, h, n, `hidden${i}`, gain, relu));
+      h = relu ? lin.out : g.add(new Activation(g, lin.out, arch.activation)).out;
     });
     if (arch.type === 'gated') {
       // a small last gate layer: the gate starts near uniform, i.e. near the mean of the models present

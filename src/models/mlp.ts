@@ -37,10 +37,11 @@ export class Mlp {
     const g = (this.graph = new Graph(opts.maxBatch ?? 1024));
     this.input = g.tensor('x', K, false);
     let h = this.input;
+    const relu = this.activation === 'relu';
     this.hidden.forEach((n, i) => {
-      const lin = g.add(new Linear(g, h, n, `layer${i}`, this.activation === 'relu' || this.activation === 'gelu' ? 6 : 3));
+      const lin = g.add(new Linear(g, h, n, `layer${i}`, relu || this.activation === 'gelu' ? 6 : 3, relu));
       this.layers.push(lin);
-      h = g.add(new Activation(g, lin.out, this.activation)).out;
+      h = relu ? lin.out : g.add(new Activation(g, lin.out, this.activation)).out;
     });
     const last = g.add(new Linear(g, h, 1, `layer${this.hidden.length}`, 3));
     this.layers.push(last);
