@@ -44,9 +44,83 @@ function gemm(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, ac
   }
   const xs = <usize>K << 2;
   const ys = <usize>N << 2;
+  let j0 = 0;
+  if (B >= 8 && K <= PANEL_K) {
+    // Column panels of 8 first: each is copied to a contiguous (K, 8) block,
+    // which stays in L1 while every row block streams past it.
+    j0 = N & ~7;
+    for (let j = 0; j < j0; j += 8) {
+      const jo = <usize>j << 2;
+      for (let k = 0; k < K; k++) {
+        const src = w + <usize>k * ys + jo, dst = PANEL + (<usize>k << 5);
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+      }
+      let i = 0;
+      for (; i + 4 <= B; i += 4) tile4x8(y + <usize>i * ys, ys, x + <usize>i * xs, xs, PANEL, 32, b, jo, K, acc, relu);
+      for (; i < B; i++) tile1x8(y + <usize>i * ys, x + <usize>i * xs, PANEL, 32, b, jo, K, acc, relu);
+    }
+  }
   let i = 0;
-  for (; i + 4 <= B; i += 4) gemm4Rows(y + <usize>i * ys, x + <usize>i * xs, w, b, K, N, acc, relu);
-  for (; i < B; i++) gemm1Row(y + <usize>i * ys, x + <usize>i * xs, w, b, K, N, acc, relu);
+  for (; i + 4 <= B; i += 4) gemm4Rows(y + <usize>i * ys, x + <usize>i * xs, w, b, K, N, acc, relu, j0);
+  for (; i < B; i++) gemm1Row(y + <usize>i * ys, x + <usize>i * xs, w, b, K, N, acc, relu, j0);
+}
+
+// the scratch panel of W for gemmRows: up to PANEL_K rows of 8 columns
+const PANEL_K = 1024;
+const PANEL = memory.data(PANEL_K * 32, 16);
+
+// y[0..4, jo..jo+8] (rows ys bytes apart) from 4 rows of x and 8 columns of W
+// whose rows are wstep bytes apart (the matrix itself, or a packed panel)
+// @ts-ignore: decorator
+@inline function tile4x8(y: usize, ys: usize, x: usize, xs: usize, w: usize, wstep: usize, b: usize, jo: usize, K: i32, acc: bool, relu: bool): void {
+  const x1 = x + xs, x2 = x1 + xs, x3 = x2 + xs;
+  let c00 = start4(y, b, jo, acc), c01 = start4(y, b, jo + 16, acc);
+  let c10 = acc ? start4(y + ys, b, jo, acc) : c00, c11 = acc ? start4(y + ys, b, jo + 16, acc) : c01;
+  let c20 = acc ? start4(y + 2 * ys, b, jo, acc) : c00, c21 = acc ? start4(y + 2 * ys, b, jo + 16, acc) : c01;
+  let c30 = acc ? start4(y + 3 * ys, b, jo, acc) : c00, c31 = acc ? start4(y + 3 * ys, b, jo + 16, acc) : c01;
+  let wp = w;
+  for (let k = 0; k < K; k++) {
+    const ko = <usize>k << 2;
+    const w0 = v128.load(wp);
+    const w1 = v128.load(wp, 16);
+    const a0 = v128.load32_splat(x + ko);
+    const a1 = v128.load32_splat(x1 + ko);
+    const a2 = v128.load32_splat(x2 + ko);
+    const a3 = v128.load32_splat(x3 + ko);
+    c00 = f32x4.add(c00, f32x4.mul(a0, w0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, w1));
+    c10 = f32x4.add(c10, f32x4.mul(a1, w0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, w1));
+    c20 = f32x4.add(c20, f32x4.mul(a2, w0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, w1));
+    c30 = f32x4.add(c30, f32x4.mul(a3, w0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, w1));
+    wp += wstep;
+  }
+  v128.store(y + jo, out4(c00, relu));
+  v128.store(y + jo, out4(c01, relu), 16);
+  v128.store(y + ys + jo, out4(c10, relu));
+  v128.store(y + ys + jo, out4(c11, relu), 16);
+  v128.store(y + 2 * ys + jo, out4(c20, relu));
+  v128.store(y + 2 * ys + jo, out4(c21, relu), 16);
+  v128.store(y + 3 * ys + jo, out4(c30, relu));
+  v128.store(y + 3 * ys + jo, out4(c31, relu), 16);
+}
+
+// y[jo..jo+8] of one row
+// @ts-ignore: decorator
+@inline function tile1x8(y: usize, x: usize, w: usize, wstep: usize, b: usize, jo: usize, K: i32, acc: bool, relu: bool): void {
+  let c0 = start4(y, b, jo, acc), c1 = start4(y, b, jo + 16, acc);
+  let wp = w;
+  for (let k = 0; k < K; k++) {
+    const a = v128.load32_splat(x + (<usize>k << 2));
+    c0 = f32x4.add(c0, f32x4.mul(a, v128.load(wp)));
+    c1 = f32x4.add(c1, f32x4.mul(a, v128.load(wp, 16)));
+    wp += wstep;
+  }
+  v128.store(y + jo, out4(c0, relu));
+  v128.store(y + jo, out4(c1, relu), 16);
 }
 
 // the starting vector of a tile's column block at byte offset o of row y
@@ -70,45 +144,12 @@ function gemm(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, ac
 // 4 rows of y: tiles of 4x8, then 4x4, then 4x1. The "splat" form: broadcast
 // one x[i,k], multiply-add it across a row of W; no horizontal sums.
 // @ts-ignore: decorator
-@inline function gemm4Rows(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32, acc: bool, relu: bool): void {
+@inline function gemm4Rows(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32, acc: bool, relu: bool, j0: i32): void {
   const xs = <usize>K << 2;
   const ws = <usize>N << 2;
   const x1 = x + xs, x2 = x1 + xs, x3 = x2 + xs;
-  let j = 0;
-  for (; j + 8 <= N; j += 8) {
-    const jo = <usize>j << 2;
-    let c00 = start4(y, b, jo, acc), c01 = start4(y, b, jo + 16, acc);
-    let c10 = acc ? start4(y + ws, b, jo, acc) : c00, c11 = acc ? start4(y + ws, b, jo + 16, acc) : c01;
-    let c20 = acc ? start4(y + 2 * ws, b, jo, acc) : c00, c21 = acc ? start4(y + 2 * ws, b, jo + 16, acc) : c01;
-    let c30 = acc ? start4(y + 3 * ws, b, jo, acc) : c00, c31 = acc ? start4(y + 3 * ws, b, jo + 16, acc) : c01;
-    let wp = w + jo;
-    for (let k = 0; k < K; k++) {
-      const ko = <usize>k << 2;
-      const w0 = v128.load(wp);
-      const w1 = v128.load(wp, 16);
-      const a0 = v128.load32_splat(x + ko);
-      const a1 = v128.load32_splat(x1 + ko);
-      const a2 = v128.load32_splat(x2 + ko);
-      const a3 = v128.load32_splat(x3 + ko);
-      c00 = f32x4.add(c00, f32x4.mul(a0, w0));
-      c01 = f32x4.add(c01, f32x4.mul(a0, w1));
-      c10 = f32x4.add(c10, f32x4.mul(a1, w0));
-      c11 = f32x4.add(c11, f32x4.mul(a1, w1));
-      c20 = f32x4.add(c20, f32x4.mul(a2, w0));
-      c21 = f32x4.add(c21, f32x4.mul(a2, w1));
-      c30 = f32x4.add(c30, f32x4.mul(a3, w0));
-      c31 = f32x4.add(c31, f32x4.mul(a3, w1));
-      wp += ws;
-    }
-    v128.store(y + jo, out4(c00, relu));
-    v128.store(y + jo, out4(c01, relu), 16);
-    v128.store(y + ws + jo, out4(c10, relu));
-    v128.store(y + ws + jo, out4(c11, relu), 16);
-    v128.store(y + 2 * ws + jo, out4(c20, relu));
-    v128.store(y + 2 * ws + jo, out4(c21, relu), 16);
-    v128.store(y + 3 * ws + jo, out4(c30, relu));
-    v128.store(y + 3 * ws + jo, out4(c31, relu), 16);
-  }
+  let j = j0;
+  for (; j + 8 <= N; j += 8) tile4x8(y, ws, x, xs, w + (<usize>j << 2), ws, b, <usize>j << 2, K, acc, relu);
   for (; j + 4 <= N; j += 4) {
     const jo = <usize>j << 2;
     let c0 = start4(y, b, jo, acc);
@@ -152,9 +193,9 @@ function gemm(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, ac
 // One row of y (B = 1, or the rows past the last multiple of 4): tiles of
 // 1x16, then 1x4, then 1x1. Four accumulators keep four add chains in flight.
 // @ts-ignore: decorator
-@inline function gemm1Row(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32, acc: bool, relu: bool): void {
+@inline function gemm1Row(y: usize, x: usize, w: usize, b: usize, K: i32, N: i32, acc: bool, relu: bool, j0: i32): void {
   const ws = <usize>N << 2;
-  let j = 0;
+  let j = j0;
   for (; j + 16 <= N; j += 16) {
     const jo = <usize>j << 2;
     let c0 = start4(y, b, jo, acc), c1 = start4(y, b, jo + 16, acc);

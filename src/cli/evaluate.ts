@@ -21,7 +21,8 @@ export function evaluate(argv: string[]): void {
   const margin = model.scorePairs(data).margin;
   const fusion = pairReport(margin, data.label, undefined, seed);
   // baselines in the model's columns, fitted on its training data when the file has them
-  const cols = { ...data, models: model.models, a: model.toModelColumns(data.models, data.features, data.a, data.feats, data.ids.length).x, b: model.toModelColumns(data.models, data.features, data.b, data.feats, data.ids.length).x };
+  const inModel = (x: Float32Array) => model.toModelColumns(data.models, data.features, x, data.feats, data.ids.length).x;
+  const cols = { ...data, models: model.models, a: inModel(data.a), b: inModel(data.b) };
   const stored = model.train?.baselines;
   const fitted = stored ? baselinesFromJSON(stored, positional[0]) : fitBaselines(cols, { seed });
   const base = scoreBaselines(fitted, cols);

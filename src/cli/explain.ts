@@ -31,8 +31,8 @@ export function explain(argv: string[]): void {
     const set = pairsFromRecords([{ id: 'pair', ...obj, label } as never], source);
     const cols = (x: Float32Array) => model.toModelColumns(set.models, set.features, x, set.feats, 1);
     const A = cols(set.a), B = cols(set.b);
-    const ra = describe(out, model, 'side a', set.a, A.x, A.f);
-    const rb = describe(out, model, 'side b', set.b, B.x, B.f);
+    const ra = describe(out, model, 'side a', A.x, A.f);
+    const rb = describe(out, model, 'side b', B.x, B.f);
     out.push(`P(a ≻ b) = σ(r_a − r_b) = σ(${(ra - rb).toFixed(4)}) = ${sigmoid(ra - rb).toFixed(4)}${obj.label === undefined ? '' : `   label: ${obj.label}`}`);
     unknown(out, A.unknown);
     if (flags.trace) {
@@ -42,7 +42,7 @@ export function explain(argv: string[]): void {
   } else if ('scores' in obj) {
     const set = itemsFromRecords([{ id: 'item', target: 0, ...obj } as never], source);
     const I = model.toModelColumns(set.models, set.features, set.scores, set.feats, 1);
-    describe(out, model, 'item', set.scores, I.x, I.f);
+    describe(out, model, 'item', I.x, I.f);
     unknown(out, I.unknown);
     if (flags.trace) traceOut(out, model, I.x, I.f, 1);
   } else {
@@ -52,7 +52,7 @@ export function explain(argv: string[]): void {
 }
 
 // each model's raw score, z-score, and weight (gated) or occlusion attribution
-function describe(out: string[], model: FusionModel, title: string, _raw: Float32Array, x: Float32Array, f: Float32Array): number {
+function describe(out: string[], model: FusionModel, title: string, x: Float32Array, f: Float32Array): number {
   const K = model.models.length;
   const s = model.scoreAligned(x, f, 1);
   const z = model.encode(x, f, 1);

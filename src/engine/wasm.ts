@@ -1,7 +1,9 @@
 // Loading the kernels: one compiled module, one instance (and so one memory,
 // one arena, one random generator) per model. The bytes are inlined at build
-// time, so nothing here touches fs or fetch.
-import { instantiate, instantiateSync } from '@assemblyscript/loader';
+// time, so nothing here touches fs or fetch. The module imports nothing and
+// exports only functions of numbers, so the plain WebAssembly API is all it
+// needs: @assemblyscript/loader's wrappers cost a closure call per kernel
+// call, and its bare import would stop a browser loading dist/ unbundled.
 import { wasmBase64 } from './wasm-inline.js';
 import { fromBase64 } from './base64.js';
 
@@ -82,8 +84,7 @@ export async function init(source?: WebAssembly.Module | BufferSource): Promise<
     return;
   }
   if (compiled && !source) return;
-  const { module } = await instantiate(source ?? inlineBytes());
-  compiled = module;
+  compiled = await WebAssembly.compile(source ?? inlineBytes());
 }
 
 /** A fresh instance with its own memory. Compiles synchronously if init() was not awaited (Node, Deno, Bun). */
@@ -95,7 +96,5 @@ export function newKernels(): Kernels {
       throw new Error(`rewardfuse: could not compile the kernels synchronously here; await init() first (${(e as Error).message})`);
     }
   }
-  // The loader's demangled exports wrap every call in a rest-args closure; the
-  // hot path calls the raw instance exports instead.
-  return instantiateSync(compiled).instance.exports as unknown as Kernels;
+  return new WebAssembly.Instance(compiled, {}).exports as unknown as Kernels;
 }

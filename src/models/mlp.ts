@@ -103,13 +103,14 @@ export class Mlp {
     if (x.length % K) throw new Error(`rewardfuse: predict got ${x.length} values, not a multiple of ${K} inputs`);
     const n = x.length / K;
     if (out.length < n) throw new Error(`rewardfuse: predict's output holds ${out.length} values, needs ${n}`);
-    const f32 = () => this.graph.arena.f32;
+    const g = this.graph, at = this.output.ptr >> 2;
     for (let r0 = 0; r0 < n; r0 += this.maxBatch) {
       const B = Math.min(this.maxBatch, n - r0);
-      this.graph.write(this.input, x.subarray(r0 * K, (r0 + B) * K), B, 'input', r0);
-      this.graph.infer(B);
-      const at = this.output.ptr >> 2;
-      out.set(f32().subarray(at, at + B), r0);
+      g.write(this.input, n <= this.maxBatch ? x : x.subarray(r0 * K, (r0 + B) * K), B, 'input', r0);
+      g.infer(B);
+      const f32 = g.arena.f32;
+      if (B === 1) out[r0] = f32[at]; // no view to allocate for the one-row case
+      else out.set(f32.subarray(at, at + B), r0);
     }
     return out;
   }

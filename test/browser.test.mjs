@@ -1,0 +1,99 @@
+// In a real browser (Debian's chromium through playwright-core): the fixed
+// run gives Node's bits; model files cross between Node and the page both
+// ways and score bit-identically; the teaching page trains and draws.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as lib from '../dist/index.js';
+import { fixedRun, scoreBits, ARCHS } from './fixed-run.mjs';
+import { serve } from '../scripts/serve.mjs';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const Browser = suite('browser (chromium)');
+
+if (!existsSync(CHROMIUM)) {
+  // CI installs chromium (.ci/run); there its absence is a failure, not a skip
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run must install chromium`);
+  console.log(`  skipped: no browser at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM)`);
+} else {
+  const { chromium } = await import('playwright-core');
+  let browser, server, url;
+  const node = fixedRun(lib);
+
+  Browser.before(async () => {
+    ({ server, url } = await serve());
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  Browser.after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  const open = async (path) => {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url + path);
+    return { page, errors };
+  };
+
+  Browser('the fixed run trains and scores to the same bits as in Node', async () => {
+    const { page, errors } = await open('test/browser/bits.html');
+    await page.waitForFunction(() => window.result || window.failure, null, { timeout: 60000 });
+    const failure = await page.evaluate(() => window.failure);
+    assert.not.ok(failure, failure);
+    const web = await page.evaluate(() => window.result);
+    for (const arch of ARCHS) {
+      assert.is(web[arch].weights, node[arch].weights, `${arch}: trained weights`);
+      assert.is(web[arch].scores, node[arch].scores, `${arch}: scores`);
+      assert.is(web[arch].model, node[arch].model, `${arch}: the whole model file`);
+    }
+    // a model file made in Node scores the same in the page, and the page's in Node
+    for (const arch of ARCHS) {
+      assert.is(await page.evaluate((t) => window.scoreBits(t), node[arch].model), node[arch].scores);
+      assert.is(scoreBits(lib, web[arch].model), web[arch].scores);
+    }
+    assert.equal(errors, []);
+    await page.close();
+  });
+
+  Browser('the teaching page trains live and shows the curve, the weights, the heat maps and the step-through', async () => {
+    const { page, errors } = await open('examples/teach/?autotrain');
+    await page.setViewportSize({ width: 1000, height: 2200 });
+    await page.waitForSelector('body[data-state="trained"], body[data-state="error"]', { timeout: 60000 });
+    assert.is(await page.getAttribute('body', 'data-state'), 'trained', await page.textContent('#status'));
+    // the loss curve: a path through one point an epoch
+    const points = await page.$$eval('#curve path', (ps) => Math.max(...ps.map((p) => (p.getAttribute('d').match(/[ML]/g) ?? []).length)));
+    assert.ok(points > 10, `curve has ${points} points`);
+    // the weights: one bar per model and domain, not all zero
+    const bars = await page.$$eval('#weights rect[fill]:not([fill="#fafafa"])', (rs) => rs.map((r) => Number(r.getAttribute('height'))));
+    assert.ok(bars.length >= 18 && bars.some((h) => h > 5), `weights: ${bars.length} bars`);
+    // the heat maps are not flat
+    const spread = await page.evaluate(() => ['heatFused', 'heatMean'].map((id) => {
+      const d = document.getElementById(id).getContext('2d').getImageData(0, 0, 240, 240).data;
+      let lo = 255, hi = 0;
+      for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
+      return hi - lo;
+    }));
+    assert.ok(spread.every((s) => s > 100), `heat map contrast ${spread}`);
+    // step through: forward, loss, backward, update
+    const titles = await page.evaluate(() => window.teach.steps.map((s) => s.title));
+    assert.ok(titles.some((t) => t.startsWith('forward: softmax')), titles.join(' | '));
+    assert.ok(titles.some((t) => t.startsWith('loss:')) && titles.some((t) => t.startsWith('backward:')) && titles.some((t) => t.startsWith('AdamW update')));
+    await page.click('#next');
+    assert.match(await page.textContent('#where'), /^step 2 of \d+/);
+    const shot = join(mkdtempSync(join(tmpdir(), 'rewardfuse-shot-')), 'teach.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(statSync(shot).size > 50000, 'the screenshot is not a blank page');
+    assert.equal(errors, []);
+    await page.close();
+  });
+}
+
+Browser.run();

@@ -1,0 +1,31 @@
+// One fixed training run and one fixed scoring, run the same way in Node, in
+// Chromium, in Deno, in Bun and in workerd; the bits must agree everywhere.
+// `lib` is the rewardfuse module as each runtime loads it.
+
+export const ARCHS = ['gated', 'mlp'];
+
+const hex = (f) => Array.from(new Uint32Array(Float32Array.from(f).buffer), (u) => u.toString(16).padStart(8, '0')).join('');
+
+export function fixedItems(lib) {
+  const sim = lib.simulateEnsemble({ prompts: 60, seed: 11 });
+  return lib.simItems(sim, Array.from({ length: 20 }, (_, i) => 40 + i));
+}
+
+/** Train each architecture with a fixed seed on fixed data; returns the model files and their scores' bits. */
+export function fixedRun(lib) {
+  const sim = lib.simulateEnsemble({ prompts: 60, seed: 11 });
+  const train = lib.simPairs(sim, Array.from({ length: 40 }, (_, i) => i), 1);
+  const out = {};
+  for (const arch of ARCHS) {
+    const model = lib.FusionModel.train(train, { arch, seed: 3, epochs: 15, ensemble: 2, hidden: [16] });
+    const text = lib.saveModel(model);
+    out[arch] = { model: text, weights: JSON.parse(text).weights, scores: scoreBits(lib, text) };
+  }
+  return out;
+}
+
+/** Load a model file and score the fixed items: the bits of reward, uncertainty and (gated) weights. */
+export function scoreBits(lib, text) {
+  const s = lib.loadModel(text).score(fixedItems(lib));
+  return hex(s.reward) + ':' + hex(s.uncertainty) + ':' + (s.weights ? hex(s.weights) : '');
+}
