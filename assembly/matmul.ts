@@ -5,7 +5,9 @@
 //   forward   y[i,j]  = (((b[j] + x[i,0]w[0,j]) + x[i,1]w[1,j]) + ...), then relu if asked
 //   dX        dX[i,k] = (((dX[i,k] + dy[i,0]w[k,0]) + dy[i,1]w[k,1]) + ...): the
 //             forward kernel on Wᵀ, starting from dX instead of the bias
-//   dW, db    s = 0; s += x[i,k]·dy[i,j] for i = 0..B-1; dW[k,j] += s
+//   dW        dW[k,j] = (((dW[k,j] + x[0,k]dy[0,j]) + x[1,k]dy[1,j]) + ...): the
+//             forward kernel on Xᵀ and dY, starting from dW
+//   db        s = 0; s += dy[i,j] for i = 0..B-1; db[j] += s
 
 // ---------------------------------------------------------------- forward
 
@@ -47,18 +49,23 @@ function gemm(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, ac
   let j0 = 0;
   if (B >= 8 && K <= PANEL_K) {
     // Column panels of 8 first: each is copied to a contiguous (K, 8) block,
-    // which stays in L1 while every row block streams past it.
+    // which stays in L1 while the rows stream past it, in blocks of rows
+    // small enough (≤ 64 KiB of x) to stay in L2 across all the panels.
     j0 = N & ~7;
-    for (let j = 0; j < j0; j += 8) {
-      const jo = <usize>j << 2;
-      for (let k = 0; k < K; k++) {
-        const src = w + <usize>k * ys + jo, dst = PANEL + (<usize>k << 5);
-        v128.store(dst, v128.load(src));
-        v128.store(dst, v128.load(src, 16), 16);
+    const block = max(4, (16384 / K) & ~3);
+    for (let r0 = 0; r0 < B; r0 += block) {
+      const r1 = min(B, r0 + block);
+      for (let j = 0; j < j0; j += 8) {
+        const jo = <usize>j << 2;
+        for (let k = 0; k < K; k++) {
+          const src = w + <usize>k * ys + jo, dst = PANEL + (<usize>k << 5);
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+        }
+        let i = r0;
+        for (; i + 4 <= r1; i += 4) tile4x8(y + <usize>i * ys, ys, x + <usize>i * xs, xs, PANEL, 32, b, jo, K, acc, relu);
+        for (; i < r1; i++) tile1x8(y + <usize>i * ys, x + <usize>i * xs, PANEL, 32, b, jo, K, acc, relu);
       }
-      let i = 0;
-      for (; i + 4 <= B; i += 4) tile4x8(y + <usize>i * ys, ys, x + <usize>i * xs, xs, PANEL, 32, b, jo, K, acc, relu);
-      for (; i < B; i++) tile1x8(y + <usize>i * ys, x + <usize>i * xs, PANEL, 32, b, jo, K, acc, relu);
     }
   }
   let i = 0;
@@ -283,20 +290,27 @@ const PANEL = memory.data(PANEL_K * 32, 16);
 
 /**
  * dX += dY·Wᵀ,  dW += Xᵀ·dY,  db += Σ_rows dY.   dy:(B,N); dx:(B,K) dw:(K,N) db:(N), each 0 to skip.
- * wt:(N,K) is scratch for Wᵀ when dx is asked. Pair: matmulForward.
+ * scratch holds max(K·N, B·K) f32 for the transposes. Pair: matmulForward.
  */
-export function matmulBackward(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, wt: usize, B: i32, K: i32, N: i32): void {
+export function matmulBackward(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, scratch: usize, B: i32, K: i32, N: i32): void {
+  // both products are the forward kernel, accumulating, on a transpose (a vector needs none)
   if (dx) {
-    // dX = dX + dY·Wᵀ: the forward kernel on Wᵀ (a vector needs no transpose)
-    if (N > 1) transpose(wt, w, K, N);
-    gemm(dx, dy, N > 1 ? wt : w, 0, B, N, K, true, false);
+    if (N > 1) transpose(scratch, w, K, N);
+    gemm(dx, dy, N > 1 ? scratch : w, 0, B, N, K, true, false);
   }
-  if (dw) matmulBackwardWeight(dw, dy, x, B, K, N);
+  if (dw) {
+    // direct tiles while x and dy (re-read by every tile) fit in cache; beyond, the GEMM on Xᵀ
+    if (B * (K + N) <= 65536) matmulBackwardWeightDirect(dw, dy, x, B, K, N);
+    else {
+      if (K > 1) transpose(scratch, x, B, K);
+      gemm(dw, K > 1 ? scratch : x, dy, 0, K, B, N, true, false);
+    }
+  }
   if (db) matmulBackwardBias(db, dy, B, N);
 }
 
 /** Scalar twin of matmulBackward, the reference: same sums in the same order. */
-export function matmulBackwardScalar(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, wt: usize, B: i32, K: i32, N: i32): void {
+export function matmulBackwardScalar(dx: usize, dw: usize, db: usize, dy: usize, x: usize, w: usize, scratch: usize, B: i32, K: i32, N: i32): void {
   if (dx) {
     for (let i = 0; i < B; i++) {
       for (let k = 0; k < K; k++) {
@@ -310,12 +324,10 @@ export function matmulBackwardScalar(dx: usize, dw: usize, db: usize, dy: usize,
   if (dw) {
     for (let k = 0; k < K; k++) {
       for (let j = 0; j < N; j++) {
-        let s: f32 = 0;
-        for (let i = 0; i < B; i++) {
-          s = s + load<f32>(x + ((<usize>i * K + k) << 2)) * load<f32>(dy + ((<usize>i * N + j) << 2));
-        }
         const o = dw + ((<usize>k * N + j) << 2);
-        store<f32>(o, load<f32>(o) + s);
+        let s = load<f32>(o);
+        for (let i = 0; i < B; i++) s = s + load<f32>(x + ((<usize>i * K + k) << 2)) * load<f32>(dy + ((<usize>i * N + j) << 2));
+        store<f32>(o, s);
       }
     }
   }
@@ -329,34 +341,53 @@ export function matmulBackwardScalar(dx: usize, dw: usize, db: usize, dy: usize,
   }
 }
 
-/** out = xᵀ   x:(R,C) out:(C,R). */
+/** out = xᵀ   x:(R,C) out:(C,R). 4×4 blocks by shuffles, then the edges. */
 export function transpose(out: usize, x: usize, R: i32, C: i32): void {
+  const xs = <usize>C << 2, os = <usize>R << 2;
+  const R4 = R & ~3, C4 = C & ~3;
+  for (let r = 0; r < R4; r += 4) {
+    const src = x + <usize>r * xs, dst = out + (<usize>r << 2);
+    for (let c = 0; c < C4; c += 4) {
+      const co = <usize>c << 2;
+      const v0 = v128.load(src + co), v1 = v128.load(src + xs + co);
+      const v2 = v128.load(src + 2 * xs + co), v3 = v128.load(src + 3 * xs + co);
+      const t0 = f32x4.shuffle(v0, v1, 0, 4, 1, 5), t1 = f32x4.shuffle(v2, v3, 0, 4, 1, 5);
+      const t2 = f32x4.shuffle(v0, v1, 2, 6, 3, 7), t3 = f32x4.shuffle(v2, v3, 2, 6, 3, 7);
+      const d = dst + <usize>c * os;
+      v128.store(d, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
+      v128.store(d + os, f32x4.shuffle(t0, t1, 2, 3, 6, 7));
+      v128.store(d + 2 * os, f32x4.shuffle(t2, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * os, f32x4.shuffle(t2, t3, 2, 3, 6, 7));
+    }
+  }
   for (let r = 0; r < R; r++) {
-    const src = x + ((<usize>r * C) << 2);
-    for (let c = 0; c < C; c++) store<f32>(out + ((<usize>c * R + r) << 2), load<f32>(src + (<usize>c << 2)));
+    for (let c = r < R4 ? C4 : 0; c < C; c++) {
+      store<f32>(out + ((<usize>c * R + r) << 2), load<f32>(x + ((<usize>r * C + c) << 2)));
+    }
   }
 }
 
-// dW[k,j] += Σ_i x[i,k]·dy[i,j]: tiles of 4 k-rows x 8 columns accumulate over
-// the batch in the splat form; N = 1 runs along k instead.
-function matmulBackwardWeight(dw: usize, dy: usize, x: usize, B: i32, K: i32, N: i32): void {
+// dW[k,j] = dW[k,j] + Σ_i x[i,k]·dy[i,j] in i order, without transposing: tiles
+// of 4 k-rows × 8 columns accumulate over the batch in the splat form; N = 1
+// runs along k instead. Best while x and dy stay in cache across the tiles.
+function matmulBackwardWeightDirect(dw: usize, dy: usize, x: usize, B: i32, K: i32, N: i32): void {
   const xs = <usize>K << 2;
   const ds = <usize>N << 2;
   if (N == 1) {
     let k = 0;
     for (; k + 4 <= K; k += 4) {
       const ko = <usize>k << 2;
-      let a = f32x4.splat(0);
+      let a = v128.load(dw + ko);
       for (let i = 0; i < B; i++) {
         a = f32x4.add(a, f32x4.mul(v128.load(x + <usize>i * xs + ko), v128.load32_splat(dy + (<usize>i << 2))));
       }
-      v128.store(dw + ko, f32x4.add(v128.load(dw + ko), a));
+      v128.store(dw + ko, a);
     }
     for (; k < K; k++) {
       const ko = <usize>k << 2;
-      let s: f32 = 0;
+      let s = load<f32>(dw + ko);
       for (let i = 0; i < B; i++) s = s + load<f32>(x + <usize>i * xs + ko) * load<f32>(dy + (<usize>i << 2));
-      store<f32>(dw + ko, load<f32>(dw + ko) + s);
+      store<f32>(dw + ko, s);
     }
     return;
   }
@@ -367,7 +398,8 @@ function matmulBackwardWeight(dw: usize, dy: usize, x: usize, B: i32, K: i32, N:
     let j = 0;
     for (; j + 8 <= N; j += 8) {
       const jo = <usize>j << 2;
-      let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      let c00 = v128.load(o0 + jo), c01 = v128.load(o0 + jo, 16), c10 = v128.load(o1 + jo), c11 = v128.load(o1 + jo, 16);
+      let c20 = v128.load(o2 + jo), c21 = v128.load(o2 + jo, 16), c30 = v128.load(o3 + jo), c31 = v128.load(o3 + jo, 16);
       let xp = x + ko, dp = dy + jo;
       for (let i = 0; i < B; i++) {
         const g0 = v128.load(dp), g1 = v128.load(dp, 16);
@@ -384,18 +416,18 @@ function matmulBackwardWeight(dw: usize, dy: usize, x: usize, B: i32, K: i32, N:
         xp += xs;
         dp += ds;
       }
-      v128.store(o0 + jo, f32x4.add(v128.load(o0 + jo), c00));
-      v128.store(o0 + jo, f32x4.add(v128.load(o0 + jo, 16), c01), 16);
-      v128.store(o1 + jo, f32x4.add(v128.load(o1 + jo), c10));
-      v128.store(o1 + jo, f32x4.add(v128.load(o1 + jo, 16), c11), 16);
-      v128.store(o2 + jo, f32x4.add(v128.load(o2 + jo), c20));
-      v128.store(o2 + jo, f32x4.add(v128.load(o2 + jo, 16), c21), 16);
-      v128.store(o3 + jo, f32x4.add(v128.load(o3 + jo), c30));
-      v128.store(o3 + jo, f32x4.add(v128.load(o3 + jo, 16), c31), 16);
+      v128.store(o0 + jo, c00);
+      v128.store(o0 + jo, c01, 16);
+      v128.store(o1 + jo, c10);
+      v128.store(o1 + jo, c11, 16);
+      v128.store(o2 + jo, c20);
+      v128.store(o2 + jo, c21, 16);
+      v128.store(o3 + jo, c30);
+      v128.store(o3 + jo, c31, 16);
     }
     for (; j + 4 <= N; j += 4) {
       const jo = <usize>j << 2;
-      let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
+      let c0 = v128.load(o0 + jo), c1 = v128.load(o1 + jo), c2 = v128.load(o2 + jo), c3 = v128.load(o3 + jo);
       let xp = x + ko, dp = dy + jo;
       for (let i = 0; i < B; i++) {
         const g = v128.load(dp);
@@ -406,25 +438,28 @@ function matmulBackwardWeight(dw: usize, dy: usize, x: usize, B: i32, K: i32, N:
         xp += xs;
         dp += ds;
       }
-      v128.store(o0 + jo, f32x4.add(v128.load(o0 + jo), c0));
-      v128.store(o1 + jo, f32x4.add(v128.load(o1 + jo), c1));
-      v128.store(o2 + jo, f32x4.add(v128.load(o2 + jo), c2));
-      v128.store(o3 + jo, f32x4.add(v128.load(o3 + jo), c3));
+      v128.store(o0 + jo, c0);
+      v128.store(o1 + jo, c1);
+      v128.store(o2 + jo, c2);
+      v128.store(o3 + jo, c3);
     }
     for (; j < N; j++) {
       // four k in the lanes: a contiguous load of x[i, k..k+3]
       const jo = <usize>j << 2;
-      let c = f32x4.splat(0);
+      let c = f32x4.splat(load<f32>(o0 + jo));
+      c = f32x4.replace_lane(c, 1, load<f32>(o1 + jo));
+      c = f32x4.replace_lane(c, 2, load<f32>(o2 + jo));
+      c = f32x4.replace_lane(c, 3, load<f32>(o3 + jo));
       let xp = x + ko, dp = dy + jo;
       for (let i = 0; i < B; i++) {
         c = f32x4.add(c, f32x4.mul(v128.load(xp), v128.load32_splat(dp)));
         xp += xs;
         dp += ds;
       }
-      store<f32>(o0 + jo, load<f32>(o0 + jo) + f32x4.extract_lane(c, 0));
-      store<f32>(o1 + jo, load<f32>(o1 + jo) + f32x4.extract_lane(c, 1));
-      store<f32>(o2 + jo, load<f32>(o2 + jo) + f32x4.extract_lane(c, 2));
-      store<f32>(o3 + jo, load<f32>(o3 + jo) + f32x4.extract_lane(c, 3));
+      store<f32>(o0 + jo, f32x4.extract_lane(c, 0));
+      store<f32>(o1 + jo, f32x4.extract_lane(c, 1));
+      store<f32>(o2 + jo, f32x4.extract_lane(c, 2));
+      store<f32>(o3 + jo, f32x4.extract_lane(c, 3));
     }
   }
   for (; k < K; k++) {
@@ -434,20 +469,20 @@ function matmulBackwardWeight(dw: usize, dy: usize, x: usize, B: i32, K: i32, N:
     let j = 0;
     for (; j + 4 <= N; j += 4) {
       const jo = <usize>j << 2;
-      let c = f32x4.splat(0);
+      let c = v128.load(o + jo);
       let xp = x + ko, dp = dy + jo;
       for (let i = 0; i < B; i++) {
         c = f32x4.add(c, f32x4.mul(v128.load32_splat(xp), v128.load(dp)));
         xp += xs;
         dp += ds;
       }
-      v128.store(o + jo, f32x4.add(v128.load(o + jo), c));
+      v128.store(o + jo, c);
     }
     for (; j < N; j++) {
       const jo = <usize>j << 2;
-      let s: f32 = 0;
+      let s = load<f32>(o + jo);
       for (let i = 0; i < B; i++) s = s + load<f32>(x + <usize>i * xs + ko) * load<f32>(dy + <usize>i * ds + jo);
-      store<f32>(o + jo, load<f32>(o + jo) + s);
+      store<f32>(o + jo, s);
     }
   }
 }

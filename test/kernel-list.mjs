@@ -41,9 +41,12 @@ function matmulBackRef({ dy, x, w, dx, dw, db }, [B, K, N]) {
   return { dx: ox, dw: ow, db: ob };
 }
 
+// every tail, and one large shape for the paths that only larger problems take
+// (row blocks past the panel's cache budget; dW as a GEMM on Xᵀ)
 const matmulShapes = () => {
   const shapes = [];
   for (const B of [1, 3, 4, 5, 17, 65]) for (const K of TAILS) for (const N of TAILS) shapes.push([B, K, N]);
+  shapes.push([257, 129, 131]);
   return shapes;
 };
 
@@ -97,8 +100,8 @@ export const KERNELS = [
   {
     name: 'matmulBackward', twin: 'matmulBackwardScalar', exact: true, tol: 1e-5,
     cases: matmulShapes,
-    inputs: ([B, K, N], r) => ({ dx: fill(B * K, r), dw: fill(K * N, r), db: fill(N, r), dy: fill(B * N, r), x: fill(B * K, r), w: fill(K * N, r), wt: new Float32Array(K * N) }),
-    args: ['dx', 'dw', 'db', 'dy', 'x', 'w', 'wt', 'B', 'K', 'N'], outputs: ['dx', 'dw', 'db'],
+    inputs: ([B, K, N], r) => ({ dx: fill(B * K, r), dw: fill(K * N, r), db: fill(N, r), dy: fill(B * N, r), x: fill(B * K, r), w: fill(K * N, r), scratch: new Float32Array(Math.max(K * N, B * K)) }),
+    args: ['dx', 'dw', 'db', 'dy', 'x', 'w', 'scratch', 'B', 'K', 'N'], outputs: ['dx', 'dw', 'db'],
     ref: matmulBackRef,
   },
   {

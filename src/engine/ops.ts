@@ -17,7 +17,7 @@ export class Linear implements Op {
   readonly out: Tensor;
   readonly W: Param;
   readonly b: Param;
-  private wt: { readonly ptr: number };
+  private scratch: { readonly ptr: number };
 
   constructor(private g: Graph, readonly x: Tensor, readonly N: number, name = 'linear', private gain = 6, readonly relu = false) {
     this.name = relu ? 'linear+relu' : 'linear';
@@ -25,7 +25,7 @@ export class Linear implements Op {
     this.W = g.param(`${name}.W`, x.cols * N, true);
     this.b = g.param(`${name}.b`, N, false);
     this.out = g.tensor(`${name}.y`, N, true, x.rows);
-    this.wt = g.buffer(x.cols * N);
+    this.scratch = g.buffer(Math.max(x.cols * N, x.rows * x.cols)); // for Wᵀ and Xᵀ
   }
 
   init(): void {
@@ -40,7 +40,7 @@ export class Linear implements Op {
   backward(B: number): void {
     const k = this.g.k;
     if (this.relu) k.reluMask(this.out.grad, this.out.ptr, B * this.N);
-    k.matmulBackward(this.x.grad, this.W.grad, this.b.grad, this.out.grad, this.x.ptr, this.W.ptr, this.wt.ptr, B, this.x.cols, this.N);
+    k.matmulBackward(this.x.grad, this.W.grad, this.b.grad, this.out.grad, this.x.ptr, this.W.ptr, this.scratch.ptr, B, this.x.cols, this.N);
   }
 }
 

@@ -15,8 +15,8 @@ export interface Kernels {
   heapBase(): Ptr;
   matmulForward(y: Ptr, x: Ptr, w: Ptr, b: Ptr, B: number, K: number, N: number, relu: number): void;
   matmulForwardScalar(y: Ptr, x: Ptr, w: Ptr, b: Ptr, B: number, K: number, N: number, relu: number): void;
-  matmulBackward(dx: Ptr, dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, w: Ptr, wt: Ptr, B: number, K: number, N: number): void;
-  matmulBackwardScalar(dx: Ptr, dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, w: Ptr, wt: Ptr, B: number, K: number, N: number): void;
+  matmulBackward(dx: Ptr, dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, w: Ptr, scratch: Ptr, B: number, K: number, N: number): void;
+  matmulBackwardScalar(dx: Ptr, dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, w: Ptr, scratch: Ptr, B: number, K: number, N: number): void;
   transpose(out: Ptr, x: Ptr, R: number, C: number): void;
   reluMask(dy: Ptr, y: Ptr, n: number): void;
   reluMaskScalar(dy: Ptr, y: Ptr, n: number): void;
