@@ -22,6 +22,6 @@ export { saveModel, loadModel, modelToJSON, modelFromJSON, MODEL_FORMAT, MODEL_V
 
 // evaluation
 export { crossValidate, assignFolds, type CvOptions, type PairCv, type ItemCv } from './train/cv.js';
-export { BASELINES, fitBaselines, scoreBaselines, type BaselineName } from './eval/baselines.js';
+export { BASELINES, ITEM_BASELINES, fitBaselines, scoreBaselines, fitItemBaselines, baselineItemScores, type BaselineName, type ItemBaseline } from './eval/baselines.js';
 export { pairReport, itemReport, type PairReport, type ItemReport } from './eval/report.js';
 export { pairwiseAccuracy, bootstrapCI, logLoss, ece, reliability, pearson, spearman, kendall } from './eval/metrics.js';

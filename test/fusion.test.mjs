@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import {
   FusionModel, simulateEnsemble, simPairs, simItems, saveModel, loadModel, crossValidate, assignFolds,
-  fitBaselines, scoreBaselines, BASELINES, pairReport, pairwiseAccuracy, pearson, parseData, subsetPairs,
+  fitBaselines, scoreBaselines, fitItemBaselines, baselineItemScores, BASELINES, pairReport, pairwiseAccuracy, pearson, parseData, subsetPairs,
 } from '../dist/index.js';
 import { fitNormaliser } from '../dist/models/normalise.js';
 
@@ -135,6 +135,8 @@ Train('k-fold cross-validation returns an out-of-fold prediction for every row',
   for (const b of BASELINES) assert.ok(cv.reports[b].accuracy > 0.5, b);
   const icv = crossValidate(simItems(sim, promptIds.slice(0, 60)), { folds: 3, ensemble: 1, epochs: 30 });
   assert.ok(icv.reports.fusion.pearson > 0.5);
+  assert.is(icv.prediction.length, 480);
+  for (const b of ['best', 'mean', 'median', 'min', 'meanStd', 'stacking', 'bma']) assert.ok(icv.reports[b].spearman > 0.2, b);
 });
 
 Train('bad options get clear errors', () => {
@@ -218,6 +220,16 @@ Base('every baseline scores, on the same normalisation; best picks the best trai
     assert.ok(r.accuracy > 0.55 && r.ci95[0] < r.accuracy && r.accuracy < r.ci95[1], `${b} ${r.accuracy}`);
   }
   assert.ok(acc(out.margin.min) < acc(out.margin.stacking));
+});
+
+Base('pointwise baselines: best by correlation, BMA weights sum to 1, every scorer correlates with gold', () => {
+  const items = simItems(sim, promptIds.slice(0, 200)), held = simItems(sim, promptIds.slice(200));
+  const f = fitItemBaselines(items);
+  assert.ok(Math.abs(f.bmaWeights.reduce((s, v) => s + v, 0) - 1) < 1e-12);
+  const out = baselineItemScores(f, held.scores);
+  for (const [name, s] of Object.entries(out)) assert.ok(pearson(s, held.target) > 0.3, name);
+  const r = sim.models.map((_, j) => { const c = [], g = []; items.ids.forEach((_, i) => { const v = items.scores[i * K + j]; if (!Number.isNaN(v)) { c.push(v); g.push(items.target[i]); } }); return pearson(c, g); });
+  assert.is(f.best, r.indexOf(Math.max(...r)));
 });
 
 Base.run();

@@ -9,7 +9,7 @@
 //           σ(β_m(z_a − z_b)) with its own fitted temperature β_m; weights
 //           ∝ its likelihood on the training pairs (uniform prior)
 // Each baseline's P(a ≻ b) = σ(τ·margin), τ fitted on the training pairs.
-import type { PairSet } from '../data/types.js';
+import type { ItemSet, PairSet } from '../data/types.js';
 import { fitNormaliser, type Normaliser } from '../models/normalise.js';
 import { FusionModel } from '../models/model.js';
 import { sigmoid } from './metrics.js';
@@ -69,6 +69,45 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
   const raw = baselineMargins(fitted, train);
   for (const name of BASELINES) fitted.tau[name] = fitTemperature(raw[name], t);
   return fitted;
+}
+
+/**
+ * The same baselines for pointwise items (all but vote): best is the model
+ * with the highest Pearson correlation with the target; BMA weighs each
+ * model's least-squares fit t ≈ α + β·z by its Gaussian likelihood; stacking
+ * is the linear fusion net under MSE.
+ */
+export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+  const K = train.models.length, n = train.ids.length;
+  const norm = fitNormaliser(K, train.scores);
+  const z = zScores(train.scores, norm);
+  const t = train.target;
+  let best = 0, bestR = -Infinity;
+  const beta = new Float64Array(K), logLik = new Float64Array(K);
+  for (let m = 0; m < K; m++) {
+    let c = 0, sz = 0, st = 0;
+    for (let i = 0; i < n; i++) { const v = z[i * K + m]; if (v === v) { c++; sz += v; st += t[i]; } }
+    const mz = c ? sz / c : 0, mt = c ? st / c : 0;
+    let szz = 0, szt = 0, stt = 0;
+    for (let i = 0; i < n; i++) {
+      const v = z[i * K + m];
+      if (v !== v) continue;
+      szz += (v - mz) ** 2; szt += (v - mz) * (t[i] - mt); stt += (t[i] - mt) ** 2;
+    }
+    const r = szz > 0 && stt > 0 ? szt / Math.sqrt(szz * stt) : 0;
+    if (r > bestR) { bestR = r; best = m; }
+    beta[m] = szz > 0 ? szt / szz : 0;
+    // Gaussian log-likelihood of the residuals at their ML variance; a missing score predicts the mean
+    let rss = 0;
+    for (let i = 0; i < n; i++) { const v = z[i * K + m]; rss += (t[i] - mt - (v === v ? beta[m] * (v - mz) : 0)) ** 2; }
+    logLik[m] = -0.5 * n * Math.log(Math.max(rss / n, 1e-300));
+  }
+  const top = Math.max(...logLik);
+  const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
+  const Z = post.reduce((a, v) => a + v, 0);
+  const stacking = FusionModel.train(train, { arch: 'linear', loss: 'mse', ensemble: 1, useFeatures: false, modelDropout: 0, weightDecay: 0.1, seed: opts.seed ?? 0 });
+  const tau = Object.fromEntries(BASELINES.map((b) => [b, 1])) as Record<BaselineName, number>;
+  return { norm, best, bmaWeights: post.map((v) => v / Z), bmaBeta: beta, stacking, tau, lambda: opts.lambda ?? 1 };
 }
 
 /** Each baseline's margin s(a) − s(b) and P(a ≻ b) on `pairs`. */

@@ -6,14 +6,14 @@ import { subsetItems, subsetPairs } from '../data/types.js';
 import { Arena } from '../engine/arena.js';
 import { newKernels } from '../engine/wasm.js';
 import { FusionModel, type FusionOptions } from '../models/model.js';
-import { BASELINES, fitBaselines, scoreBaselines, type BaselineName } from '../eval/baselines.js';
+import { BASELINES, ITEM_BASELINES, baselineItemScores, fitBaselines, fitItemBaselines, scoreBaselines, type BaselineName, type ItemBaseline } from '../eval/baselines.js';
 import { itemReport, pairReport, type ItemReport, type PairReport } from '../eval/report.js';
 import { sigmoid } from '../eval/metrics.js';
 
 export interface CvOptions extends FusionOptions {
   /** default 10 */
   folds?: number;
-  /** also cross-validate every baseline (pairs only), default true */
+  /** also cross-validate every baseline, default true */
   baselines?: boolean;
 }
 
@@ -32,6 +32,8 @@ export interface ItemCv {
   kind: 'items';
   folds: Int32Array;
   prediction: Float64Array;
+  baselinePrediction: Partial<Record<ItemBaseline, Float64Array>>;
+  /** 'fusion' and each baseline but vote */
   reports: Record<string, ItemReport>;
 }
 
@@ -59,18 +61,25 @@ export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | Ite
     for (let i = 0; i < n; i++) (folds[i] === f ? test : train).push(i);
     return { train, test };
   };
+  const withBaselines = opts.baselines ?? true;
   if (data.kind === 'items') {
     const prediction = new Float64Array(n);
+    const baselinePrediction: Partial<Record<ItemBaseline, Float64Array>> = {};
+    if (withBaselines) for (const b of ITEM_BASELINES) baselinePrediction[b] = new Float64Array(n);
     for (let f = 0; f < K; f++) {
       const { train, test } = split(f);
-      const model = FusionModel.train(subsetItems(data, train), opts);
-      const r = model.score(subsetItems(data, test)).reward;
+      const tr = subsetItems(data, train), te = subsetItems(data, test);
+      const r = FusionModel.train(tr, opts).score(te).reward;
       test.forEach((i, j) => (prediction[i] = r[j]));
+      if (!withBaselines) continue;
+      const out = baselineItemScores(fitItemBaselines(tr, { seed }), te.scores);
+      for (const b of ITEM_BASELINES) test.forEach((i, j) => (baselinePrediction[b]![i] = out[b][j]));
     }
-    return { kind: 'items', folds, prediction, reports: { fusion: itemReport(prediction, data.target) } };
+    const reports: Record<string, ItemReport> = { fusion: itemReport(prediction, data.target) };
+    for (const b of Object.keys(baselinePrediction) as ItemBaseline[]) reports[b] = itemReport(baselinePrediction[b]!, data.target);
+    return { kind: 'items', folds, prediction, baselinePrediction, reports };
   }
   const margin = new Float64Array(n);
-  const withBaselines = opts.baselines ?? true;
   const baselineMargin: Partial<Record<BaselineName, Float64Array>> = {};
   const baselineProb: Partial<Record<BaselineName, Float64Array>> = {};
   if (withBaselines) for (const b of BASELINES) { baselineMargin[b] = new Float64Array(n); baselineProb[b] = new Float64Array(n); }
