@@ -30,15 +30,18 @@ writeFileSync(at('items.jsonl'), itemsJsonl(simItems(sim, ids.slice(90, 95))));
 const Commands = suite('commands');
 
 Commands('train writes a model file, with plain progress lines off a terminal', () => {
-  const r = cli('train', 'train.jsonl', '-o', 'model.json', '--epochs', '40', '--ensemble', '2');
+  const r = cli('train', 'train.jsonl', '-o', 'model.json', '--arch', 'mlp', '--epochs', '40', '--ensemble', '2', '--val', '0.2');
   assert.is(r.code, 0, r.err);
-  assert.match(r.out, /wrote model\.json: mlp \[32,32\] × 2 nets on 360 pairs from 6 models and 3 features/);
+  assert.match(r.out, /wrote model\.json: mlp \[16\] × 2 nets on 360 pairs from 6 models and 3 features/);
   assert.match(r.err, /net 1\/2  epoch  1\/40  train \d\.\d{4}  val \d\.\d{4}  \d+ samples\/s\n/);
   const m = JSON.parse(readFileSync(at('model.json'), 'utf8'));
   assert.is(m.format, 'rewardfuse-model');
   assert.ok(m.train.baselines && m.train.metrics.trainAccuracy > 0.7);
   const g = cli('train', 'train.jsonl', '-o', 'gated.json', '--arch', 'gated', '--hidden', '8', '--epochs', '30', '--ensemble', '1', '--seed', '4');
   assert.is(g.code, 0, g.err);
+  const a = cli('train', 'train.jsonl', '-o', 'auto.json', '--epochs', '20', '--ensemble', '1');
+  assert.is(a.code, 0, a.err);
+  assert.match(a.out, /arch auto chose (linear|mlp|gated) by 5-fold cross-validation: linear \d+\.\d%, mlp \d+\.\d%, gated \d+\.\d%/);
 });
 
 Commands('train redraws a progress bar in place on a terminal', () => {
@@ -92,7 +95,7 @@ Commands('explain shows scores, z, attribution and the fused reward; --trace sho
   const t = cli('explain', 'model.json', pair, '--trace');
   assert.is(t.code, 0, t.err);
   assert.match(t.out, /P\(a ≻ b\) = σ\(/);
-  assert.match(t.out, /linear\+relu → hidden0\.y \(2×32; backward reads x, W, y\)/);
+  assert.match(t.out, /linear\+relu → hidden0\.y \(2×16; backward reads x, W, y\)/);
   assert.match(t.out, /linear → skip\.y \(2×1; backward reads x, W\)/);
   assert.match(t.out, /a\s+dL\/dy [+-]/);
   assert.match(t.out, /loss −\[t·log σ\(ra − rb\).*= \d\.\d{6} with t = 1/);
@@ -102,7 +105,7 @@ Commands('explain shows scores, z, attribution and the fused reward; --trace sho
 Commands('demo prints both tables and writes a self-contained report', () => {
   const r = cli('demo', '--report', 'demo.html');
   assert.is(r.code, 0, r.err);
-  assert.match(r.out, /\| fusion\s+\| fusion mlp \(default\)\s+\|\s+\d+\.\d%/);
+  assert.match(r.out, /\| fusion\s+\| fusion auto → (mlp|gated|linear)\s+\|\s+\d+\.\d%/);
   assert.match(r.out, /\| keyword-counter \|/);
   assert.match(r.out, /N=64/);
   const html = readFileSync(at('demo.html'), 'utf8');

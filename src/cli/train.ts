@@ -9,14 +9,14 @@ import { readData, writeAtomic } from './io.js';
 import { endProgress, progress } from './progress.js';
 
 export const TRAIN_USAGE = `rewardfuse train <data.jsonl|csv> -o <model.json> [options]
-  --arch mlp|linear|gated   fusion architecture (default mlp)
+  --arch auto|mlp|linear|gated  fusion architecture; auto (default) picks by 5-fold CV
   --loss bt|mse|bce         bt for pairs (default), mse (default) or bce for items
-  --hidden 32,32            hidden widths ('' for none)
+  --hidden 16               hidden widths, comma-separated (default 16; '' for none)
   --activation relu|tanh|gelu|sigmoid
   --epochs N                at most N epochs (default ${FIT_DEFAULTS.epochs})
   --batch N                 pairs or items a step (default ${FIT_DEFAULTS.batchSize})
   --lr X  --weight-decay X  AdamW (defaults ${FIT_DEFAULTS.lr}, ${FIT_DEFAULTS.weightDecay})
-  --val F                   validation fraction for early stopping (default ${FIT_DEFAULTS.val})
+  --val F                   a validation fraction for early stopping (default ${FIT_DEFAULTS.val}: none)
   --patience N              epochs without improvement before stopping (default ${FIT_DEFAULTS.patience})
   --ensemble M              nets in the ensemble (default 5)
   --dropout P               model dropout (default ${FIT_DEFAULTS.modelDropout})
@@ -51,7 +51,11 @@ export function train(argv: string[]): void {
     model.train!.metrics = { trainAccuracy: r.accuracy, trainLogLoss: r.logLoss };
   }
   writeAtomic(flags.out as string, saveModel(model));
-  const fits = model.train!.fit;
+  const sel = model.train!.selection;
+  if (sel) {
+    const how = sel.candidates.map((c) => `${c.arch} ${data.kind === 'pairs' ? `${(100 * c.score).toFixed(1)}%` : `MSE ${c.loss.toFixed(4)}`}`).join(', ');
+    console.log(`arch auto chose ${sel.arch} by 5-fold cross-validation: ${how}`);
+  }
   console.log(`wrote ${flags.out}: ${model.arch.type} [${model.arch.hidden.join(',')}] × ${model.nets.length} nets on ${data.ids.length} ${data.kind} from ${data.models.length} models` +
-    `${model.features.length ? ` and ${model.features.length} features` : ''}; best epochs ${fits.map((f) => f.bestEpoch).join(', ')}`);
+    `${model.features.length ? ` and ${model.features.length} features` : ''}, ${model.train!.fit[0].epochs} epochs`);
 }

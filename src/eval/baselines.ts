@@ -18,6 +18,10 @@ import { DataError } from '../data/errors.js';
 
 export const BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma'] as const;
 export type BaselineName = (typeof BASELINES)[number];
+// logistic (or least-squares) stacking: a linear model on z-scores and masks,
+// fitted on all the training rows with weight decay, no early stopping
+const STACKING = { arch: 'linear', ensemble: 1, useFeatures: false, modelDropout: 0, weightDecay: 0.1, val: 0, epochs: 100 } as const;
+
 export const ITEM_BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'stacking', 'bma'] as const;
 export type ItemBaseline = (typeof ITEM_BASELINES)[number];
 
@@ -64,7 +68,7 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
   const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
   const Z = post.reduce((s, v) => s + v, 0);
   const bmaWeights = post.map((v) => v / Z);
-  const stacking = FusionModel.train(train, { arch: 'linear', ensemble: 1, useFeatures: false, modelDropout: 0, weightDecay: 0.1, seed: opts.seed ?? 0 });
+  const stacking = FusionModel.train(train, { ...STACKING, seed: opts.seed ?? 0 });
   const fitted: FittedBaselines = { norm, best, bmaWeights, bmaBeta: beta, stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1 };
   const raw = baselineMargins(fitted, train);
   for (const name of BASELINES) fitted.tau[name] = fitTemperature(raw[name], t);
@@ -105,7 +109,7 @@ export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?:
   const top = Math.max(...logLik);
   const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
   const Z = post.reduce((a, v) => a + v, 0);
-  const stacking = FusionModel.train(train, { arch: 'linear', loss: 'mse', ensemble: 1, useFeatures: false, modelDropout: 0, weightDecay: 0.1, seed: opts.seed ?? 0 });
+  const stacking = FusionModel.train(train, { ...STACKING, loss: 'mse', seed: opts.seed ?? 0 });
   const tau = Object.fromEntries(BASELINES.map((b) => [b, 1])) as Record<BaselineName, number>;
   return { norm, best, bmaWeights: post.map((v) => v / Z), bmaBeta: beta, stacking, tau, lambda: opts.lambda ?? 1 };
 }

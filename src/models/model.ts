@@ -6,12 +6,19 @@ import type { ActivationKind } from '../engine/ops.js';
 import { ACTIVATIONS } from '../engine/ops.js';
 import { ARCHS, FusionNet, type Arch, type ArchConfig } from './fusion.js';
 import { fitNormaliser, type Normaliser } from './normalise.js';
-import { fitNet, type FitResult, type TrainOptions } from '../train/fit.js';
+import { fitNet, type FitResult, type FitRows, type TrainOptions } from '../train/fit.js';
+import { selectArch, type Selection } from '../train/select.js';
 
 export interface FusionOptions extends TrainOptions {
-  /** default 'mlp' */
-  arch?: Arch;
-  /** hidden widths (of the MLP, or of the gate). Default [16] for gated, [32, 32] for mlp; linear has none */
+  /**
+   * default 'auto': linear, mlp and gated are each cross-validated on the
+   * training data (5 folds, one net each), and the one with the best held-out
+   * accuracy (items: squared error) is trained on all of it
+   */
+  arch?: Arch | 'auto';
+  /** rows (of the same kind and columns) that validate instead of a random `val` fraction */
+  validation?: DataSet;
+  /** hidden widths (of the MLP, or of the gate). Default [16] (one layer); linear has none */
   hidden?: number[];
   activation?: ActivationKind;
   /** the gate's softmax temperature, default 1 */
@@ -51,6 +58,8 @@ export interface TrainInfo {
   source: string;
   fit: (Omit<FitResult, 'history'> & { epochs: number; trainLoss: number[]; valLoss: (number | null)[] })[];
   metrics?: Record<string, unknown>;
+  /** how arch 'auto' chose */
+  selection?: Selection;
   /** baselines fitted on the same training data, so eval can score them honestly */
   baselines?: Record<string, unknown>;
 }
@@ -76,11 +85,17 @@ export class FusionModel {
 
   /** Fit the normalisation on `data` and train the fusion nets on it. */
   static train(data: DataSet, opts: FusionOptions = {}): FusionModel {
-    const type = opts.arch ?? 'mlp';
+    if ((opts.arch ?? 'auto') === 'auto') {
+      const pick = selectArch(data, opts);
+      const model = FusionModel.train(data, { ...opts, arch: pick.arch });
+      model.train!.selection = pick;
+      return model;
+    }
+    const type = opts.arch as Arch;
     if (!ARCHS.includes(type)) throw new Error(`rewardfuse: unknown arch '${type}' (use ${ARCHS.join(', ')})`);
     const activation = opts.activation ?? (type === 'gated' ? 'tanh' : 'relu');
     if (!ACTIVATIONS.includes(activation)) throw new Error(`rewardfuse: unknown activation '${activation}'`);
-    const hidden = type === 'linear' ? [] : opts.hidden ?? (type === 'gated' ? [16] : [32, 32]);
+    const hidden = type === 'linear' ? [] : opts.hidden ?? [16];
     const arch: ArchConfig = { type, hidden, activation, temperature: opts.temperature ?? 1 };
     const members = opts.ensemble ?? 5;
     if (!Number.isInteger(members) || members < 1 || members > 64) throw new Error(`rewardfuse: ensemble must be an integer from 1 to 64, got ${members}`);
@@ -92,12 +107,11 @@ export class FusionModel {
     if (!n) throw new Error(`rewardfuse: ${data.source}: no rows to train on`);
     const feats = useFeatures ? data.feats : new Float32Array(0);
     const model = new FusionModel(data.models, features, arch, fitNormaliser(K, ...raw), fitNormaliser(F, feats), opts.seed ?? 0, members, opts.lambda ?? 1);
-    const rows = data.kind === 'pairs'
-      ? { kind: 'pairs' as const, n, a: data.a, b: data.b, featsA: feats, featsB: feats, target: data.label }
-      : { kind: 'items' as const, n, a: data.scores, featsA: feats, target: data.target };
-    const fits = model.nets.map((net) => fitNet(net, rows, { ...opts, onEpoch: opts.onEpoch }));
-    const { onEpoch, ...options } = opts;
+    const rows = fitRows(data, useFeatures, opts.validation);
+    const fits = model.nets.map((net) => fitNet(net, rows, opts));
+    const { onEpoch, validation, ...options } = opts;
     void onEpoch;
+    void validation;
     model.train = {
       options: { ...options, arch: type, hidden, activation, ensemble: members },
       rows: n,
@@ -207,6 +221,30 @@ export class FusionModel {
     const fo = reorder(f, features, this.features, rows);
     return { x: xo, f: fo, unknown };
   }
+}
+
+// the rows fitNet trains on: the data, then any validation rows after it
+function fitRows(data: DataSet, useFeatures: boolean, validation?: DataSet): FitRows {
+  if (validation && (validation.kind !== data.kind || validation.models.join() !== data.models.join() || validation.features.join() !== data.features.join())) {
+    throw new Error('rewardfuse: validation rows must be of the same kind, models and features as the training rows');
+  }
+  const both = (x: Float32Array, y?: Float32Array) => {
+    if (!y) return x;
+    const out = new Float32Array(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  const v = validation;
+  const feats = useFeatures ? both(data.feats, v?.feats) : new Float32Array(0);
+  const n = data.ids.length + (v?.ids.length ?? 0);
+  const heldOut = v?.ids.length ?? 0;
+  if (data.kind === 'pairs') {
+    const pv = v as PairSet | undefined;
+    return { kind: 'pairs', n, a: both(data.a, pv?.a), b: both(data.b, pv?.b), featsA: feats, featsB: feats, target: both(data.label, pv?.label), heldOut };
+  }
+  const iv = v as ItemSet | undefined;
+  return { kind: 'items', n, a: both(data.scores, iv?.scores), featsA: feats, target: both(data.target, iv?.target), heldOut };
 }
 
 function reorder(x: Float32Array, from: string[], to: string[], rows: number): Float32Array {

@@ -27,7 +27,7 @@ export interface DemoResult {
   report: ReportInput;
 }
 
-export const FUSION_ARCHS: Arch[] = ['mlp', 'gated', 'linear'];
+export const FUSION_ARCHS: (Arch | 'auto')[] = ['auto', 'mlp', 'gated', 'linear'];
 
 export function runDemo(opts: DemoOptions = {}): DemoResult {
   const seed = opts.seed ?? 0;
@@ -54,7 +54,7 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const models = FUSION_ARCHS.map((arch) => FusionModel.train(train, { arch, seed }));
   models.forEach((model, i) => {
     const margin = model.scorePairs(test).margin;
-    const name = `fusion ${FUSION_ARCHS[i]}${i === 0 ? ' (default)' : ''}`;
+    const name = FUSION_ARCHS[i] === 'auto' ? `fusion auto → ${model.arch.type}` : `fusion ${FUSION_ARCHS[i]}`;
     rows.push({ kind: 'fusion', name, report: pairReport(margin, test.label, undefined, seed) });
     probs.push({ name, p: Float64Array.from(margin, sigmoid) });
   });
@@ -67,7 +67,7 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   for (let m = 0; m < K; m++) scorers.push({ name: bon.models[m], s: Float64Array.from({ length: items.ids.length }, (_, i) => { const v = items.scores[i * K + m]; return v === v ? v : -Infinity; }) });
   const itemBase = baselineItemScores(fitted, items.scores);
   for (const b of ITEM_BASELINES) scorers.push({ name: b, s: itemBase[b] });
-  models.forEach((model, i) => scorers.push({ name: `fusion ${FUSION_ARCHS[i]}`, s: model.score(items).reward }));
+  models.forEach((model, i) => scorers.push({ name: FUSION_ARCHS[i] === 'auto' ? 'fusion auto' : `fusion ${FUSION_ARCHS[i]}`, s: model.score(items).reward }));
   scorers.push({ name: 'gold (oracle)', s: items.target, dashed: true });
   const bestOfN = scorers.map(({ name, s, dashed }) => ({ name, dashed, values: ns.map((N) => meanPickedGold(s, items.target, bon.prompts, 64, N)) }));
 
@@ -81,12 +81,12 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
     return c ? s / c : 0;
   }));
 
-  const shown = new Set(['careful', 'verbose-fan', 'keyword-counter', 'big-scale', 'mean', 'best', 'stacking', 'bma', 'fusion mlp', 'fusion gated', 'gold (oracle)']);
+  const shown = new Set(['careful', 'verbose-fan', 'keyword-counter', 'big-scale', 'mean', 'best', 'stacking', 'bma', 'fusion auto', 'fusion mlp', 'fusion gated', 'gold (oracle)']);
   const report: ReportInput = {
     title: 'rewardfuse demo: fusing a simulated ensemble of reward models',
     subtitle: `${K} reward models, ${train.ids.length} training pairs, ${test.ids.length} held-out pairs; best-of-N on ${bon.prompts} prompts × 64 candidates; seed ${seed}.`,
     accuracy: rows.map((r) => ({ kind: r.kind, name: r.name, accuracy: r.report.accuracy, ci95: r.report.ci95, logLoss: r.report.logLoss, ece: r.report.ece })),
-    lossCurves: models.slice(0, 2).map((m, i) => ({ name: FUSION_ARCHS[i], train: m.train!.fit[0].trainLoss, val: m.train!.fit[0].valLoss })),
+    lossCurves: models.map((m, i) => ({ name: String(FUSION_ARCHS[i]), train: m.train!.fit[0].trainLoss, val: m.train!.fit[0].valLoss })),
     reliability: probs.map(({ name, p }) => ({ name, bins: reliability(p, test.label) })),
     weights: { models: sim.models, conditions: SIM_DOMAINS, values },
     bestOfN: { ns, series: bestOfN.filter((b) => shown.has(b.name)) },

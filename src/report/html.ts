@@ -39,7 +39,7 @@ export function renderReport(r: ReportInput): string {
       { name: `${c.name} train`, xs: c.train.map((_, j) => j + 1), ys: c.train, color: PALETTE[i % PALETTE.length] },
       { name: `${c.name} val`, xs: c.val.map((_, j) => j + 1), ys: c.val, color: PALETTE[i % PALETTE.length], dashed: true },
     ]);
-    sections.push(section('Training', 'Loss per epoch of the first net of each fusion model: solid on training rows, dashed on the validation split that drives early stopping.', lineChart('Loss curves', 'epoch', 'loss', series)));
+    sections.push(section('Training', 'Loss per epoch of the first net of each fusion model on its training rows (dashed: a validation split, where one was held out).', lineChart('Loss curves', 'epoch', 'loss', series)));
   }
   const notes = (r.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join('');
   return `<!doctype html>

@@ -8,15 +8,15 @@ import type { LossKind } from '../engine/ops.js';
 export interface TrainOptions {
   /** default 'bt' for pairs, 'mse' for items */
   loss?: LossKind;
-  /** default 200 */
+  /** default 100 */
   epochs?: number;
   /** pairs (or items) a step, default 32 */
   batchSize?: number;
   /** default 3e-3 */
   lr?: number;
-  /** AdamW's decoupled decay on weights, default 1e-2 */
+  /** AdamW's decoupled decay on weights, default 0.1 */
   weightDecay?: number;
-  /** fraction held out for early stopping, default 0.15; 0 trains every epoch on all rows */
+  /** fraction held out for early stopping; default 0, every epoch on all rows */
   val?: number;
   /** epochs without a better validation loss before stopping, default 25 */
   patience?: number;
@@ -52,9 +52,11 @@ export interface FitRows {
   featsB?: Float32Array;
   /** pairs: 1, 0 or ½; items: the target */
   target: Float32Array;
+  /** the last heldOut rows validate (early stopping, curves) instead of a random val fraction */
+  heldOut?: number;
 }
 
-export const FIT_DEFAULTS = { epochs: 200, batchSize: 32, lr: 3e-3, weightDecay: 1e-2, val: 0.15, patience: 25, modelDropout: 0.1 };
+export const FIT_DEFAULTS = { epochs: 100, batchSize: 32, lr: 3e-3, weightDecay: 0.1, val: 0, patience: 25, modelDropout: 0.1 };
 
 const now = () => globalThis.performance?.now() ?? Date.now();
 
@@ -68,11 +70,13 @@ export function fitNet(net: FusionNet, rows: FitRows, opts: TrainOptions = {}): 
   const perRow = pairs ? 2 : 1;
   const batch = Math.max(1, Math.min(o.batchSize, Math.floor(g.maxRows / perRow)));
 
-  // split: a seeded permutation, the first nVal rows validate
+  // split: a seeded permutation; the last nVal rows of the order validate
+  const held = rows.heldOut ?? 0;
   const perm = g.arena.alloc(n);
-  k.randomPermutation(perm, n);
+  k.randomPermutation(perm, n - held);
   const order = g.arena.i32.slice(perm >> 2, (perm >> 2) + n);
-  const nVal = o.val > 0 && n >= 10 ? Math.max(1, Math.round(n * o.val)) : 0;
+  for (let i = n - held; i < n; i++) order[i] = i;
+  const nVal = held ? held : o.val > 0 && n >= 10 ? Math.max(1, Math.round(n * o.val)) : 0;
   const nTrain = n - nVal;
   if (nTrain < 1) throw new Error('rewardfuse: no training rows left after the validation split');
 
