@@ -233,7 +233,7 @@ async function inferenceRows() {
 
 // ----------------------------------------------------------- end to end
 
-// Train the demo's default architecture (mlp 32,32 with a linear skip, one net,
+// Train an mlp fusion net (hidden 32,32 with a linear skip, one net,
 // Bradley–Terry, batches of 32 pairs, AdamW without decay) on the demo's
 // training pairs for a fixed number of epochs.
 async function endToEndRow() {
@@ -241,7 +241,7 @@ async function endToEndRow() {
   const sim = simulateEnsemble({ seed: 0 });
   const pairs = simPairs(sim, Array.from({ length: 420 }, (_, i) => i), 0);
   const n = pairs.ids.length;
-  const opts = { arch: 'mlp', ensemble: 1, val: 0, modelDropout: 0, weightDecay: 0, epochs, batchSize: 32, seed: 0, lr: 3e-3 };
+  const opts = { arch: 'mlp', hidden: [32, 32], ensemble: 1, val: 0, modelDropout: 0, weightDecay: 0, epochs, batchSize: 32, seed: 0, lr: 3e-3 };
   const row = { case: `end-to-end train, demo data (${n} pairs), ${epochs} epochs`, unit: 'ms' };
   // validation: one full-batch step of both from the same weights, on the
   // first 500 pairs (a batch the arena holds whole)
