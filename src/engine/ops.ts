@@ -56,7 +56,7 @@ export class Activation implements Op {
   private bwd: Kernel3;
   private savesY: boolean;
 
-  constructor(private g: Graph, readonly x: Tensor, readonly kind: ActivationKind) {
+  constructor(g: Graph, readonly x: Tensor, readonly kind: ActivationKind) {
     if (!ACTIVATIONS.includes(kind)) throw new Error(`rewardfuse: unknown activation '${kind}' (use ${ACTIVATIONS.join(', ')})`);
     this.name = kind;
     this.savesY = kind === 'tanh' || kind === 'sigmoid';
