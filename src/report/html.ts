@@ -37,7 +37,7 @@ export function renderReport(r: ReportInput): string {
   if (r.lossCurves?.length) {
     const series = r.lossCurves.flatMap((c, i) => [
       { name: `${c.name} train`, xs: c.train.map((_, j) => j + 1), ys: c.train, color: PALETTE[i % PALETTE.length] },
-      { name: `${c.name} val`, xs: c.val.map((_, j) => j + 1), ys: c.val, color: PALETTE[i % PALETTE.length], dashed: true },
+      ...(c.val.some((v) => v !== null) ? [{ name: `${c.name} val`, xs: c.val.map((_, j) => j + 1), ys: c.val, color: PALETTE[i % PALETTE.length], dashed: true }] : []),
     ]);
     sections.push(section('Training', 'Loss per epoch of the first net of each fusion model on its training rows (dashed: a validation split, where one was held out).', lineChart('Loss curves', 'epoch', 'loss', series)));
   }
