@@ -63,7 +63,7 @@ function gemm(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, ac
           v128.store(dst, v128.load(src, 16), 16);
         }
         let i = r0;
-        for (; i + 4 <= r1; i += 4) tile4x8(y + <usize>i * ys, ys, x + <usize>i * xs, xs, PANEL, 32, b, jo, K, acc, relu);
+        for (; i + 4 <= r1; i += 4) tile4x8(y + <usize>i * ys, ys, x + <usize>i * xs, xs, 4, PANEL, 32, b, jo, K, acc, relu);
         for (; i < r1; i++) tile1x8(y + <usize>i * ys, x + <usize>i * xs, PANEL, 32, b, jo, K, acc, relu);
       }
     }
@@ -77,24 +77,23 @@ function gemm(y: usize, x: usize, w: usize, b: usize, B: i32, K: i32, N: i32, ac
 const PANEL_K = 1024;
 const PANEL = memory.data(PANEL_K * 32, 16);
 
-// y[0..4, jo..jo+8] (rows ys bytes apart) from 4 rows of x and 8 columns of W
-// whose rows are wstep bytes apart (the matrix itself, or a packed panel)
+// y[0..4, jo..jo+8] (rows ys bytes apart) = start + Σ_k x_r[k]·W[k, 0..8]: the
+// four x rows are xs bytes apart and step xstep bytes a k; the rows of W are
+// wstep bytes apart (the matrix, a packed panel, or dY for dW)
 // @ts-ignore: decorator
-@inline function tile4x8(y: usize, ys: usize, x: usize, xs: usize, w: usize, wstep: usize, b: usize, jo: usize, K: i32, acc: bool, relu: bool): void {
-  const x1 = x + xs, x2 = x1 + xs, x3 = x2 + xs;
+@inline function tile4x8(y: usize, ys: usize, x: usize, xs: usize, xstep: usize, w: usize, wstep: usize, b: usize, jo: usize, K: i32, acc: bool, relu: bool): void {
   let c00 = start4(y, b, jo, acc), c01 = start4(y, b, jo + 16, acc);
   let c10 = acc ? start4(y + ys, b, jo, acc) : c00, c11 = acc ? start4(y + ys, b, jo + 16, acc) : c01;
   let c20 = acc ? start4(y + 2 * ys, b, jo, acc) : c00, c21 = acc ? start4(y + 2 * ys, b, jo + 16, acc) : c01;
   let c30 = acc ? start4(y + 3 * ys, b, jo, acc) : c00, c31 = acc ? start4(y + 3 * ys, b, jo + 16, acc) : c01;
-  let wp = w;
+  let wp = w, xp = x;
   for (let k = 0; k < K; k++) {
-    const ko = <usize>k << 2;
     const w0 = v128.load(wp);
     const w1 = v128.load(wp, 16);
-    const a0 = v128.load32_splat(x + ko);
-    const a1 = v128.load32_splat(x1 + ko);
-    const a2 = v128.load32_splat(x2 + ko);
-    const a3 = v128.load32_splat(x3 + ko);
+    const a0 = v128.load32_splat(xp);
+    const a1 = v128.load32_splat(xp + xs);
+    const a2 = v128.load32_splat(xp + 2 * xs);
+    const a3 = v128.load32_splat(xp + 3 * xs);
     c00 = f32x4.add(c00, f32x4.mul(a0, w0));
     c01 = f32x4.add(c01, f32x4.mul(a0, w1));
     c10 = f32x4.add(c10, f32x4.mul(a1, w0));
@@ -104,6 +103,7 @@ const PANEL = memory.data(PANEL_K * 32, 16);
     c30 = f32x4.add(c30, f32x4.mul(a3, w0));
     c31 = f32x4.add(c31, f32x4.mul(a3, w1));
     wp += wstep;
+    xp += xstep;
   }
   v128.store(y + jo, out4(c00, relu));
   v128.store(y + jo, out4(c01, relu), 16);
@@ -156,7 +156,7 @@ const PANEL = memory.data(PANEL_K * 32, 16);
   const ws = <usize>N << 2;
   const x1 = x + xs, x2 = x1 + xs, x3 = x2 + xs;
   let j = j0;
-  for (; j + 8 <= N; j += 8) tile4x8(y, ws, x, xs, w + (<usize>j << 2), ws, b, <usize>j << 2, K, acc, relu);
+  for (; j + 8 <= N; j += 8) tile4x8(y, ws, x, xs, 4, w + (<usize>j << 2), ws, b, <usize>j << 2, K, acc, relu);
   for (; j + 4 <= N; j += 4) {
     const jo = <usize>j << 2;
     let c0 = start4(y, b, jo, acc);
@@ -396,35 +396,8 @@ function matmulBackwardWeightDirect(dw: usize, dy: usize, x: usize, B: i32, K: i
     const ko = <usize>k << 2;
     const o0 = dw + <usize>k * ds, o1 = o0 + ds, o2 = o1 + ds, o3 = o2 + ds;
     let j = 0;
-    for (; j + 8 <= N; j += 8) {
-      const jo = <usize>j << 2;
-      let c00 = v128.load(o0 + jo), c01 = v128.load(o0 + jo, 16), c10 = v128.load(o1 + jo), c11 = v128.load(o1 + jo, 16);
-      let c20 = v128.load(o2 + jo), c21 = v128.load(o2 + jo, 16), c30 = v128.load(o3 + jo), c31 = v128.load(o3 + jo, 16);
-      let xp = x + ko, dp = dy + jo;
-      for (let i = 0; i < B; i++) {
-        const g0 = v128.load(dp), g1 = v128.load(dp, 16);
-        const a0 = v128.load32_splat(xp), a1 = v128.load32_splat(xp, 4);
-        const a2 = v128.load32_splat(xp, 8), a3 = v128.load32_splat(xp, 12);
-        c00 = f32x4.add(c00, f32x4.mul(a0, g0));
-        c01 = f32x4.add(c01, f32x4.mul(a0, g1));
-        c10 = f32x4.add(c10, f32x4.mul(a1, g0));
-        c11 = f32x4.add(c11, f32x4.mul(a1, g1));
-        c20 = f32x4.add(c20, f32x4.mul(a2, g0));
-        c21 = f32x4.add(c21, f32x4.mul(a2, g1));
-        c30 = f32x4.add(c30, f32x4.mul(a3, g0));
-        c31 = f32x4.add(c31, f32x4.mul(a3, g1));
-        xp += xs;
-        dp += ds;
-      }
-      v128.store(o0 + jo, c00);
-      v128.store(o0 + jo, c01, 16);
-      v128.store(o1 + jo, c10);
-      v128.store(o1 + jo, c11, 16);
-      v128.store(o2 + jo, c20);
-      v128.store(o2 + jo, c21, 16);
-      v128.store(o3 + jo, c30);
-      v128.store(o3 + jo, c31, 16);
-    }
+    // lanes k..k+3 of x are 4 bytes apart; each step of the sum is a row of x and of dY
+    for (; j + 8 <= N; j += 8) tile4x8(o0, ds, x + ko, 4, xs, dy + (<usize>j << 2), ds, 0, <usize>j << 2, B, true, false);
     for (; j + 4 <= N; j += 4) {
       const jo = <usize>j << 2;
       let c0 = v128.load(o0 + jo), c1 = v128.load(o1 + jo), c2 = v128.load(o2 + jo), c3 = v128.load(o3 + jo);
