@@ -7,9 +7,9 @@
 import Benchmark from 'benchmark';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { Mlp, FusionModel, simulateEnsemble, simPairs, subsetPairs } from '../dist/index.js';
-import { newKernels } from '../dist/engine/wasm.js';
-import { Arena } from '../dist/engine/arena.js';
+import { trainFusion, simulateEnsemble, simPairs, subsetPairs } from '../dist/index.js';
+import { Mlp, newKernels, Arena } from '../dist/engine.js';
+import { FusionModel } from '../dist/models/model.js';
 import { fitNormaliser } from '../dist/models/normalise.js';
 import { tf, useBackend, BACKENDS, WASM_FLAGS } from './tfjs.mjs';
 
@@ -246,11 +246,13 @@ async function endToEndRow() {
   // validation: one full-batch step of both from the same weights, on the
   // first 500 pairs (a batch the arena holds whole)
   const v = subsetPairs(pairs, Array.from({ length: 500 }, (_, i) => i)), nv = 500;
-  const ref = FusionModel.train(v, { ...opts, epochs: 1, batchSize: nv, lr: 1e-3 });
+  const ref = trainFusion(v, { ...opts, epochs: 1, batchSize: nv, lr: 1e-3 });
   // the same nets as initialised, before any step: same seed, same normalisation
-  const model0 = new FusionModel(v.models, v.features, { type: 'mlp', hidden: [32, 32], activation: 'relu', temperature: 1 },
-    fitNormaliser(v.models.length, v.a, v.b), fitNormaliser(v.features.length, v.feats), 0, 1, 1);
-  row.rewardfuse = (await time(() => FusionModel.train(pairs, opts), true)) * 1e3;
+  const model0 = new FusionModel({
+    models: v.models, features: v.features, arch: { type: 'mlp', hidden: [32, 32], activation: 'relu', temperature: 1 },
+    norm: fitNormaliser(v.models.length, v.a, v.b), featNorm: fitNormaliser(v.features.length, v.feats), seed: 0, ensemble: 1, lambda: 1,
+  });
+  row.rewardfuse = (await time(() => trainFusion(pairs, opts), true)) * 1e3;
   const net0 = model0.nets[0];
   const enc = (set) => ({ a: model0.encode(set.a, set.feats, set.ids.length), b: model0.encode(set.b, set.feats, set.ids.length), t: set.label, n: set.ids.length });
   const small = enc(v), all = enc(pairs);

@@ -1,10 +1,7 @@
 // rewardfuse: learn to fuse the scores of several reward models into one reward.
+// The engine (kernels, arena, graph, ops, Mlp) is the 'rewardfuse/engine' subpath.
 
-// engine
-export { init } from './engine/wasm.js';
-export { Mlp, type MlpOptions } from './models/mlp.js';
-export type { ActivationKind, LossKind } from './engine/ops.js';
-export type { AdamWOptions } from './engine/graph.js';
+export { init } from './init.js';
 
 // data
 export {
@@ -14,14 +11,20 @@ export {
 } from './data/index.js';
 export { simulateEnsemble, simPairs, simItems, type Simulation, type SimOptions } from './data/simulate.js';
 
-// fusion models
-export { FusionModel, type FusionOptions, type Scores, type PairScores } from './models/model.js';
-export type { Arch } from './models/fusion.js';
-export type { TrainOptions, EpochReport } from './train/fit.js';
-export { saveModel, loadModel, modelToJSON, modelFromJSON, MODEL_FORMAT, MODEL_VERSION, type ModelFile } from './models/file.js';
+// train
+export { trainFusion, type FusionOptions } from './train/train.js';
+export type { TrainOptions, EpochReport } from './train/options.js';
+export type { Arch } from './models/archs.js';
+export { crossValidate, type CvOptions, type PairCv, type ItemCv } from './train/cv.js';
 
-// evaluation
-export { crossValidate, assignFolds, type CvOptions, type PairCv, type ItemCv } from './train/cv.js';
-export { BASELINES, ITEM_BASELINES, fitBaselines, scoreBaselines, fitItemBaselines, baselineItemScores, type BaselineName, type ItemBaseline } from './eval/baselines.js';
+// models: load, save, score
+export type { FusionModel, Scores, PairScores } from './models/model.js';
+export { saveModel, loadModel, modelToJSON, modelFromJSON } from './models/file.js';
+
+// baselines
+export { BASELINES, scoreBaselines, baselineItemScores, type BaselineName } from './models/baselines.js';
+export { fitBaselines, fitItemBaselines } from './train/baselines.js';
+
+// evaluate
 export { pairReport, itemReport, type PairReport, type ItemReport } from './eval/report.js';
 export { pairwiseAccuracy, bootstrapCI, logLoss, ece, reliability, pearson, spearman, kendall } from './eval/metrics.js';

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { withShared, readShared } from './shared-data.mjs';
 import {
   parsePairsJsonl, parseItemsJsonl, parsePairsCsv, parseItemsCsv, parseData,
   pairsFromRecords, itemsFromRecords, subsetPairs, subsetItems, DataError,
@@ -366,16 +366,9 @@ CsvErrors.run();
 // ---
 const Real = suite('real data (../shared/data)');
 
-const shared = new URL('../../shared/data/', import.meta.url);
-const present = existsSync(new URL('judgebench-dev.jsonl', shared));
-
-Real('judgebench-dev and llmbar-dev', () => {
-  if (!present) {
-    console.log('  skip: ../shared/data/judgebench-dev.jsonl is absent');
-    return;
-  }
+withShared(Real, 'judgebench-dev and llmbar-dev', ['judgebench-dev.jsonl', 'llmbar-dev.jsonl'], () => {
   for (const [file, n, K] of [['judgebench-dev.jsonl', 196, 6], ['llmbar-dev.jsonl', 239, 65]]) {
-    const s = parseData(readFileSync(new URL(file, shared), 'utf8'), file);
+    const s = parseData(readShared(file), file);
     assert.is(s.kind, 'pairs', file);
     assert.is(s.ids.length, n, file);
     assert.is(s.models.length, K, file);

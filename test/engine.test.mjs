@@ -5,8 +5,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { Graph } from '../dist/engine/graph.js';
-import { Linear, Activation, ACTIVATIONS, LOSSES } from '../dist/engine/ops.js';
-import { Mlp } from '../dist/index.js';
+import { Linear, Activation, Softmax, WeightedSum, Scale, Add, ACTIVATIONS, LOSSES } from '../dist/engine/ops.js';
+import { Mlp } from '../dist/engine.js';
 import { rng, fill, awayFromZero } from './kernel-list.mjs';
 import { goldenRun, GOLDEN_FORMAT } from './golden-run.mjs';
 
@@ -30,14 +30,18 @@ function expectGradient(name, analytic, f, values, at) {
 
 const view = (g, ptr, n) => () => g.arena.f32.subarray(ptr >> 2, (ptr >> 2) + n);
 
-// One op on an input tensor x that takes a gradient; the loss is L = Σ c·y.
-function checkOp(label, B, K, build, xs) {
+// One op on input tensors, each { cols, values, grad }: grad false makes it data
+// (no gradient flows there, as the gated head's scores and masks). The loss is
+// L = Σ c·y over the op's output; every input that takes a gradient and every
+// parameter is checked against central differences.
+function checkOp(label, B, inputs, build, prepare) {
   const g = new Graph(B);
-  const x = g.tensor('x', K, true);
-  const op = g.add(build(g, x));
+  const t = Object.fromEntries(Object.entries(inputs).map(([name, { cols, grad = true }]) => [name, g.tensor(name, cols, grad)]));
+  const op = g.add(build(g, t));
   g.layout();
   g.init(5);
-  g.write(x, xs, B);
+  for (const [name, { values }] of Object.entries(inputs)) g.write(t[name], values, B);
+  prepare?.(g, op);
   const n = B * op.out.cols;
   const c = fill(n, rng(11));
   const L = () => {
@@ -51,29 +55,82 @@ function checkOp(label, B, K, build, xs) {
   L();
   view(g, op.out.grad, n)().set(c);
   g.backward(B);
-  const dx = view(g, x.grad, B * K)().slice();
-  for (let i = 0; i < B * K; i++) expectGradient(`${label} dx[${i}]`, dx[i], L, view(g, x.ptr, B * K), i);
-  for (const p of g.params) {
-    const grad = view(g, p.grad, p.size)().slice();
-    for (let i = 0; i < p.size; i++) expectGradient(`${label} d${p.name}[${i}]`, grad[i], L, view(g, p.ptr, p.size), i);
+  // every analytic gradient first: each forward below zeroes the inputs' gradients
+  const checks = [
+    ...Object.values(t).filter((x) => x.grad).map((x) => ({ name: x.name, ptr: x.ptr, size: B * x.cols, grad: x.grad })),
+    ...g.params.map((p) => ({ name: p.name, ptr: p.ptr, size: p.size, grad: p.grad })),
+  ].map((c) => ({ ...c, analytic: view(g, c.grad, c.size)().slice() }));
+  for (const { name, ptr, size, analytic } of checks) {
+    for (let i = 0; i < size; i++) expectGradient(`${label} d${name}[${i}]`, analytic[i], L, view(g, ptr, size), i);
   }
 }
 
+// Scores of K models and their masks, as the gated head reads them: columns
+// [0, K) scores, [K, 2K) masks, row 0 with every model present, row 1 with one.
+function scoresAndMasks(B, K, r) {
+  const v = new Float32Array(B * 2 * K);
+  for (let i = 0; i < B; i++) for (let k = 0; k < K; k++) {
+    const present = i === 0 || (i === 1 ? k === 0 : k === 0 || r() > -0.4);
+    v[i * 2 * K + k] = present ? r(-2, 2) : 0;
+    v[i * 2 * K + K + k] = present ? 1 : 0;
+  }
+  return v;
+}
+
+// Every op with a gradient: its cases, and how to build it on its inputs.
+const OPS = [
+  ...[false, true].map((relu) => ({
+    name: `linear${relu ? '+relu' : ''}: dx, dW, db`,
+    cases: [[1, 3, 1], [5, 4, 3], [4, 17, 8], [3, 5, 1]].map(([B, K, N]) => ({
+      label: `${B}x${K}x${N}`, B, inputs: { x: { cols: K, values: fill(B * K, rng(B + K + N)) } },
+      build: (g, { x }) => new Linear(g, x, N, 'l', 6, relu),
+    })),
+  })),
+  ...ACTIVATIONS.map((kind) => ({
+    name: `${kind}: dx`,
+    cases: [[1, 3], [3, 5], [2, 17]].map(([B, K]) => ({
+      label: `${B}x${K}`, B, inputs: { x: { cols: K, values: awayFromZero(B * K, rng(B * K)) } }, // no relu kink inside a difference
+      build: (g, { x }) => new Activation(g, x, kind),
+    })),
+  })),
+  {
+    name: 'softmax over the models present: dlogits',
+    cases: [[1, 1, 1], [3, 4, 0.7], [5, 3, 2]].map(([B, K, T]) => ({
+      label: `${B}x${K} T=${T}`, B,
+      inputs: { logits: { cols: K, values: fill(B * K, rng(B + K)) }, z: { cols: 2 * K, values: scoresAndMasks(B, K, rng(K)), grad: false } },
+      build: (g, { logits, z }) => new Softmax(g, logits, z, K, T),
+    })),
+  },
+  {
+    name: 'weighted sum of scores: dw',
+    cases: [[1, 1], [3, 4], [5, 3]].map(([B, K]) => ({
+      label: `${B}x${K}`, B,
+      inputs: { w: { cols: K, values: fill(B * K, rng(B * K)) }, z: { cols: 2 * K, values: scoresAndMasks(B, K, rng(K)), grad: false } },
+      build: (g, { w, z }) => new WeightedSum(g, w, z),
+    })),
+  },
+  {
+    name: 'scale by e^s: dx, ds',
+    cases: [[1, 1, 0], [4, 3, 0.4], [3, 5, -0.7]].map(([B, K, s]) => ({
+      label: `${B}x${K} s=${s}`, B, inputs: { x: { cols: K, values: fill(B * K, rng(B + K)) } },
+      build: (g, { x }) => new Scale(g, x, 'scale'),
+      prepare: (g, op) => { view(g, op.s.ptr, 1)()[0] = s; },
+    })),
+  },
+  {
+    name: 'add: da, db',
+    cases: [[1, 1], [3, 5], [2, 17]].map(([B, K]) => ({
+      label: `${B}x${K}`, B, inputs: { a: { cols: K, values: fill(B * K, rng(B)) }, b: { cols: K, values: fill(B * K, rng(K)) } },
+      build: (g, { a, b }) => new Add(g, a, b),
+    })),
+  },
+];
+
 const Grad = suite('gradient checks');
 
-Grad('linear, and linear with a fused relu: dx, dW, db', () => {
-  for (const relu of [false, true]) {
-    for (const [B, K, N] of [[1, 3, 1], [5, 4, 3], [4, 17, 8], [3, 5, 1]]) {
-      checkOp(`linear${relu ? '+relu' : ''} ${B}x${K}x${N}`, B, K, (g, x) => new Linear(g, x, N, 'l', 6, relu), fill(B * K, rng(B + K + N)));
-    }
-  }
-});
-
-for (const kind of ACTIVATIONS) {
-  Grad(`${kind}: dx`, () => {
-    for (const [B, K] of [[1, 3], [3, 5], [2, 17]]) {
-      checkOp(`${kind} ${B}x${K}`, B, K, (g, x) => new Activation(g, x, kind), awayFromZero(B * K, rng(B * K)));
-    }
+for (const { name, cases } of OPS) {
+  Grad(name, () => {
+    for (const c of cases) checkOp(`${name.split(':')[0]} ${c.label}`, c.B, c.inputs, c.build, c.prepare);
   });
 }
 
@@ -136,6 +193,7 @@ Golden('fixed seed and data give the stored f32 bits after 20 steps', () => {
   const got = goldenRun();
   assert.is(got.loss, want.loss, 'loss bits');
   assert.equal(got.predictions, want.predictions, 'prediction bits');
+  for (const arch of Object.keys(got.fusion)) assert.equal(got.fusion[arch], want.fusion?.[arch], `${arch} fusion net: margin bits`);
 });
 
 Golden.run();

@@ -17,7 +17,7 @@ export function fixedRun(lib) {
   const train = lib.simPairs(sim, Array.from({ length: 40 }, (_, i) => i), 1);
   const out = {};
   for (const arch of ARCHS) {
-    const model = lib.FusionModel.train(train, { arch, seed: 3, epochs: 15, ensemble: 2, hidden: [16] });
+    const model = lib.trainFusion(train, { arch, seed: 3, epochs: 15, ensemble: 2, hidden: [16] });
     const text = lib.saveModel(model);
     out[arch] = { model: text, weights: JSON.parse(text).weights, scores: scoreBits(lib, text) };
   }

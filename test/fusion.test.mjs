@@ -3,12 +3,13 @@
 // quality bar on the real evaluation sets (skipped when ../shared/data is absent).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { withShared, readShared } from './shared-data.mjs';
 import {
-  FusionModel, simulateEnsemble, simPairs, simItems, saveModel, loadModel, crossValidate, assignFolds,
+  trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, crossValidate,
   fitBaselines, scoreBaselines, fitItemBaselines, baselineItemScores, BASELINES, pairReport, pairwiseAccuracy, pearson, parseData,
 } from '../dist/index.js';
 import { fitNormaliser } from '../dist/models/normalise.js';
+import { assignFolds } from '../dist/train/folds.js';
 
 const sim = simulateEnsemble({ prompts: 300, seed: 5 });
 const promptIds = Array.from({ length: sim.prompts }, (_, i) => i);
@@ -32,7 +33,7 @@ Norm('robust z-score: median and IQR, immune to an outlier; fallbacks for flat c
 });
 
 Norm('the model fits it on training data only and keeps it in the file', () => {
-  const m = FusionModel.train(train, { arch: 'linear', ensemble: 1, epochs: 5 });
+  const m = trainFusion(train, { arch: 'linear', ensemble: 1, epochs: 5 });
   const again = fitNormaliser(K, train.a, train.b);
   assert.equal(Array.from(m.norm.center), Array.from(again.center));
   assert.equal(loadModel(saveModel(m)).norm.scale, m.norm.scale);
@@ -48,14 +49,14 @@ const mean = scoreBaselines(fitBaselines(train), test).margin.mean;
 
 for (const arch of ['mlp', 'gated', 'linear']) {
   Arch(`${arch}: Bradley–Terry on pairs beats the mean of the models on held-out pairs`, () => {
-    const m = FusionModel.train(train, { arch, seed: 1 });
+    const m = trainFusion(train, { arch, seed: 1 });
     const a = acc(m.scorePairs(test).margin);
     assert.ok(a > acc(mean) + (arch === 'linear' ? 0 : 0.02), `${arch} ${a} vs mean ${acc(mean)}`);
   });
 }
 
 Arch('gated: weights are non-negative, sum to 1 over the models present, and 0 for a missing one', () => {
-  const m = FusionModel.train(train, { arch: 'gated', seed: 2, ensemble: 1 });
+  const m = trainFusion(train, { arch: 'gated', seed: 2, ensemble: 1 });
   const items = simItems(sim, [250]);
   items.scores[3 * K + 2] = NaN;
   const s = m.score(items);
@@ -68,7 +69,7 @@ Arch('gated: weights are non-negative, sum to 1 over the models present, and 0 f
 });
 
 Arch('gated learns the domain: math-expert weighs more on math than elsewhere', () => {
-  const m = FusionModel.train(simPairs(sim, promptIds, 3), { arch: 'gated', seed: 3, ensemble: 1 });
+  const m = trainFusion(simPairs(sim, promptIds, 3), { arch: 'gated', seed: 3, ensemble: 1 });
   const items = simItems(sim, promptIds);
   const w = m.score(items).weights, math = sim.models.indexOf('math-expert');
   let onMath = 0, nMath = 0, off = 0, nOff = 0;
@@ -78,7 +79,7 @@ Arch('gated learns the domain: math-expert weighs more on math than elsewhere', 
 
 Arch('MSE on pointwise items: correlates with gold better than any single model', () => {
   const items = simItems(sim, promptIds.slice(0, 200)), held = simItems(sim, promptIds.slice(200));
-  const m = FusionModel.train(items, { loss: 'mse', seed: 4 });
+  const m = trainFusion(items, { loss: 'mse', seed: 4 });
   const r = pearson(m.score(held).reward, held.target);
   for (let j = 0; j < K; j++) {
     const col = [], gold = [];
@@ -90,16 +91,16 @@ Arch('MSE on pointwise items: correlates with gold better than any single model'
 Arch('BCE on binary items; loss must match the data kind', () => {
   const items = simItems(sim, promptIds.slice(0, 100));
   const bin = { ...items, target: items.target.map((t) => (t > 0 ? 1 : 0)) };
-  const m = FusionModel.train(bin, { loss: 'bce', seed: 5, ensemble: 1 });
+  const m = trainFusion(bin, { loss: 'bce', seed: 5, ensemble: 1 });
   const r = m.score(bin).reward;
   assert.ok(pairwiseAccuracy(Float64Array.from(r), bin.target) > 0.75);
-  throwsWith(() => FusionModel.train(train, { loss: 'mse' }), /loss 'mse' does not fit pairs/);
-  throwsWith(() => FusionModel.train(items, { loss: 'bt' }), /loss 'bt' does not fit items/);
+  throwsWith(() => trainFusion(train, { loss: 'mse' }), /loss 'mse' does not fit pairs/);
+  throwsWith(() => trainFusion(items, { loss: 'bt' }), /loss 'bt' does not fit items/);
 });
 
 Arch('ties are trained toward ½', () => {
   const tied = { ...train, label: train.label.map(() => 0.5) };
-  const m = FusionModel.train(tied, { arch: 'linear', seed: 6, ensemble: 1, val: 0 , epochs: 100 });
+  const m = trainFusion(tied, { arch: 'linear', seed: 6, ensemble: 1, val: 0 , epochs: 100 });
   const d = m.scorePairs(test).margin;
   assert.ok(d.every((v) => Math.abs(v) < 0.1), `max |margin| ${Math.max(...d.map(Math.abs))}`);
 });
@@ -111,15 +112,15 @@ Arch.run();
 const Train = suite('training controls');
 
 Train('a seed gives the same bits; another seed other bits', () => {
-  const a = FusionModel.train(train, { seed: 7, ensemble: 2 }).scorePairs(test).margin;
-  const b = FusionModel.train(train, { seed: 7, ensemble: 2 }).scorePairs(test).margin;
-  const c = FusionModel.train(train, { seed: 8, ensemble: 2 }).scorePairs(test).margin;
+  const a = trainFusion(train, { seed: 7, ensemble: 2 }).scorePairs(test).margin;
+  const b = trainFusion(train, { seed: 7, ensemble: 2 }).scorePairs(test).margin;
+  const c = trainFusion(train, { seed: 8, ensemble: 2 }).scorePairs(test).margin;
   assert.equal(a, b);
   assert.not.equal(a, c);
 });
 
 Train('early stopping on validation loss ends before the epoch budget and keeps the best epoch', () => {
-  const m = FusionModel.train(train, { arch: 'mlp', hidden: [64, 64], epochs: 400, patience: 5, ensemble: 1, lr: 1e-2, val: 0.15, weightDecay: 0 });
+  const m = trainFusion(train, { arch: 'mlp', hidden: [64, 64], epochs: 400, patience: 5, ensemble: 1, lr: 1e-2, val: 0.15, weightDecay: 0 });
   const f = m.train.fit[0];
   assert.ok(f.epochs < 400, `ran ${f.epochs} epochs`);
   assert.is(f.epochs - f.bestEpoch, 5);
@@ -140,11 +141,11 @@ Train('k-fold cross-validation returns an out-of-fold prediction for every row',
 });
 
 Train('bad options get clear errors', () => {
-  throwsWith(() => FusionModel.train(train, { arch: 'transformer' }), /unknown arch 'transformer'/);
-  throwsWith(() => FusionModel.train(train, { epochs: 0 }), /epochs must be an integer/);
-  throwsWith(() => FusionModel.train(train, { lr: -1 }), /lr must be in/);
-  throwsWith(() => FusionModel.train(train, { ensemble: 0 }), /ensemble must be/);
-  throwsWith(() => FusionModel.train(train, { arch: 'gated', temperature: 0 }), /temperature must be positive/);
+  throwsWith(() => trainFusion(train, { arch: 'transformer' }), /unknown arch 'transformer'/);
+  throwsWith(() => trainFusion(train, { epochs: 0 }), /epochs must be an integer/);
+  throwsWith(() => trainFusion(train, { lr: -1 }), /lr must be in/);
+  throwsWith(() => trainFusion(train, { ensemble: 0 }), /ensemble must be/);
+  throwsWith(() => trainFusion(train, { arch: 'gated', temperature: 0 }), /temperature must be positive/);
 });
 
 Train.run();
@@ -154,7 +155,7 @@ Train.run();
 const Missing = suite('missing models');
 
 Missing('scoring with any subset of the trained models works and degrades gracefully', () => {
-  const m = FusionModel.train(train, { seed: 9, modelDropout: 0.2 });
+  const m = trainFusion(train, { seed: 9, modelDropout: 0.2 });
   const full = acc(m.scorePairs(test).margin);
   for (let drop = 0; drop < K; drop++) {
     const keep = sim.models.filter((_, j) => j !== drop);
@@ -167,7 +168,7 @@ Missing('scoring with any subset of the trained models works and degrades gracef
 });
 
 Missing('a model never seen in training is reported, not used', () => {
-  const m = FusionModel.train(train, { arch: 'linear', ensemble: 1, epochs: 5 });
+  const m = trainFusion(train, { arch: 'linear', ensemble: 1, epochs: 5 });
   const extra = { ...test, models: [...test.models, 'stranger'], a: widen(test.a), b: widen(test.b) };
   const s = m.scorePairs(extra);
   assert.equal(s.unknownModels, ['stranger']);
@@ -189,14 +190,14 @@ const Unc = suite('uncertainty');
 
 Unc('ensemble spread, disagreement for one net, and the conservative score', () => {
   const items = simItems(sim, promptIds.slice(200, 220));
-  const ens = FusionModel.train(train, { seed: 10, ensemble: 4, lambda: 2 }).score(items);
+  const ens = trainFusion(train, { seed: 10, ensemble: 4, lambda: 2 }).score(items);
   assert.ok(ens.uncertainty.every((u) => u >= 0) && ens.uncertainty.some((u) => u > 0));
   ens.reward.forEach((r, i) => assert.is(ens.conservative[i], Math.fround(r - 2 * ens.uncertainty[i])));
-  const one = FusionModel.train(train, { seed: 10, ensemble: 1 }).score(items);
+  const one = trainFusion(train, { seed: 10, ensemble: 1 }).score(items);
   // one net: the spread of the present models' z-scores; large where they disagree
   const agree = { ...items, ids: ['x'], scores: Float32Array.from(sim.models.map((_, j) => [0.1, 0.1, 0, 305, 0.1, 0.1][j])), feats: items.feats.subarray(0, 3) };
   const fight = { ...agree, scores: Float32Array.from([3, -3, 0, 200, 3, -3]) };
-  const m1 = FusionModel.train(train, { seed: 10, ensemble: 1 });
+  const m1 = trainFusion(train, { seed: 10, ensemble: 1 });
   assert.ok(m1.score(fight).uncertainty[0] > m1.score(agree).uncertainty[0]);
   assert.ok(one.uncertainty.every((u) => u >= 0));
 });
@@ -240,7 +241,7 @@ const File = suite('model file');
 
 File('save then load gives bit-identical scores, for every architecture', () => {
   for (const arch of ['mlp', 'gated', 'linear']) {
-    const m = FusionModel.train(train, { arch, seed: 11, ensemble: 2, epochs: 20 });
+    const m = trainFusion(train, { arch, seed: 11, ensemble: 2, epochs: 20 });
     const text = saveModel(m);
     const json = JSON.parse(text);
     assert.is(json.format, 'rewardfuse-model');
@@ -253,7 +254,7 @@ File('save then load gives bit-identical scores, for every architecture', () => 
 });
 
 File('a corrupt file names the field', () => {
-  const text = saveModel(FusionModel.train(train, { arch: 'linear', ensemble: 1, epochs: 3 }));
+  const text = saveModel(trainFusion(train, { arch: 'linear', ensemble: 1, epochs: 3 }));
   const edit = (fn) => { const j = JSON.parse(text); fn(j); return JSON.stringify(j); };
   throwsWith(() => loadModel('{"format": "rewardfuse-model", ', 'm.json'), /^m\.json: not a rewardfuse model file: not valid JSON/);
   throwsWith(() => loadModel(edit((j) => (j.format = 'onnx')), 'm.json'), /m\.json: field "format"/);
@@ -273,16 +274,9 @@ File.run();
 // ---
 
 const Bar = suite('quality bar on ../shared/data (10-fold CV)');
-const shared = new URL('../../shared/data/', import.meta.url);
-
 for (const file of ['judgebench-dev.jsonl', 'llmbar-dev.jsonl']) {
-  Bar(`${file}: the default fusion model's accuracy is at least every baseline's (stacking: within one pair)`, () => {
-    const path = new URL(file, shared);
-    if (!existsSync(path)) {
-      console.log(`  skipped: ${path.pathname} is absent (the evaluation sets live in ../shared/data)`);
-      return;
-    }
-    const data = parseData(readFileSync(path, 'utf8'), file);
+  withShared(Bar, `${file}: the default fusion model's accuracy is at least every baseline's (stacking: within one pair)`, [file], () => {
+    const data = parseData(readShared(file), file);
     const cv = crossValidate(data, { folds: 10 });
     const fusion = cv.reports.fusion.accuracy;
     // Measured here: the default is at least every baseline but logistic

@@ -1,9 +1,13 @@
 // The run whose exact bits test/fixtures/golden.json stores. Inputs are exact
 // in f32 (small rationals), so only the library's arithmetic is under test.
 // Regenerate by hand with `node scripts/update-golden.mjs` and read the diff.
-import { Mlp } from '../dist/index.js';
+import { Mlp } from '../dist/engine.js';
+import { pairsFromRecords, trainFusion } from '../dist/index.js';
+import { ARCH_NAMES } from '../dist/models/archs.js';
 
-export const GOLDEN_FORMAT = { format: 'rewardfuse-golden', version: 1 };
+export const GOLDEN_FORMAT = { format: 'rewardfuse-golden', version: 2 };
+
+const bits = (f) => Array.from(new Uint32Array(Float32Array.from(f).buffer), (u) => u.toString(16).padStart(8, '0'));
 
 export function goldenRun() {
   const K = 6, P = 32, B = 2 * P;
@@ -19,6 +23,23 @@ export function goldenRun() {
     mlp.backward();
     mlp.step({ lr: 1e-2, weightDecay: 1e-2 });
   }
-  const bits = (f) => Array.from(new Uint32Array(Float32Array.from(f).buffer), (u) => u.toString(16).padStart(8, '0'));
-  return { ...GOLDEN_FORMAT, loss: bits([loss])[0], predictions: bits(mlp.predict(x)) };
+  return { ...GOLDEN_FORMAT, loss: bits([loss])[0], predictions: bits(mlp.predict(x)), fusion: goldenFusion() };
+}
+
+// Each fusion architecture, trained a few epochs (with model dropout and a
+// missing score) on pairs whose scores are small rationals: the margins' bits.
+function goldenFusion() {
+  const K = 4, P = 48;
+  const score = (i, k, side) => ((i * 5 + k * 3 + side * 7) % 13) / 4 - 1.5;
+  const records = Array.from({ length: P }, (_, i) => {
+    const side = (s) => Object.fromEntries(Array.from({ length: K }, (_, k) => [`m${k}`, i % 11 === k ? null : score(i, k, s)]));
+    return { id: String(i), a: side(0), b: side(1), label: ['a', 'b', 'a', 'tie'][i % 4] };
+  });
+  const pairs = pairsFromRecords(records, 'golden');
+  const out = {};
+  for (const arch of ARCH_NAMES) {
+    const m = trainFusion(pairs, { arch, seed: 5, ensemble: 1, epochs: 4, batchSize: 16, modelDropout: 0.2 });
+    out[arch] = bits(m.scorePairs(pairs).margin);
+  }
+  return out;
 }

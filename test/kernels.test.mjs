@@ -14,19 +14,34 @@ function place(arena, values) {
   for (const [key, v] of Object.entries(values)) {
     if (v === null) { ptrs[key] = 0; continue; }
     ptrs[key] = arena.alloc(v.length);
-    arena.f32.set(v, ptrs[key] >> 2);
+    (v instanceof Int32Array ? arena.i32 : arena.f32).set(v, ptrs[key] >> 2);
   }
   return ptrs;
 }
 
-function call(k, entry, fn, ptrs, c) {
-  // sizes by name from a case tuple: [B, K, N, bias, relu] for matmul, [n, step] for adamw, [n] otherwise
-  const named = { B: c[0], K: c[1], N: c[2], relu: c[4] ?? 0, n: c[0], step: c[1] };
-  const args = entry.args.map((a) => (typeof a === 'number' ? a : a in ptrs ? ptrs[a] : named[a]));
-  k[fn](...args);
+// An argument by name: an input's pointer, else the case's value, else a number as written.
+function resolve(name, ptrs, c) {
+  if (typeof name === 'number') return name;
+  if (name in ptrs) return ptrs[name];
+  if (name in c) return c[name];
+  throw new Error(`kernel-list: no input or case value named '${name}'`);
 }
 
-const read = (arena, ptr, n) => arena.f32.slice(ptr >> 2, (ptr >> 2) + n);
+// The calls `before` it, then the kernel; its return value, if named, becomes an output.
+function call(k, entry, fn, ptrs, c) {
+  for (const [f, ...args] of entry.before ?? []) k[f](...args.map((a) => resolve(a, ptrs, c)));
+  const ret = k[fn](...entry.args.map((a) => resolve(a, ptrs, c)));
+  return entry.returns ? { [entry.returns]: [ret] } : {};
+}
+
+// n f32 at ptr; or as many values as `like` has, of its type
+const read = (arena, ptr, like) => typeof like === 'number'
+  ? arena.f32.slice(ptr >> 2, (ptr >> 2) + like)
+  : (like instanceof Int32Array ? arena.i32 : arena.f32).slice(ptr >> 2, (ptr >> 2) + like.length);
+
+const outputsOf = (arena, entry, inputs, ptrs, returned) => Object.fromEntries(entry.outputs
+  .filter((out) => out in returned || inputs[out])
+  .map((out) => [out, out in returned ? returned[out] : read(arena, ptrs[out], inputs[out])]));
 
 const Kernels = suite('kernels');
 
@@ -39,36 +54,69 @@ for (const entry of KERNELS) {
       const inputs = entry.inputs(c, r);
       const ref = entry.ref(inputs, c);
       const fast = place(arena, inputs);
-      call(k, entry, entry.name, fast, c);
-      let twin;
+      const got = outputsOf(arena, entry, inputs, fast, call(k, entry, entry.name, fast, c));
+      let want;
       if (entry.twin) {
-        twin = place(arena, inputs);
-        call(k, entry, entry.twin, twin, c);
+        const twin = place(arena, inputs);
+        want = outputsOf(arena, entry, inputs, twin, call(k, entry, entry.twin, twin, c));
       }
-      for (const out of entry.outputs) {
-        const n = inputs[out].length;
-        const got = read(arena, fast[out], n);
-        if (twin) {
-          const want = read(arena, twin[out], n);
-          for (let i = 0; i < n; i++) {
-            const ok = entry.exact ? Object.is(got[i], want[i]) : close(got[i], want[i], 1e-6);
-            if (!ok) assert.unreachable(`${entry.name} ${c}: ${out}[${i}] = ${got[i]}, twin gives ${want[i]}`);
+      const where = JSON.stringify(c);
+      for (const [out, values] of Object.entries(got)) {
+        for (let i = 0; i < values.length; i++) {
+          if (want) {
+            const ok = entry.exact ? Object.is(values[i], want[out][i]) : close(values[i], want[out][i], 1e-6);
+            if (!ok) assert.unreachable(`${entry.name} ${where}: ${out}[${i}] = ${values[i]}, twin gives ${want[out][i]}`);
           }
-        }
-        for (let i = 0; i < n; i++) {
-          if (!close(got[i], ref[out][i], entry.tol)) assert.unreachable(`${entry.name} ${c}: ${out}[${i}] = ${got[i]}, float64 gives ${ref[out][i]}`);
+          if (!close(values[i], ref[out][i], entry.tol)) assert.unreachable(`${entry.name} ${where}: ${out}[${i}] = ${values[i]}, reference gives ${ref[out][i]}`);
         }
       }
     }
   });
 }
 
-Kernels('matmulBackward skips a gradient whose pointer is 0', () => {
-  const k = newKernels(), arena = new Arena(k), r = rng(3);
-  const [B, K, N] = [5, 17, 8];
-  const p = place(arena, { dw: new Float32Array(K * N), dy: fill(B * N, r), x: fill(B * K, r), w: fill(K * N, r) });
-  k.matmulBackward(0, p.dw, 0, p.dy, p.x, p.w, 0, B, K, N);
-  assert.ok(read(arena, p.dw, K * N).some((v) => v !== 0));
+Kernels('every export of the module is in the list: a kernel, a twin, or a call before one', () => {
+  const listed = new Set(KERNELS.flatMap((e) => [e.name, e.twin, ...(e.before ?? []).map(([f]) => f)]).filter(Boolean));
+  const exported = Object.keys(newKernels()).filter((name) => name !== 'memory' && name !== 'heapBase');
+  assert.equal(exported.filter((name) => !listed.has(name)), [], 'exports with no entry in test/kernel-list.mjs');
+  assert.equal([...listed].filter((name) => !exported.includes(name)), [], 'entries naming no export');
+});
+
+// matmulBackward's pointers may be 0 to skip a gradient. A skipped one must not
+// be written through. Each write through 0 would start at address 0, which
+// AssemblyScript keeps free (its static data, including the GEMM's packed panel
+// of W, starts at 16): it holds a sentinel. And every byte from the arena up,
+// outside the gradients asked for and the scratch, must come out as it went in.
+Kernels('matmulBackward and its twin skip every gradient whose pointer is 0', () => {
+  const shapes = [[5, 17, 8], [4, 8, 1], [3, 1, 5], [2049, 17, 16]]; // the last: B·(K+N) > 65536, dW as a GEMM on Xᵀ
+  for (const fn of ['matmulBackward', 'matmulBackwardScalar']) {
+    for (const [B, K, N] of shapes) {
+      for (let skip = 1; skip < 8; skip++) { // bit 0: dx, 1: dw, 2: db
+        const k = newKernels(), arena = new Arena(k), r = rng(B + K + N + skip);
+        const p = place(arena, {
+          dx: fill(B * K, r), dw: fill(K * N, r), db: fill(N, r), dy: fill(B * N, r), x: fill(B * K, r), w: fill(K * N, r),
+          scratch: new Float32Array(Math.max(K * N, B * K)),
+        });
+        new Uint8Array(k.memory.buffer, 0, 16).fill(0xa5);
+        const ptr = { dx: skip & 1 ? 0 : p.dx, dw: skip & 2 ? 0 : p.dw, db: skip & 4 ? 0 : p.db };
+        // the direct dW path and a skipped dX need no scratch: pass 0 there too
+        const scratch = ptr.dx || B * (K + N) > 65536 ? p.scratch : 0;
+        const before = new Uint8Array(k.memory.buffer).slice();
+        k[fn](ptr.dx, ptr.dw, ptr.db, p.dy, p.x, p.w, scratch, B, K, N);
+        const after = new Uint8Array(k.memory.buffer);
+        const span = (blocks) => blocks.filter(([at]) => at).map(([at, n]) => [at, at + 4 * n]);
+        const written = span([[ptr.dx, B * K], [ptr.dw, K * N], [ptr.db, N]]);
+        const mayChange = [...written, ...span([[scratch, Math.max(K * N, B * K)]])];
+        assert.is(after.length, before.length);
+        for (let i = 0; i < after.length; i = i === 15 ? k.heapBase() : i + 1) {
+          if (after[i] !== before[i] && !mayChange.some(([lo, hi]) => i >= lo && i < hi)) {
+            assert.unreachable(`${fn} ${B}x${K}x${N} skipping ${['dx', 'dw', 'db'].filter((_, j) => skip & (1 << j))}: byte ${i} changed`);
+          }
+        }
+        // and the gradients asked for were written
+        for (const [lo, hi] of written) assert.ok(after.subarray(lo, hi).some((v, i) => v !== before[lo + i]), `${fn}: a gradient at ${lo} unchanged`);
+      }
+    }
+  }
 });
 
 Kernels.run();

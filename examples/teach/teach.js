@@ -33,13 +33,13 @@ function train() {
     if (data.type === 'epoch') {
       state.history.push(data);
       drawCurve();
-      $('status').textContent = `epoch ${data.epoch}: train ${data.trainLoss.toFixed(4)}, validation ${data.valLoss?.toFixed(4)}`;
+      $('status').textContent = `epoch ${data.epoch}: train ${data.trainLoss.toFixed(4)}${data.valLoss === null ? '' : `, validation ${data.valLoss.toFixed(4)}`}`;
     } else if (data.type === 'done') {
       worker.terminate();
       state.model = loadModel(data.model, 'the worker');
       state.modelText = data.model;
       state.sim = simulateEnsemble({ prompts: 300, seed });
-      $('status').textContent = `trained in ${(data.ms / 1000).toFixed(2)} s: best epoch ${state.model.train.fit[0].bestEpoch}`;
+      $('status').textContent = `trained in ${(data.ms / 1000).toFixed(2)} s, ${state.model.train.fit[0].epochs} epochs${state.model.train.fit[0].bestValLoss === null ? '' : `, best validation epoch ${state.model.train.fit[0].bestEpoch}`}`;
       weights();
       heatmaps();
       stepThrough();
@@ -61,7 +61,8 @@ function drawCurve() {
   const h = state.history, xs = h.map((e) => e.epoch);
   $('curve').innerHTML = lineChart('Bradley–Terry loss', 'epoch', 'loss', [
     { name: 'train', xs, ys: h.map((e) => e.trainLoss) },
-    { name: 'validation', xs, ys: h.map((e) => e.valLoss), dashed: true },
+    // a validation curve only when one was run
+    ...(h.some((e) => e.valLoss !== null) ? [{ name: 'validation', xs, ys: h.map((e) => e.valLoss), dashed: true }] : []),
   ]);
 }
 

@@ -1,6 +1,6 @@
 // rewardfuse eval <model.json> <pairs.jsonl|csv> [--json] [--report report.html] [--ignore-unknown]
-import type { PairSet } from '../data/types.js';
-import { BASELINES, baselinesFromJSON, fitBaselines, scoreBaselines } from '../eval/baselines.js';
+import { BASELINES, baselinesFromJSON, scoreBaselines } from '../models/baselines.js';
+import { fitBaselines } from '../train/baselines.js';
 import { reliability, sigmoid } from '../eval/metrics.js';
 import { pairReport, type PairReport } from '../eval/report.js';
 import { renderReport } from '../report/html.js';
@@ -15,7 +15,7 @@ export function evaluate(argv: string[]): void {
   const { positional, flags } = parseArgs(argv, { json: 'boolean', report: 'string', 'ignore-unknown': 'boolean', seed: 'integer' });
   if (positional.length !== 2) throw new UsageError(`eval takes a model and a pairs file (see rewardfuse --help)`);
   const model = readModel(positional[0]);
-  const data = readData(positional[1], 'pairs') as PairSet;
+  const data = readData(positional[1], 'pairs');
   if (!flags['ignore-unknown']) checkKnownModels(model, data);
   const seed = (flags.seed as number | undefined) ?? 0;
   const margin = model.scorePairs(data).margin;

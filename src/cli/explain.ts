@@ -4,6 +4,7 @@ import { itemsFromRecords, pairsFromRecords } from '../data/jsonl.js';
 import { sigmoid } from '../eval/metrics.js';
 import type { FusionModel } from '../models/model.js';
 import { traceNet } from '../models/trace.js';
+import { FIT_DEFAULTS } from '../train/options.js';
 import { parseArgs, UsageError } from './args.js';
 import { CliError, readModel, readText } from './io.js';
 
@@ -70,7 +71,10 @@ function describe(out: string[], model: FusionModel, title: string, x: Float32Ar
 }
 
 function traceOut(out: string[], model: FusionModel, x: Float32Array, f: Float32Array, rows: 1 | 2, label?: number, assumed = false): void {
-  const t = traceNet(model, x, f, rows, label);
+  const o = model.train?.options ?? {};
+  const lr = typeof o.lr === 'number' ? o.lr : FIT_DEFAULTS.lr;
+  const weightDecay = typeof o.weightDecay === 'number' ? o.weightDecay : FIT_DEFAULTS.weightDecay;
+  const t = traceNet(model, x, f, rows, label, { lr, weightDecay });
   const vec = (v: Float32Array, r: number, cols: number) => Array.from(v.subarray(r * cols, r * cols + cols), (y) => signed(y, 4)).join(' ');
   const sides = rows === 2 ? ['a', 'b'] : ['item'];
   out.push('', `trace of net 1 of ${model.nets.length} (forward${rows === 2 ? ', then backward of the Bradley–Terry loss' : ''})`);
@@ -82,7 +86,7 @@ function traceOut(out: string[], model: FusionModel, x: Float32Array, f: Float32
   }
   if (t.loss !== undefined) {
     out.push(`  loss −[t·log σ(ra − rb) + (1−t)·log σ(rb − ra)] = ${t.loss.toFixed(6)} with t = ${label}${assumed ? ' (no label given: a assumed)' : ''}`);
-    out.push('  parameters: gradient norm, and the largest change one AdamW step (lr 1e-3) would make');
+    out.push(`  parameters: gradient norm, and the largest change one AdamW step (lr ${lr}, weight decay ${weightDecay}, as in training) would make from a fresh optimiser state`);
     for (const p of t.params!) {
       let g = 0, d = 0;
       p.grad.forEach((v, i) => { g += v * v; d = Math.max(d, Math.abs(p.stepped[i] - p.values[i])); });

@@ -2,7 +2,7 @@
 // writing through a temporary file, so a failure leaves no partial output.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseData } from '../data/index.js';
-import type { DataSet } from '../data/types.js';
+import type { DataSet, ItemSet, PairSet } from '../data/types.js';
 import { loadModel } from '../models/file.js';
 import type { FusionModel } from '../models/model.js';
 
@@ -19,6 +19,9 @@ export function readText(file: string): string {
   }
 }
 
+export function readData(file: string, kind: 'pairs'): PairSet;
+export function readData(file: string, kind: 'items'): ItemSet;
+export function readData(file: string, kind?: 'pairs' | 'items'): DataSet;
 export function readData(file: string, kind?: 'pairs' | 'items'): DataSet {
   return parseData(readText(file), file, kind);
 }

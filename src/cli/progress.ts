@@ -1,5 +1,5 @@
 // Training progress: a bar redrawn in place on a terminal, plain lines otherwise.
-import type { EpochReport } from '../train/fit.js';
+import type { EpochReport } from '../train/options.js';
 
 export function progress(stream: NodeJS.WriteStream, epochs: number, nets: number): (e: EpochReport) => void {
   let net = 0, last = Infinity;

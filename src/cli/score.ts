@@ -11,7 +11,6 @@ export function score(argv: string[]): void {
   if (positional.length !== 2) throw new UsageError(`score takes a model and an items file (see rewardfuse --help)`);
   const model = readModel(positional[0]);
   const items = readData(positional[1], 'items');
-  if (items.kind !== 'items') throw new UsageError('score takes pointwise items');
   if (!flags['ignore-unknown']) checkKnownModels(model, items);
   const s = model.score(items);
   if (s.unknownModels.length) process.stderr.write(`rewardfuse: ignoring models the fusion model does not know: ${s.unknownModels.join(', ')}\n`);

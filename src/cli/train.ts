@@ -1,17 +1,22 @@
 // rewardfuse train <data> -o <model.json> [options]
-import { fitBaselines, baselinesToJSON } from '../eval/baselines.js';
+import { baselinesToJSON } from '../models/baselines.js';
+import { ARCHS, ARCH_NAMES } from '../models/archs.js';
+import { fitBaselines } from '../train/baselines.js';
 import { pairReport } from '../eval/report.js';
 import { saveModel } from '../models/file.js';
-import { FusionModel } from '../models/model.js';
-import { FIT_DEFAULTS } from '../train/fit.js';
+import { FIT_DEFAULTS } from '../train/options.js';
+import { trainFusion } from '../train/train.js';
 import { parseArgs, UsageError } from './args.js';
 import { readData, writeAtomic } from './io.js';
 import { endProgress, progress } from './progress.js';
 
 export const TRAIN_USAGE = `rewardfuse train <data.jsonl|csv> -o <model.json> [options]
-  --arch auto|mlp|linear|gated  fusion architecture; auto (default) picks by 5-fold CV
+  --arch auto|${ARCH_NAMES.join('|')}  fusion architecture (default auto):
+      auto    the one with the best 5-fold cross-validated accuracy
+${ARCH_NAMES.map((a) => `      ${a.padEnd(7)} ${ARCHS[a].about}`).join('\n')}
   --loss bt|mse|bce         bt for pairs (default), mse (default) or bce for items
   --hidden 16               hidden widths, comma-separated (default 16; '' for none)
+  --temperature T           the gate's softmax temperature (gated; default 1)
   --activation relu|tanh|gelu|sigmoid
   --epochs N                at most N epochs (default ${FIT_DEFAULTS.epochs})
   --batch N                 pairs or items a step (default ${FIT_DEFAULTS.batchSize})
@@ -35,7 +40,7 @@ export function train(argv: string[]): void {
   const ensemble = (flags.ensemble as number | undefined) ?? 5;
   const epochs = (flags.epochs as number | undefined) ?? FIT_DEFAULTS.epochs;
   const onEpoch = progress(process.stderr, epochs, ensemble);
-  const model = FusionModel.train(data, {
+  const model = trainFusion(data, {
     arch: flags.arch as never, loss: flags.loss as never, hidden: flags.hidden as number[] | undefined,
     activation: flags.activation as never, epochs, batchSize: flags.batch as number | undefined,
     lr: flags.lr as number | undefined, weightDecay: flags['weight-decay'] as number | undefined,

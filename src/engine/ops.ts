@@ -1,6 +1,9 @@
 // The ops a fusion net is built from. Each forward calls one kernel and each
 // backward its pair in assembly/; `saves` lists what the backward reads.
 import type { Graph, Op, Param, Tensor } from './graph.js';
+import { ACTIVATIONS, type ActivationKind, type LossKind } from './kinds.js';
+
+export { ACTIVATIONS, type ActivationKind, type LossKind };
 
 type Kernel2 = (y: number, x: number, n: number) => void;
 type Kernel3 = (dx: number, dy: number, s: number, n: number) => void;
@@ -44,8 +47,6 @@ export class Linear implements Op {
   }
 }
 
-export type ActivationKind = 'relu' | 'tanh' | 'sigmoid' | 'gelu';
-export const ACTIVATIONS: readonly ActivationKind[] = ['relu', 'tanh', 'sigmoid', 'gelu'];
 
 /** y = f(x) elementwise. relu and gelu save x; tanh and sigmoid save y. */
 export class Activation implements Op {
@@ -181,6 +182,26 @@ abstract class Loss implements Op {
     return this.g.arena.f32[this.o.ptr >> 2];
   }
 
+  /** Targets (and weights, which turn weighting on) for the next n rows of the loss; rejects NaN and ±Infinity. */
+  setTargets(t: ArrayLike<number>, n: number, w?: ArrayLike<number>): void {
+    this.write(this.t.ptr, t, n, 'targets');
+    this.weighted = !!w;
+    if (w) this.write(this.w.ptr, w, n, 'weights');
+  }
+
+  /** Unweighted targets t_i = src[idx_i] for i < n, gathered in wasm from a column already in the arena. */
+  gatherTargets(src: number, idx: number, n: number): void {
+    this.g.k.gatherRows(this.t.ptr, src, idx, n, 1);
+    this.weighted = false;
+  }
+
+  private write(ptr: number, values: ArrayLike<number>, n: number, what: string): void {
+    if (values.length !== n) throw new Error(`rewardfuse: ${what} needs ${n} values, got ${values.length}`);
+    this.g.arena.f32.set(values, ptr >> 2);
+    const bad = this.g.k.firstNonFinite(ptr, n);
+    if (bad >= 0) throw new Error(`rewardfuse: ${what}[${bad}] is ${values[bad]}, not a finite number`);
+  }
+
   /** byte address of the loss value */
   protected get at(): number {
     return this.o.ptr;
@@ -241,6 +262,5 @@ export class BtLoss extends Loss {
   }
 }
 
-export type LossKind = 'mse' | 'bce' | 'bt';
 export const LOSSES: Record<LossKind, new (g: Graph, r: Tensor) => Loss> = { mse: MseLoss, bce: BceLoss, bt: BtLoss };
 export type { Loss };

@@ -7,66 +7,10 @@
 import { wasmBase64 } from './wasm-inline.js';
 import { fromBase64 } from './base64.js';
 
-type Ptr = number;
-
-/** The raw exports of assembly/index.ts: pointers (byte offsets) and sizes. */
-export interface Kernels {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): Ptr;
-  matmulForward(y: Ptr, x: Ptr, w: Ptr, b: Ptr, B: number, K: number, N: number, relu: number): void;
-  matmulForwardScalar(y: Ptr, x: Ptr, w: Ptr, b: Ptr, B: number, K: number, N: number, relu: number): void;
-  matmulBackward(dx: Ptr, dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, w: Ptr, scratch: Ptr, B: number, K: number, N: number): void;
-  matmulBackwardScalar(dx: Ptr, dw: Ptr, db: Ptr, dy: Ptr, x: Ptr, w: Ptr, scratch: Ptr, B: number, K: number, N: number): void;
-  transpose(out: Ptr, x: Ptr, R: number, C: number): void;
-  reluMask(dy: Ptr, y: Ptr, n: number): void;
-  reluMaskScalar(dy: Ptr, y: Ptr, n: number): void;
-  expScalar(x: number): number;
-  reluForward(y: Ptr, x: Ptr, n: number): void;
-  reluForwardScalar(y: Ptr, x: Ptr, n: number): void;
-  reluBackward(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
-  reluBackwardScalar(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
-  tanhForward(y: Ptr, x: Ptr, n: number): void;
-  tanhForwardScalar(y: Ptr, x: Ptr, n: number): void;
-  tanhBackward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
-  tanhBackwardScalar(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
-  sigmoidForward(y: Ptr, x: Ptr, n: number): void;
-  sigmoidForwardScalar(y: Ptr, x: Ptr, n: number): void;
-  sigmoidBackward(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
-  sigmoidBackwardScalar(dx: Ptr, dy: Ptr, y: Ptr, n: number): void;
-  geluForward(y: Ptr, x: Ptr, n: number): void;
-  geluForwardScalar(y: Ptr, x: Ptr, n: number): void;
-  geluBackward(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
-  geluBackwardScalar(dx: Ptr, dy: Ptr, x: Ptr, n: number): void;
-  mseForward(out: Ptr, y: Ptr, t: Ptr, w: Ptr, n: number): void;
-  mseBackward(dy: Ptr, y: Ptr, t: Ptr, w: Ptr, n: number): void;
-  bceForward(out: Ptr, z: Ptr, t: Ptr, w: Ptr, n: number): void;
-  bceBackward(dz: Ptr, z: Ptr, t: Ptr, w: Ptr, n: number): void;
-  btForward(out: Ptr, ra: Ptr, rb: Ptr, t: Ptr, w: Ptr, n: number): void;
-  btBackward(dra: Ptr, drb: Ptr, ra: Ptr, rb: Ptr, t: Ptr, w: Ptr, n: number): void;
-  adamwStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, t: number): void;
-  adamwStepScalar(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, t: number): void;
-  randomSeed(seed: number, stream: number): void;
-  randomBelow(n: number): number;
-  randomUniform(out: Ptr, n: number, lo: number, hi: number): void;
-  randomNormal(out: Ptr, n: number, mean: number, std: number): void;
-  randomPermutation(out: Ptr, n: number): void;
-  randomBernoulli(out: Ptr, n: number, p: number): void;
-  fillZero(x: Ptr, n: number): void;
-  gatherRows(out: Ptr, src: Ptr, idx: Ptr, rows: number, cols: number): void;
-  firstNonFinite(x: Ptr, n: number): number;
-  softmaxForward(w: Ptr, x: Ptr, mask: Ptr, B: number, K: number, maskStride: number, invT: number): void;
-  softmaxBackward(dx: Ptr, dw: Ptr, w: Ptr, B: number, K: number, invT: number): void;
-  weightedSumForward(r: Ptr, w: Ptr, z: Ptr, B: number, K: number, zStride: number): void;
-  weightedSumBackward(dw: Ptr, dr: Ptr, z: Ptr, B: number, K: number, zStride: number): void;
-  scaleForward(y: Ptr, x: Ptr, s: Ptr, n: number): void;
-  scaleBackward(dx: Ptr, ds: Ptr, dy: Ptr, y: Ptr, s: Ptr, n: number): void;
-  dropModels(x: Ptr, rows: number, pairRows: number, K: number, stride: number, maskAt: number, p: number): void;
-  addForward(y: Ptr, a: Ptr, b: Ptr, n: number): void;
-  addForwardScalar(y: Ptr, a: Ptr, b: Ptr, n: number): void;
-  addBackward(da: Ptr, db: Ptr, dy: Ptr, n: number): void;
-  addBackwardScalar(da: Ptr, db: Ptr, dy: Ptr, n: number): void;
-  normalizeColumns(out: Ptr, x: Ptr, center: Ptr, scale: Ptr, B: number, K: number, stride: number, maskAt: number): void;
-}
+// The Kernels interface is generated from the build (scripts/gen-kernels.mjs),
+// so it lists exactly the module's exports, with their parameter names.
+import type { Kernels } from './kernels.gen.js';
+export type { Kernels, Ptr } from './kernels.gen.js';
 
 let compiled: WebAssembly.Module | undefined;
 

@@ -3,6 +3,9 @@
 // array-likes, float64 throughout; the only randomness (the bootstrap) comes
 // from the seeded PCG32 in the wasm kernels, so results are reproducible.
 import { newKernels, type Kernels } from '../engine/wasm.js';
+import { quantile, sigmoid as sigma } from '../models/math.js';
+
+export { logSigmoid } from '../models/math.js';
 
 type Vec = ArrayLike<number>;
 
@@ -44,12 +47,10 @@ function positiveInt(fn: string, name: string, v: number): void {
 
 // ---- pairwise preference metrics ----
 
-/** σ(x) = 1 / (1 + e^−x), computed without overflow for either sign of x. */
+/** σ(x) = 1 / (1 + e^−x), computed without overflow for either sign of x; NaN is an error. */
 export function sigmoid(x: number): number {
   if (Number.isNaN(x)) throw new Error('sigmoid: x is NaN');
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
+  return sigma(x);
 }
 
 /**
@@ -132,12 +133,6 @@ export function bootstrapCI(credit: Vec, opts: BootstrapOptions = {}): [number, 
   return [quantile(means, alpha), quantile(means, 1 - alpha)];
 }
 
-/** q-quantile of sorted s: s[⌊h⌋] + (h − ⌊h⌋)(s[⌊h⌋+1] − s[⌊h⌋]), h = q(n − 1). */
-function quantile(s: Float64Array, q: number): number {
-  const h = q * (s.length - 1);
-  const lo = Math.floor(h), hi = Math.min(lo + 1, s.length - 1);
-  return s[lo] + (h - lo) * (s[hi] - s[lo]);
-}
 
 // ---- probabilistic metrics ----
 

@@ -10,8 +10,8 @@
 // against the architecture, and that every number is finite.
 import { DataError } from '../data/errors.js';
 import { fromBase64, toBase64 } from '../engine/base64.js';
-import { ACTIVATIONS, type ActivationKind } from '../engine/ops.js';
-import { ARCHS, type Arch } from './fusion.js';
+import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
+import { ARCH_NAMES, isArch, type Arch } from './archs.js';
 import { FusionModel, type TrainInfo } from './model.js';
 
 export const MODEL_FORMAT = 'rewardfuse-model';
@@ -78,7 +78,7 @@ export function modelFromJSON(obj: unknown, source = '<memory>'): FusionModel {
   if (obj.format !== MODEL_FORMAT) bad('format', `not a rewardfuse model file: expected "${MODEL_FORMAT}", got ${JSON.stringify(obj.format)}`);
   if (obj.version !== MODEL_VERSION) bad('version', `this rewardfuse reads version ${MODEL_VERSION}, the file is version ${JSON.stringify(obj.version)}`);
   const arch = isObject(obj.arch) ? obj.arch : bad('arch', 'expected an object');
-  const type = ARCHS.includes(arch.type as Arch) ? (arch.type as Arch) : bad('arch.type', `expected one of ${ARCHS.join(', ')}, got ${JSON.stringify(arch.type)}`);
+  const type = isArch(arch.type) ? arch.type : bad('arch.type', `expected one of ${ARCH_NAMES.join(', ')}, got ${JSON.stringify(arch.type)}`);
   const hidden = Array.isArray(arch.hidden) && arch.hidden.every((h) => Number.isInteger(h) && h > 0 && h <= 4096) ? (arch.hidden as number[]) : bad('arch.hidden', 'expected an array of positive integers');
   const activation = ACTIVATIONS.includes(arch.activation as ActivationKind) ? (arch.activation as ActivationKind) : bad('arch.activation', `expected one of ${ACTIVATIONS.join(', ')}`);
   const temperature = typeof arch.temperature === 'number' && arch.temperature > 0 && Number.isFinite(arch.temperature) ? arch.temperature : bad('arch.temperature', 'expected a positive number');
@@ -112,7 +112,10 @@ export function modelFromJSON(obj: unknown, source = '<memory>'): FusionModel {
   } catch {
     return bad('weights', 'not valid base64');
   }
-  const model = new FusionModel(models, features, { type, hidden, activation, temperature }, { center, scale }, { center: featureCenter, scale: featureScale }, seed, ensemble, lambda, (obj.train as TrainInfo) ?? null);
+  const model = new FusionModel({
+    models, features, arch: { type, hidden, activation, temperature }, norm: { center, scale }, featNorm: { center: featureCenter, scale: featureScale },
+    seed, ensemble, lambda, train: (obj.train as TrainInfo) ?? null,
+  });
   const per = model.nets[0].graph.paramCount;
   if (bytes.length !== 4 * per * ensemble) bad('weights', `expected ${per * ensemble} f32 values for this architecture (${ensemble} × ${per}), got ${bytes.length / 4}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

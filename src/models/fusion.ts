@@ -1,24 +1,22 @@
-// One fusion net on one arena. Its input row, for K models and F features:
-//   [ z_1 … z_K | m_1 … m_K | f_1 … f_F ]
-// z: robust z-scores (0 where a model gave no score), m: 1 where it did,
-// f: z-scored context features. The three heads:
-//   linear   r = θ·x + b                                  (stacking)
-//   mlp      r = MLP(x) + θ·x                             (a linear skip)
-//   gated    w = softmax_present(G(x)/T),  r = e^s · Σ_k w_k z_k   (ArmoRM-style gate)
-import { Graph, type Tensor } from '../engine/graph.js';
-import { Activation, Add, LOSSES, Linear, Scale, Softmax, WeightedSum, type ActivationKind, type Loss, type LossKind } from '../engine/ops.js';
+// One fusion net on one arena: the head its architecture builds (archs.ts) on
+// input rows [z | mask | features], the kernels that normalise raw scores into
+// those rows, and the pieces of one training step, so that the fit loop in
+// train/ reads as steps and holds no addresses:
+//   loadBatch (rows, targets, model dropout) → zeroGrad → forward → loss → backward → step
+import { Graph, type AdamWOptions, type Tensor } from '../engine/graph.js';
+import { LOSSES, type Loss, type LossKind, type Softmax } from '../engine/ops.js';
+import { ARCHS, type ArchConfig } from './archs.js';
 import type { Normaliser } from './normalise.js';
 
-export type Arch = 'mlp' | 'linear' | 'gated';
-export const ARCHS: readonly Arch[] = ['mlp', 'linear', 'gated'];
-
-export interface ArchConfig {
-  type: Arch;
-  /** hidden widths of the MLP, or of the gating MLP */
-  hidden: number[];
-  activation: ActivationKind;
-  /** softmax temperature of the gate */
-  temperature: number;
+/** Training rows normalised once into a net's arena (see FusionNet.loadRows). */
+export interface ArenaRows {
+  readonly n: number;
+  readonly pairs: boolean;
+  /** arena addresses: encoded a sides (n, cols), b sides, targets (n), and the shuffled order (n) */
+  readonly a: number;
+  readonly b: number;
+  readonly targets: number;
+  readonly order: number;
 }
 
 export class FusionNet {
@@ -41,27 +39,9 @@ export class FusionNet {
     this.maskAt = K;
     const g = (this.graph = new Graph(maxRows));
     const x = (this.input = g.tensor('x', 2 * K + F, false));
-    const gain = arch.activation === 'relu' || arch.activation === 'gelu' ? 6 : 3;
-    let h = x;
-    const relu = arch.activation === 'relu'; // fused into the matmul
-    arch.hidden.forEach((n, i) => {
-      const lin = g.add(new Linear(g, h, n, `hidden${i}`, gain, relu));
-      h = relu ? lin.out : g.add(new Activation(g, lin.out, arch.activation)).out;
-    });
-    if (arch.type === 'gated') {
-      // a small last gate layer: the gate starts near uniform, i.e. near the mean of the models present
-      const logits = g.add(new Linear(g, h, K, 'gate', 0.01)).out;
-      this.gate = g.add(new Softmax(g, logits, x, this.maskAt, arch.temperature));
-      const sum = g.add(new WeightedSum(g, this.gate.out, x)).out;
-      this.output = g.add(new Scale(g, sum, 'gate.scale')).out;
-    } else if (arch.type === 'mlp') {
-      // a linear skip from the inputs: the MLP learns a correction to stacking
-      const deep = g.add(new Linear(g, h, 1, 'out', 3)).out;
-      const wide = g.add(new Linear(g, x, 1, 'skip', 3)).out;
-      this.output = g.add(new Add(g, deep, wide)).out;
-    } else {
-      this.output = g.add(new Linear(g, h, 1, 'out', 3)).out;
-    }
+    const head = ARCHS[arch.type].build(g, x, arch, K);
+    this.output = head.output;
+    this.gate = head.gate;
     this.losses = { mse: new LOSSES.mse(g, this.output), bce: new LOSSES.bce(g, this.output), bt: new LOSSES.bt(g, this.output) };
     this.norm = { center: g.buffer(K), scale: g.buffer(K) };
     this.featNorm = { center: g.buffer(F), scale: g.buffer(F) };
@@ -112,5 +92,96 @@ export class FusionNet {
       if (weights && this.gate) weights.set(f32.subarray(this.gate.out.ptr >> 2, (this.gate.out.ptr >> 2) + B * this.K), r0 * this.K);
     }
     return out;
+  }
+
+  // ---- one training step, in the order trainStep (train/fit.ts) calls them ----
+
+  /**
+   * Normalise n training rows once into the arena, row i taken from source row
+   * order[i] (a: (n, K) raw scores, b likewise for pairs, f: features, t: targets).
+   */
+  loadRows(order: ArrayLike<number>, a: Float32Array, b: Float32Array | undefined, fa: Float32Array, fb: Float32Array | undefined, t: Float32Array): ArenaRows {
+    const g = this.graph, n = order.length, C = this.cols;
+    const pick = (x: Float32Array, cols: number) => {
+      const out = new Float32Array(n * cols);
+      for (let i = 0; i < n; i++) out.set(x.subarray(order[i] * cols, order[i] * cols + cols), i * cols);
+      return out;
+    };
+    const rowsA = g.arena.alloc(n * C);
+    this.encode(rowsA, pick(a, this.K), pick(fa, this.F), n);
+    const rowsB = b ? g.arena.alloc(n * C) : 0;
+    if (b) this.encode(rowsB, pick(b, this.K), pick(fb!, this.F), n);
+    const targets = g.arena.alloc(n);
+    g.arena.f32.set(pick(t, 1), targets >> 2);
+    return { n, pairs: !!b, a: rowsA, b: rowsB, targets, order: g.arena.alloc(n) };
+  }
+
+  /** A seeded permutation of 0 … n−1 from the net's own generator. */
+  permutation(n: number): Int32Array {
+    const at = this.graph.arena.alloc(n);
+    this.graph.k.randomPermutation(at, n);
+    return this.graph.arena.i32.slice(at >> 2, (at >> 2) + n);
+  }
+
+  /** A fresh seeded shuffle of the first `count` rows, from the net's own generator. */
+  shuffle(rows: ArenaRows, count: number): void {
+    this.graph.k.randomPermutation(rows.order, count);
+  }
+
+  /**
+   * Rows [from, from + P) of the shuffled order into the input (pairs: the a
+   * sides, then the b sides), their targets into `loss`, and each present model
+   * hidden with probability `dropout`. Returns the input rows used.
+   */
+  loadBatch(rows: ArenaRows, from: number, P: number, loss: LossKind, dropout: number): number {
+    const k = this.graph.k, C = this.cols, at = rows.order + 4 * from;
+    k.gatherRows(this.input.ptr, rows.a, at, P, C);
+    if (rows.pairs) k.gatherRows(this.input.ptr + 4 * P * C, rows.b, at, P, C);
+    this.losses[loss].gatherTargets(rows.targets, at, P);
+    if (dropout > 0) k.dropModels(this.input.ptr, P, rows.pairs ? P : 0, this.K, C, this.maskAt, dropout);
+    return rows.pairs ? 2 * P : P;
+  }
+
+  /** Rows [from, from + P) in stored order (no shuffle, no dropout): for validation. */
+  loadRowsInOrder(rows: ArenaRows, from: number, P: number, loss: LossKind): number {
+    const f32 = this.graph.arena.f32, C = this.cols;
+    const copy = (dst: number, src: number, n: number) => f32.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+    copy(this.input.ptr, rows.a + 4 * from * C, P * C);
+    if (rows.pairs) copy(this.input.ptr + 4 * P * C, rows.b + 4 * from * C, P * C);
+    const op = this.losses[loss];
+    copy(op.t.ptr, rows.targets + 4 * from, P);
+    op.weighted = false;
+    return rows.pairs ? 2 * P : P;
+  }
+
+  zeroGrad(): void {
+    this.graph.zeroGrad();
+  }
+
+  /** The forward pass on the loaded rows, recorded on the tape (or, with `tape` false, inference only). */
+  forward(rows: number, tape = true): void {
+    if (tape) this.graph.forward(rows);
+    else this.graph.infer(rows);
+  }
+
+  /** The loss of the last forward against the loaded targets; on the tape unless `tape` is false. */
+  loss(kind: LossKind, rows: number, tape = true): number {
+    const op = this.losses[kind];
+    if (tape) this.graph.run(op, rows);
+    else op.forward(rows);
+    return op.value;
+  }
+
+  backward(rows: number): void {
+    this.graph.backward(rows);
+  }
+
+  step(opt: AdamWOptions): void {
+    this.graph.step(opt);
+  }
+
+  /** The rows a batch of `batch` pairs or items can use in this arena. */
+  batchLimit(pairs: boolean): number {
+    return Math.floor(this.graph.maxRows / (pairs ? 2 : 1));
   }
 }

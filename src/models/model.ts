@@ -1,35 +1,11 @@
-// FusionModel: what a user trains, saves, loads and scores with. It owns the
+// FusionModel: what a user saves, loads and scores with. It holds the
 // normalisation fitted on its training data, the architecture, and one or
-// more fusion nets (a small ensemble when `ensemble` > 1, for uncertainty).
-import type { DataSet, ItemSet, PairSet } from '../data/types.js';
-import type { ActivationKind } from '../engine/ops.js';
-import { ACTIVATIONS } from '../engine/ops.js';
-import { ARCHS, FusionNet, type Arch, type ArchConfig } from './fusion.js';
-import { fitNormaliser, type Normaliser } from './normalise.js';
-import { fitNet, type FitResult, type FitRows, type TrainOptions } from '../train/fit.js';
-import { selectArch, type Selection } from '../train/select.js';
-
-export interface FusionOptions extends TrainOptions {
-  /**
-   * default 'auto': linear, mlp and gated are each cross-validated on the
-   * training data (5 folds, one net each), and the one with the best held-out
-   * accuracy (items: squared error) is trained on all of it
-   */
-  arch?: Arch | 'auto';
-  /** rows (of the same kind and columns) that validate instead of a random `val` fraction */
-  validation?: DataSet;
-  /** hidden widths (of the MLP, or of the gate). Default [16] (one layer); linear has none */
-  hidden?: number[];
-  activation?: ActivationKind;
-  /** the gate's softmax temperature, default 1 */
-  temperature?: number;
-  /** nets trained from seeds seed, seed+1, …, each with its own validation split; their mean is the reward, their spread the uncertainty. Default 5 */
-  ensemble?: number;
-  /** use the data's context features, default true */
-  useFeatures?: boolean;
-  /** conservative = reward − λ·uncertainty, default 1 */
-  lambda?: number;
-}
+// more fusion nets (a small ensemble, for uncertainty). It is trained by
+// train/ (trainFusion) and imports nothing from train/ or eval/.
+import type { ItemSet, PairSet } from '../data/types.js';
+import type { ArchConfig } from './archs.js';
+import { FusionNet } from './fusion.js';
+import type { Normaliser } from './normalise.js';
 
 export interface Scores {
   /** the fused reward, one a row */
@@ -52,79 +28,59 @@ export interface PairScores {
   unknownModels: string[];
 }
 
+/** What training recorded: the options, the data, each net's loss curve, and how choices were made. */
 export interface TrainInfo {
   options: Record<string, unknown>;
   rows: number;
   source: string;
-  fit: (Omit<FitResult, 'history'> & { epochs: number; trainLoss: number[]; valLoss: (number | null)[] })[];
+  fit: { bestEpoch: number; bestValLoss: number | null; epochs: number; trainLoss: number[]; valLoss: (number | null)[] }[];
   metrics?: Record<string, unknown>;
-  /** how arch 'auto' chose */
-  selection?: Selection;
+  /** how arch 'auto' chose: each candidate's cross-validated score */
+  selection?: { arch: string; candidates: { arch: string; score: number; loss: number }[] };
   /** baselines fitted on the same training data, so eval can score them honestly */
   baselines?: Record<string, unknown>;
+}
+
+/** Everything a FusionModel is made of (what the model file stores). */
+export interface FusionModelParts {
+  models: string[];
+  features: string[];
+  arch: ArchConfig;
+  norm: Normaliser;
+  featNorm: Normaliser;
+  /** nets use seeds seed, seed + 1, … */
+  seed: number;
+  /** nets in the ensemble */
+  ensemble: number;
+  /** conservative = reward − λ·uncertainty */
+  lambda: number;
+  train?: TrainInfo | null;
 }
 
 export const MAX_ROWS = 1024;
 
 export class FusionModel {
+  readonly models: string[];
+  readonly features: string[];
+  readonly arch: ArchConfig;
+  readonly norm: Normaliser;
+  readonly featNorm: Normaliser;
+  readonly seed: number;
+  readonly lambda: number;
+  train: TrainInfo | null;
+  /** @internal the nets, each on its own arena */
   readonly nets: FusionNet[];
 
-  constructor(
-    readonly models: string[],
-    readonly features: string[],
-    readonly arch: ArchConfig,
-    readonly norm: Normaliser,
-    readonly featNorm: Normaliser,
-    readonly seed: number,
-    members: number,
-    readonly lambda: number,
-    public train: TrainInfo | null = null,
-  ) {
-    this.nets = Array.from({ length: members }, (_, m) => new FusionNet(arch, norm, featNorm, MAX_ROWS, seed + m));
-  }
-
-  /** Fit the normalisation on `data` and train the fusion nets on it. */
-  static train(data: DataSet, opts: FusionOptions = {}): FusionModel {
-    if ((opts.arch ?? 'auto') === 'auto') {
-      const pick = selectArch(data, opts);
-      const model = FusionModel.train(data, { ...opts, arch: pick.arch });
-      model.train!.selection = pick;
-      return model;
-    }
-    const type = opts.arch as Arch;
-    if (!ARCHS.includes(type)) throw new Error(`rewardfuse: unknown arch '${type}' (use ${ARCHS.join(', ')})`);
-    const activation = opts.activation ?? (type === 'gated' ? 'tanh' : 'relu');
-    if (!ACTIVATIONS.includes(activation)) throw new Error(`rewardfuse: unknown activation '${activation}'`);
-    const hidden = type === 'linear' ? [] : opts.hidden ?? [16];
-    const arch: ArchConfig = { type, hidden, activation, temperature: opts.temperature ?? 1 };
-    const members = opts.ensemble ?? 5;
-    if (!Number.isInteger(members) || members < 1 || members > 64) throw new Error(`rewardfuse: ensemble must be an integer from 1 to 64, got ${members}`);
-    const useFeatures = opts.useFeatures ?? true;
-    const features = useFeatures ? data.features : [];
-    const K = data.models.length, F = features.length;
-    const raw = data.kind === 'pairs' ? [data.a, data.b] : [data.scores];
-    const n = data.ids.length;
-    if (!n) throw new Error(`rewardfuse: ${data.source}: no rows to train on`);
-    const feats = useFeatures ? data.feats : new Float32Array(0);
-    const model = new FusionModel(data.models, features, arch, fitNormaliser(K, ...raw), fitNormaliser(F, feats), opts.seed ?? 0, members, opts.lambda ?? 1);
-    const rows = fitRows(data, useFeatures, opts.validation);
-    const fits = model.nets.map((net) => fitNet(net, rows, opts));
-    const { onEpoch, validation, ...options } = opts;
-    void onEpoch;
-    void validation;
-    model.train = {
-      options: { ...options, arch: type, hidden, activation, ensemble: members },
-      rows: n,
-      source: data.source,
-      fit: fits.map((f) => ({
-        bestEpoch: f.bestEpoch,
-        bestValLoss: f.bestValLoss,
-        epochs: f.history.length,
-        trainLoss: f.history.map((h) => h.trainLoss),
-        valLoss: f.history.map((h) => h.valLoss),
-      })),
-    };
-    return model;
+  constructor(p: FusionModelParts) {
+    this.models = p.models;
+    this.features = p.features;
+    this.arch = p.arch;
+    this.norm = p.norm;
+    this.featNorm = p.featNorm;
+    this.seed = p.seed;
+    this.lambda = p.lambda;
+    this.train = p.train ?? null;
+    this.nets = Array.from({ length: p.ensemble }, (_, m) => new FusionNet(p.arch, p.norm, p.featNorm, MAX_ROWS, p.seed + m));
   }
 
   /** Score items (or either side of pairs): fused reward, uncertainty, conservative score, gate weights. */
@@ -146,7 +102,7 @@ export class FusionModel {
     return { ra, rb, margin, unknownModels: A.unknown };
   }
 
-  /** Per model, how much the reward drops when that model's score is hidden: r(x) − r(x without k); NaN where it gave none. */
+  /** @internal Per model, how much the reward drops when that model's score is hidden: r(x) − r(x without k); NaN where it gave none. */
   occlusion(x: Float32Array, f: Float32Array, rows: number): Float32Array {
     const K = this.models.length;
     const full = this.scoreAligned(x, f, rows).reward;
@@ -160,7 +116,7 @@ export class FusionModel {
     return out;
   }
 
-  /** The normalised inputs of each row (rows, 2K + F): z-scores, masks, features. */
+  /** @internal The normalised inputs of each row (rows, 2K + F): z-scores, masks, features. */
   encode(scores: Float32Array, feats: Float32Array, rows: number): Float32Array {
     const net = this.nets[0], g = net.graph, C = net.cols;
     const out = new Float32Array(rows * C);
@@ -221,30 +177,6 @@ export class FusionModel {
     const fo = reorder(f, features, this.features, rows);
     return { x: xo, f: fo, unknown };
   }
-}
-
-// the rows fitNet trains on: the data, then any validation rows after it
-function fitRows(data: DataSet, useFeatures: boolean, validation?: DataSet): FitRows {
-  if (validation && (validation.kind !== data.kind || validation.models.join() !== data.models.join() || validation.features.join() !== data.features.join())) {
-    throw new Error('rewardfuse: validation rows must be of the same kind, models and features as the training rows');
-  }
-  const both = (x: Float32Array, y?: Float32Array) => {
-    if (!y) return x;
-    const out = new Float32Array(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
-    return out;
-  };
-  const v = validation;
-  const feats = useFeatures ? both(data.feats, v?.feats) : new Float32Array(0);
-  const n = data.ids.length + (v?.ids.length ?? 0);
-  const heldOut = v?.ids.length ?? 0;
-  if (data.kind === 'pairs') {
-    const pv = v as PairSet | undefined;
-    return { kind: 'pairs', n, a: both(data.a, pv?.a), b: both(data.b, pv?.b), featsA: feats, featsB: feats, target: both(data.label, pv?.label), heldOut };
-  }
-  const iv = v as ItemSet | undefined;
-  return { kind: 'items', n, a: both(data.scores, iv?.scores), featsA: feats, target: both(data.target, iv?.target), heldOut };
 }
 
 function reorder(x: Float32Array, from: string[], to: string[], rows: number): Float32Array {

@@ -5,6 +5,8 @@
 // Applying it is the wasm kernel normalizeColumns; fitting is sorting and
 // interpolation, exact in any engine.
 
+import { quantile } from './math.js';
+
 export interface Normaliser {
   /** per column, f32 */
   center: Float32Array;
@@ -31,11 +33,4 @@ export function fitNormaliser(cols: number, ...blocks: Float32Array[]): Normalis
     scale[j] = 1 / spread;
   }
   return { center, scale };
-}
-
-// linear interpolation between order statistics of sorted v
-function quantile(v: number[], q: number): number {
-  const h = (v.length - 1) * q;
-  const lo = Math.floor(h);
-  return lo + 1 < v.length ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
 }

@@ -1,6 +1,8 @@
 // A look inside one fusion net, for teaching: every op's output in the
 // forward pass and, for a pair, the gradient of the Bradley–Terry loss at
-// every op and parameter after backward, and what one AdamW step would change.
+// every op and parameter after backward, and what one AdamW step (at the lr
+// and weight decay the caller names: the training's own) would change.
+import type { AdamWOptions } from '../engine/graph.js';
 import type { FusionModel } from './model.js';
 
 export interface TraceStep {
@@ -19,7 +21,7 @@ export interface TraceParam {
   name: string;
   values: Float32Array;
   grad: Float32Array;
-  /** the parameter after one AdamW step from a fresh optimiser state (lr 1e-3) */
+  /** the parameter after one AdamW step from a fresh optimiser state, at the `adamw` options given */
   stepped: Float32Array;
 }
 
@@ -37,7 +39,7 @@ export interface Trace {
  * Trace the first net of `model` on rows already in its columns: one row (an
  * item) or two (a pair's a and b sides, with `label` 1, 0 or ½).
  */
-export function traceNet(model: FusionModel, x: Float32Array, f: Float32Array, rows: 1 | 2, label?: number): Trace {
+export function traceNet(model: FusionModel, x: Float32Array, f: Float32Array, rows: 1 | 2, label?: number, adamw: AdamWOptions = {}): Trace {
   const net = model.nets[0], g = net.graph;
   const before = g.getParameters();
   net.encode(net.input.ptr, x, f, rows);
@@ -48,8 +50,7 @@ export function traceNet(model: FusionModel, x: Float32Array, f: Float32Array, r
   let params: TraceParam[] | undefined;
   if (rows === 2) {
     const op = net.losses.bt;
-    g.arena.f32[op.t.ptr >> 2] = label ?? 1;
-    op.weighted = false;
+    op.setTargets([label ?? 1], 1);
     g.zeroGrad();
     g.run(op, 2);
     g.backward(2);
@@ -58,7 +59,7 @@ export function traceNet(model: FusionModel, x: Float32Array, f: Float32Array, r
     g.resetMoments();
     const steps = g.steps;
     g.steps = 0;
-    g.step({ lr: 1e-3 });
+    g.step(adamw);
     params = g.params.map((p) => ({ name: p.name, values: before.slice(p.ptr - g.paramPtr >> 2, (p.ptr - g.paramPtr >> 2) + p.size), grad: read(p.grad, p.size), stepped: read(p.ptr, p.size) }));
     g.setParameters(before);
     g.setMoments(m);

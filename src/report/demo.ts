@@ -3,11 +3,12 @@
 // pairs and (b) at best-of-N selection among up to 64 candidates, where a
 // gameable model's favourite responses are keyword-stuffed and worse.
 import { simItems, simPairs, simulateEnsemble, SIM_DOMAINS } from '../data/simulate.js';
-import { BASELINES, ITEM_BASELINES, baselineItemScores, fitBaselines, scoreBaselines } from '../eval/baselines.js';
+import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines } from '../models/baselines.js';
 import { reliability, sigmoid } from '../eval/metrics.js';
 import { pairReport, type PairReport } from '../eval/report.js';
-import type { Arch } from '../models/fusion.js';
-import { FusionModel } from '../models/model.js';
+import { ARCH_NAMES, type Arch } from '../models/archs.js';
+import { fitBaselines } from '../train/baselines.js';
+import { trainFusion } from '../train/train.js';
 import type { ReportInput } from './html.js';
 
 export interface DemoOptions {
@@ -27,7 +28,7 @@ export interface DemoResult {
   report: ReportInput;
 }
 
-export const FUSION_ARCHS: (Arch | 'auto')[] = ['auto', 'mlp', 'gated', 'linear'];
+export const FUSION_ARCHS: (Arch | 'auto')[] = ['auto', ...ARCH_NAMES];
 
 export function runDemo(opts: DemoOptions = {}): DemoResult {
   const seed = opts.seed ?? 0;
@@ -51,7 +52,7 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const base = scoreBaselines(fitted, test);
   for (const b of BASELINES) rows.push({ kind: 'baseline', name: b, report: pairReport(base.margin[b], test.label, base.prob[b], seed) });
   probs.push({ name: 'mean', p: base.prob.mean }, { name: 'stacking', p: base.prob.stacking });
-  const models = FUSION_ARCHS.map((arch) => FusionModel.train(train, { arch, seed }));
+  const models = FUSION_ARCHS.map((arch) => trainFusion(train, { arch, seed }));
   models.forEach((model, i) => {
     const margin = model.scorePairs(test).margin;
     const name = FUSION_ARCHS[i] === 'auto' ? `fusion auto → ${model.arch.type}` : `fusion ${FUSION_ARCHS[i]}`;

@@ -3,12 +3,12 @@
 // rows; the out-of-fold predictions cover every row once.
 import type { DataSet, ItemSet, PairSet } from '../data/types.js';
 import { subsetItems, subsetPairs } from '../data/types.js';
-import { Arena } from '../engine/arena.js';
-import { newKernels } from '../engine/wasm.js';
-import { FusionModel, type FusionOptions } from '../models/model.js';
-import { BASELINES, ITEM_BASELINES, baselineItemScores, fitBaselines, fitItemBaselines, scoreBaselines, type BaselineName, type ItemBaseline } from '../eval/baselines.js';
+import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines, type BaselineName, type ItemBaseline } from '../models/baselines.js';
 import { itemReport, pairReport, type ItemReport, type PairReport } from '../eval/report.js';
 import { sigmoid } from '../eval/metrics.js';
+import { fitBaselines, fitItemBaselines } from './baselines.js';
+import { assignFolds } from './folds.js';
+import { trainFusion, type FusionOptions } from './train.js';
 
 export interface CvOptions extends FusionOptions {
   /** default 10 */
@@ -37,19 +37,6 @@ export interface ItemCv {
   reports: Record<string, ItemReport>;
 }
 
-/** Fold of each row: a seeded permutation dealt round-robin, so fold sizes differ by at most one. */
-export function assignFolds(n: number, folds: number, seed: number): Int32Array {
-  if (!Number.isInteger(folds) || folds < 2 || folds > n) throw new Error(`rewardfuse: folds must be an integer from 2 to the ${n} rows, got ${folds}`);
-  const k = newKernels(), arena = new Arena(k);
-  const p = arena.alloc(n);
-  k.randomSeed(seed >>> 0, 1);
-  k.randomPermutation(p, n);
-  const perm = arena.i32.subarray(p >> 2, (p >> 2) + n);
-  const fold = new Int32Array(n);
-  for (let i = 0; i < n; i++) fold[perm[i]] = i % folds;
-  return fold;
-}
-
 export function crossValidate(data: PairSet, opts?: CvOptions): PairCv;
 export function crossValidate(data: ItemSet, opts?: CvOptions): ItemCv;
 export function crossValidate(data: DataSet, opts?: CvOptions): PairCv | ItemCv;
@@ -69,7 +56,7 @@ export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | Ite
     for (let f = 0; f < K; f++) {
       const { train, test } = split(f);
       const tr = subsetItems(data, train), te = subsetItems(data, test);
-      const r = FusionModel.train(tr, opts).score(te).reward;
+      const r = trainFusion(tr, opts).score(te).reward;
       test.forEach((i, j) => (prediction[i] = r[j]));
       if (!withBaselines) continue;
       const out = baselineItemScores(fitItemBaselines(tr, { seed }), te.scores);
@@ -86,7 +73,7 @@ export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | Ite
   for (let f = 0; f < K; f++) {
     const { train, test } = split(f);
     const tr = subsetPairs(data, train), te = subsetPairs(data, test);
-    const m = FusionModel.train(tr, opts).scorePairs(te).margin;
+    const m = trainFusion(tr, opts).scorePairs(te).margin;
     test.forEach((i, j) => (margin[i] = m[j]));
     if (!withBaselines) continue;
     const out = scoreBaselines(fitBaselines(tr, { seed }), te);

@@ -1,38 +1,11 @@
 // The fit loop for one fusion net: the training rows are normalised once into
-// the arena; each step gathers a minibatch by a wasm permutation, hides random
-// models (model dropout), and runs forward, loss, backward and AdamW. A
-// validation split drives early stopping on its loss; the best weights win.
-import type { FusionNet } from '../models/fusion.js';
+// the net's arena; each epoch shuffles them, and each step is trainStep():
+//   load batch (with model dropout) → zero grad → forward → loss → backward → AdamW
+// A validation split (or given validation rows) drives early stopping on its
+// loss; the best weights win.
 import type { LossKind } from '../engine/ops.js';
-
-export interface TrainOptions {
-  /** default 'bt' for pairs, 'mse' for items */
-  loss?: LossKind;
-  /** default 100 */
-  epochs?: number;
-  /** pairs (or items) a step, default 32 */
-  batchSize?: number;
-  /** default 3e-3 */
-  lr?: number;
-  /** AdamW's decoupled decay on weights, default 0.1 */
-  weightDecay?: number;
-  /** fraction held out for early stopping; default 0, every epoch on all rows */
-  val?: number;
-  /** epochs without a better validation loss before stopping, default 25 */
-  patience?: number;
-  /** probability of hiding each present model in a training row, default 0.1 */
-  modelDropout?: number;
-  seed?: number;
-  /** called after every epoch */
-  onEpoch?: (e: EpochReport) => void;
-}
-
-export interface EpochReport {
-  epoch: number;
-  trainLoss: number;
-  valLoss: number | null;
-  samplesPerSecond: number;
-}
+import type { ArenaRows, FusionNet } from '../models/fusion.js';
+import { FIT_DEFAULTS, type EpochReport, type TrainOptions } from './options.js';
 
 export interface FitResult {
   history: EpochReport[];
@@ -56,70 +29,52 @@ export interface FitRows {
   heldOut?: number;
 }
 
-export const FIT_DEFAULTS = { epochs: 100, batchSize: 32, lr: 3e-3, weightDecay: 0.1, val: 0, patience: 25, modelDropout: 0.1 };
+type Settings = typeof FIT_DEFAULTS & { loss: LossKind };
 
 const now = () => globalThis.performance?.now() ?? Date.now();
 
-export function fitNet(net: FusionNet, rows: FitRows, opts: TrainOptions = {}): FitResult {
-  const o = { ...FIT_DEFAULTS, ...stripUndefined(opts) };
-  const pairs = rows.kind === 'pairs';
-  const loss = opts.loss ?? (pairs ? 'bt' : 'mse');
-  if (pairs !== (loss === 'bt')) throw new Error(`rewardfuse: loss '${loss}' does not fit ${rows.kind}: use bt for pairs, mse or bce for items`);
+/** One training step on rows [from, from + P) of the shuffled order; returns the batch's mean loss. */
+export function trainStep(net: FusionNet, rows: ArenaRows, from: number, P: number, o: Settings): number {
+  const B = net.loadBatch(rows, from, P, o.loss, o.modelDropout);
+  net.zeroGrad();
+  net.forward(B);
+  const loss = net.loss(o.loss, B);
+  net.backward(B);
+  net.step({ lr: o.lr, weightDecay: o.weightDecay });
+  return loss;
+}
+
+export function fitNet(net: FusionNet, data: FitRows, opts: TrainOptions = {}): FitResult {
+  const pairs = data.kind === 'pairs';
+  const o: Settings = { ...FIT_DEFAULTS, ...stripUndefined(opts), loss: opts.loss ?? (pairs ? 'bt' : 'mse') };
+  if (pairs !== (o.loss === 'bt')) throw new Error(`rewardfuse: loss '${o.loss}' does not fit ${data.kind}: use bt for pairs, mse or bce for items`);
   checkOptions(o);
-  const g = net.graph, k = g.k, C = net.cols, n = rows.n;
-  const perRow = pairs ? 2 : 1;
-  const batch = Math.max(1, Math.min(o.batchSize, Math.floor(g.maxRows / perRow)));
+  const n = data.n;
+  const batch = Math.max(1, Math.min(o.batchSize, net.batchLimit(pairs)));
 
   // split: a seeded permutation; the last nVal rows of the order validate
-  const held = rows.heldOut ?? 0;
-  const perm = g.arena.alloc(n);
-  k.randomPermutation(perm, n - held);
-  const order = g.arena.i32.slice(perm >> 2, (perm >> 2) + n);
+  const held = data.heldOut ?? 0;
+  const order = new Int32Array(n);
+  order.set(net.permutation(n - held));
   for (let i = n - held; i < n; i++) order[i] = i;
   const nVal = held ? held : o.val > 0 && n >= 10 ? Math.max(1, Math.round(n * o.val)) : 0;
   const nTrain = n - nVal;
   if (nTrain < 1) throw new Error('rewardfuse: no training rows left after the validation split');
-
-  // every row, normalised once: train rows then validation rows, in permuted order
-  const K = net.K, F = net.F;
-  const pick = (x: Float32Array, cols: number) => {
-    const out = new Float32Array(n * cols);
-    for (let i = 0; i < n; i++) out.set(x.subarray(order[i] * cols, order[i] * cols + cols), i * cols);
-    return out;
-  };
-  const dataA = g.arena.alloc(n * C);
-  net.encode(dataA, pick(rows.a, K), pick(rows.featsA, F), n);
-  const dataB = pairs ? g.arena.alloc(n * C) : 0;
-  if (pairs) net.encode(dataB, pick(rows.b!, K), pick(rows.featsB!, F), n);
-  const targets = g.arena.alloc(n);
-  g.arena.f32.set(pick(rows.target, 1), targets >> 2);
-  const idx = g.arena.alloc(nTrain);
-  const lossOp = net.losses[loss];
-  lossOp.weighted = false;
+  const rows = net.loadRows(order, data.a, data.b, data.featsA, data.featsB, data.target);
 
   const history: EpochReport[] = [];
   let best = Infinity, bestEpoch = 0, bestParams: Float32Array | null = null;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const t0 = now();
-    k.randomPermutation(idx, nTrain);
+    net.shuffle(rows, nTrain);
     let sum = 0;
-    for (let b0 = 0; b0 < nTrain; b0 += batch) {
-      const P = Math.min(batch, nTrain - b0);
-      const at = idx + 4 * b0;
-      k.gatherRows(net.input.ptr, dataA, at, P, C);
-      if (pairs) k.gatherRows(net.input.ptr + 4 * P * C, dataB, at, P, C);
-      k.gatherRows(lossOp.t.ptr, targets, at, P, 1);
-      if (o.modelDropout > 0) k.dropModels(net.input.ptr, P, pairs ? P : 0, K, C, net.maskAt, o.modelDropout);
-      g.zeroGrad();
-      g.forward(P * perRow);
-      g.run(lossOp, P * perRow);
-      g.backward(P * perRow);
-      g.step({ lr: o.lr, weightDecay: o.weightDecay });
-      sum += lossOp.value * P;
+    for (let from = 0; from < nTrain; from += batch) {
+      const P = Math.min(batch, nTrain - from);
+      sum += trainStep(net, rows, from, P, o) * P;
     }
     const trainLoss = sum / nTrain;
     if (!Number.isFinite(trainLoss)) throw new Error(`rewardfuse: training diverged at epoch ${epoch} (loss ${trainLoss}); lower the learning rate`);
-    const valLoss = nVal ? evalLoss(net, loss, dataA, dataB, targets, nTrain, nVal) : null;
+    const valLoss = nVal ? evalLoss(net, rows, o.loss, nTrain, nVal) : null;
     const seconds = (now() - t0) / 1000;
     const report = { epoch, trainLoss, valLoss, samplesPerSecond: seconds > 0 ? nTrain / seconds : Infinity };
     history.push(report);
@@ -128,40 +83,29 @@ export function fitNet(net: FusionNet, rows: FitRows, opts: TrainOptions = {}): 
     if (valLoss < best) {
       best = valLoss;
       bestEpoch = epoch;
-      bestParams = g.getParameters();
+      bestParams = net.graph.getParameters();
     } else if (epoch - bestEpoch >= o.patience) {
       break;
     }
   }
-  if (bestParams) g.setParameters(bestParams);
+  if (bestParams) net.graph.setParameters(bestParams);
   return { history, bestEpoch: nVal ? bestEpoch : history.length, bestValLoss: nVal ? best : null };
 }
 
-// the mean loss over rows [from, from + count) of the encoded data, in chunks that fit the arena
-function evalLoss(net: FusionNet, loss: LossKind, dataA: number, dataB: number, targets: number, from: number, count: number): number {
-  const g = net.graph, C = net.cols;
-  const pairs = loss === 'bt';
-  const chunk = pairs ? g.maxRows >> 1 : g.maxRows;
-  const op = net.losses[loss];
+// the mean loss over stored rows [from, from + count), in chunks that fit the arena
+function evalLoss(net: FusionNet, rows: ArenaRows, loss: LossKind, from: number, count: number): number {
+  const chunk = net.batchLimit(rows.pairs);
   let sum = 0;
   for (let c0 = 0; c0 < count; c0 += chunk) {
     const P = Math.min(chunk, count - c0);
-    const row = from + c0;
-    copyRows(g.arena.f32, net.input.ptr, dataA + 4 * row * C, P * C);
-    if (pairs) copyRows(g.arena.f32, net.input.ptr + 4 * P * C, dataB + 4 * row * C, P * C);
-    copyRows(g.arena.f32, op.t.ptr, targets + 4 * row, P);
-    g.infer(P * (pairs ? 2 : 1));
-    op.forward(P * (pairs ? 2 : 1));
-    sum += op.value * P;
+    const B = net.loadRowsInOrder(rows, from + c0, P, loss);
+    net.forward(B, false);
+    sum += net.loss(loss, B, false) * P;
   }
   return sum / count;
 }
 
-function copyRows(f32: Float32Array, dst: number, src: number, n: number): void {
-  f32.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
-}
-
-function checkOptions(o: typeof FIT_DEFAULTS): void {
+function checkOptions(o: Settings): void {
   const int = (v: number, name: string, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new Error(`rewardfuse: ${name} must be an integer ≥ ${min}, got ${v}`);
   };

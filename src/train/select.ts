@@ -6,11 +6,10 @@
 import type { DataSet } from '../data/types.js';
 import { subsetItems, subsetPairs } from '../data/types.js';
 import { logLoss, pairCredit, sigmoid } from '../eval/metrics.js';
-import type { Arch } from '../models/fusion.js';
-import { FusionModel, type FusionOptions } from '../models/model.js';
-import { assignFolds } from './cv.js';
+import { ARCH_NAMES, type Arch } from '../models/archs.js';
+import { assignFolds } from './folds.js';
+import { trainNets, type NetOptions } from './nets.js';
 
-export const CANDIDATES: readonly Arch[] = ['linear', 'mlp', 'gated'];
 const FOLDS = 5;
 
 export interface Selection {
@@ -19,16 +18,16 @@ export interface Selection {
   candidates: { arch: Arch; score: number; loss: number }[];
 }
 
-export function selectArch(data: DataSet, opts: FusionOptions): Selection {
+export function selectArch(data: DataSet, opts: NetOptions): Selection {
   const n = data.ids.length;
   if (n < 2 * FOLDS) return { arch: 'linear', candidates: [] };
   const folds = assignFolds(n, FOLDS, (opts.seed ?? 0) + 7919);
-  const candidates = CANDIDATES.map((arch) => {
+  const candidates = ARCH_NAMES.map((arch) => {
     const out = new Float64Array(n);
     for (let f = 0; f < FOLDS; f++) {
       const train: number[] = [], held: number[] = [];
       for (let i = 0; i < n; i++) (folds[i] === f ? held : train).push(i);
-      const m = FusionModel.train(data.kind === 'pairs' ? subsetPairs(data, train) : subsetItems(data, train), { ...opts, arch, ensemble: 1, onEpoch: undefined });
+      const m = trainNets(data.kind === 'pairs' ? subsetPairs(data, train) : subsetItems(data, train), arch, { ...opts, ensemble: 1, onEpoch: undefined });
       const r = data.kind === 'pairs' ? m.scorePairs(subsetPairs(data, held)).margin : m.score(subsetItems(data, held)).reward;
       held.forEach((i, j) => (out[i] = r[j]));
     }

@@ -1,7 +1,8 @@
 // Mlp: K inputs → hidden layers → 1 output, on one arena.
 //   forward(x, B) → loss(kind, t) → backward() → step()   (zeroGrad() between steps)
-import { Graph, type AdamWOptions, type Tensor } from '../engine/graph.js';
-import { Activation, LOSSES, Linear, type ActivationKind, type Loss, type LossKind } from '../engine/ops.js';
+import { Graph, type AdamWOptions, type Tensor } from './graph.js';
+import { LOSSES, Linear, type ActivationKind, type Loss, type LossKind } from './ops.js';
+import { hiddenStack } from './stack.js';
 
 export interface MlpOptions {
   /** K, the number of input columns */
@@ -36,13 +37,9 @@ export class Mlp {
     this.activation = opts.activation ?? 'relu';
     const g = (this.graph = new Graph(opts.maxBatch ?? 1024));
     this.input = g.tensor('x', K, false);
-    let h = this.input;
-    const relu = this.activation === 'relu';
-    this.hidden.forEach((n, i) => {
-      const lin = g.add(new Linear(g, h, n, `layer${i}`, relu || this.activation === 'gelu' ? 6 : 3, relu));
-      this.layers.push(lin);
-      h = relu ? lin.out : g.add(new Activation(g, lin.out, this.activation)).out;
-    });
+    const stack = hiddenStack(g, this.input, this.hidden, this.activation, (i) => `layer${i}`);
+    this.layers.push(...stack.layers);
+    const h = stack.out;
     const last = g.add(new Linear(g, h, 1, `layer${this.hidden.length}`, 3));
     this.layers.push(last);
     this.output = last.out;
@@ -78,9 +75,7 @@ export class Mlp {
     if (!this.rows) throw new Error('rewardfuse: run forward() before loss()');
     if (kind === 'bt' && this.rows % 2) throw new Error(`rewardfuse: bt needs an even number of rows (a sides then b sides), got ${this.rows}`);
     const n = kind === 'bt' ? this.rows / 2 : this.rows;
-    writeColumn(this.graph, op.t.ptr, targets, n, 'targets');
-    op.weighted = !!weights;
-    if (weights) writeColumn(this.graph, op.w.ptr, weights, n, 'weights');
+    op.setTargets(targets, n, weights);
     this.graph.run(op, this.rows);
     return op.value;
   }
@@ -126,12 +121,4 @@ export class Mlp {
   setParameters(p: Float32Array): void {
     this.graph.setParameters(p);
   }
-}
-
-function writeColumn(g: Graph, ptr: number, values: ArrayLike<number>, n: number, what: string): void {
-  if (values.length !== n) throw new Error(`rewardfuse: ${what} needs ${n} values, got ${values.length}`);
-  const f32 = g.arena.f32;
-  f32.set(values, ptr >> 2);
-  const bad = g.k.firstNonFinite(ptr, n);
-  if (bad >= 0) throw new Error(`rewardfuse: ${what}[${bad}] is ${values[bad]}, not a finite number`);
 }

@@ -9,18 +9,16 @@
 //           σ(β_m(z_a − z_b)) with its own fitted temperature β_m; weights
 //           ∝ its likelihood on the training pairs (uniform prior)
 // Each baseline's P(a ≻ b) = σ(τ·margin), τ fitted on the training pairs.
-import type { ItemSet, PairSet } from '../data/types.js';
-import { fitNormaliser, type Normaliser } from '../models/normalise.js';
-import { FusionModel } from '../models/model.js';
-import { sigmoid } from './metrics.js';
-import { modelFromJSON, modelToJSON } from '../models/file.js';
+// Fitting them is train/baselines.ts; here they are held, scored and saved.
+import type { PairSet } from '../data/types.js';
 import { DataError } from '../data/errors.js';
+import { modelFromJSON, modelToJSON } from './file.js';
+import type { FusionModel } from './model.js';
+import { sigmoid } from './math.js';
+import type { Normaliser } from './normalise.js';
 
 export const BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma'] as const;
 export type BaselineName = (typeof BASELINES)[number];
-// logistic (or least-squares) stacking: a linear model on z-scores and masks,
-// fitted on all the training rows with weight decay, no early stopping
-const STACKING = { arch: 'linear', ensemble: 1, useFeatures: false, modelDropout: 0, weightDecay: 0.1, val: 0, epochs: 100 } as const;
 
 export const ITEM_BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'stacking', 'bma'] as const;
 export type ItemBaseline = (typeof ITEM_BASELINES)[number];
@@ -46,72 +44,6 @@ export interface BaselineOutput {
 export function zScores(x: Float32Array, norm: Normaliser): Float64Array {
   const K = norm.center.length;
   return Float64Array.from(x, (v, i) => (v === v ? Math.fround(Math.fround(v - norm.center[i % K]) * norm.scale[i % K]) : NaN));
-}
-
-export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
-  const K = train.models.length, n = train.ids.length;
-  const norm = fitNormaliser(K, train.a, train.b);
-  const za = zScores(train.a, norm), zb = zScores(train.b, norm);
-  const t = train.label;
-  // best single model, and each model's Bradley–Terry temperature and log-likelihood
-  let best = 0, bestAcc = -1;
-  const beta = new Float64Array(K), logLik = new Float64Array(K);
-  for (let m = 0; m < K; m++) {
-    const d = new Float64Array(n);
-    for (let i = 0; i < n; i++) d[i] = za[i * K + m] - zb[i * K + m];
-    const acc = accuracy(d, t);
-    if (acc > bestAcc) { bestAcc = acc; best = m; }
-    beta[m] = fitTemperature(d, t);
-    logLik[m] = logLikelihood(d, t, beta[m]);
-  }
-  const top = Math.max(...logLik);
-  const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
-  const Z = post.reduce((s, v) => s + v, 0);
-  const bmaWeights = post.map((v) => v / Z);
-  const stacking = FusionModel.train(train, { ...STACKING, seed: opts.seed ?? 0 });
-  const fitted: FittedBaselines = { norm, best, bmaWeights, bmaBeta: beta, stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1 };
-  const raw = baselineMargins(fitted, train);
-  for (const name of BASELINES) fitted.tau[name] = fitTemperature(raw[name], t);
-  return fitted;
-}
-
-/**
- * The same baselines for pointwise items (all but vote): best is the model
- * with the highest Pearson correlation with the target; BMA weighs each
- * model's least-squares fit t ≈ α + β·z by its Gaussian likelihood; stacking
- * is the linear fusion net under MSE.
- */
-export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
-  const K = train.models.length, n = train.ids.length;
-  const norm = fitNormaliser(K, train.scores);
-  const z = zScores(train.scores, norm);
-  const t = train.target;
-  let best = 0, bestR = -Infinity;
-  const beta = new Float64Array(K), logLik = new Float64Array(K);
-  for (let m = 0; m < K; m++) {
-    let c = 0, sz = 0, st = 0;
-    for (let i = 0; i < n; i++) { const v = z[i * K + m]; if (v === v) { c++; sz += v; st += t[i]; } }
-    const mz = c ? sz / c : 0, mt = c ? st / c : 0;
-    let szz = 0, szt = 0, stt = 0;
-    for (let i = 0; i < n; i++) {
-      const v = z[i * K + m];
-      if (v !== v) continue;
-      szz += (v - mz) ** 2; szt += (v - mz) * (t[i] - mt); stt += (t[i] - mt) ** 2;
-    }
-    const r = szz > 0 && stt > 0 ? szt / Math.sqrt(szz * stt) : 0;
-    if (r > bestR) { bestR = r; best = m; }
-    beta[m] = szz > 0 ? szt / szz : 0;
-    // Gaussian log-likelihood of the residuals at their ML variance; a missing score predicts the mean
-    let rss = 0;
-    for (let i = 0; i < n; i++) { const v = z[i * K + m]; rss += (t[i] - mt - (v === v ? beta[m] * (v - mz) : 0)) ** 2; }
-    logLik[m] = -0.5 * n * Math.log(Math.max(rss / n, 1e-300));
-  }
-  const top = Math.max(...logLik);
-  const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
-  const Z = post.reduce((a, v) => a + v, 0);
-  const stacking = FusionModel.train(train, { ...STACKING, loss: 'mse', seed: opts.seed ?? 0 });
-  const tau = Object.fromEntries(BASELINES.map((b) => [b, 1])) as Record<BaselineName, number>;
-  return { norm, best, bmaWeights: post.map((v) => v / Z), bmaBeta: beta, stacking, tau, lambda: opts.lambda ?? 1 };
 }
 
 /** Each baseline's margin s(a) − s(b) and P(a ≻ b) on `pairs`. */
@@ -157,7 +89,7 @@ export function baselineItemScores(f: FittedBaselines, scores: Float32Array): Re
   return out;
 }
 
-function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<BaselineName, Float64Array> {
+export function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<BaselineName, Float64Array> {
   const K = f.norm.center.length, n = pairs.ids.length;
   if (pairs.models.length !== K) throw new Error('rewardfuse: baselines need the models they were fitted on, in the same order');
   const sa = baselineItemScores(f, pairs.a), sb = baselineItemScores(f, pairs.b);
@@ -198,46 +130,4 @@ export function baselinesFromJSON(o: Record<string, unknown>, source: string): F
     lambda: typeof o.lambda === 'number' ? o.lambda : bad('lambda'),
     stacking: modelFromJSON(o.stacking, source),
   };
-}
-
-function accuracy(d: Float64Array, t: Float32Array): number {
-  let s = 0, c = 0;
-  for (let i = 0; i < d.length; i++) {
-    if (t[i] === 0.5) continue;
-    c++;
-    if (d[i] !== d[i] || d[i] === 0) s += 0.5;
-    else if (d[i] > 0 === (t[i] > 0.5)) s += 1;
-  }
-  return c ? s / c : 0;
-}
-
-// Σ t·log σ(βd) + (1−t)·log σ(−βd); a missing d (NaN) predicts ½
-function logLikelihood(d: Float64Array, t: Float32Array, beta: number): number {
-  let l = 0;
-  for (let i = 0; i < d.length; i++) {
-    const z = d[i] === d[i] ? beta * d[i] : 0;
-    l -= t[i] * softplus(-z) + (1 - t[i]) * softplus(z);
-  }
-  return l;
-}
-
-const softplus = (z: number) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-
-/** The β ≥ 0 that maximises the Bradley–Terry likelihood of labels t under margins d (Newton, from β = 1). */
-export function fitTemperature(d: Float64Array, t: Float32Array): number {
-  let beta = 1;
-  for (let it = 0; it < 50; it++) {
-    let g = 0, h = 0;
-    for (let i = 0; i < d.length; i++) {
-      if (d[i] !== d[i]) continue;
-      const p = sigmoid(beta * d[i]);
-      g += (t[i] - p) * d[i];
-      h += p * (1 - p) * d[i] * d[i];
-    }
-    if (!(h > 1e-12)) break;
-    const next = Math.min(Math.max(beta + g / h, 0), 1e3);
-    if (Math.abs(next - beta) < 1e-9) { beta = next; break; }
-    beta = next;
-  }
-  return beta;
 }

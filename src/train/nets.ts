@@ -1,0 +1,92 @@
+// Training a FusionModel of one given architecture: fit the normalisation on
+// the training rows, then each net of the ensemble with fitNet.
+import type { DataSet, ItemSet, PairSet } from '../data/types.js';
+import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
+import { ARCHS, ARCH_NAMES, isArch, type Arch, type ArchConfig } from '../models/archs.js';
+import { FusionModel } from '../models/model.js';
+import { fitNormaliser } from '../models/normalise.js';
+import { fitNet, type FitRows } from './fit.js';
+import type { TrainOptions } from './options.js';
+
+export interface NetOptions extends TrainOptions {
+  /** rows (of the same kind and columns) that validate instead of a random `val` fraction */
+  validation?: DataSet;
+  /** hidden widths (of the MLP, or of the gate); each architecture has its default, linear none */
+  hidden?: number[];
+  activation?: ActivationKind;
+  /** the gate's softmax temperature, default 1 */
+  temperature?: number;
+  /** nets trained from seeds seed, seed+1, …; their mean is the reward, their spread the uncertainty. Default 5 */
+  ensemble?: number;
+  /** use the data's context features, default true */
+  useFeatures?: boolean;
+  /** conservative = reward − λ·uncertainty, default 1 */
+  lambda?: number;
+}
+
+export function trainNets(data: DataSet, type: Arch, opts: NetOptions = {}): FusionModel {
+  if (!isArch(type)) throw new Error(`rewardfuse: unknown arch '${type}' (use ${ARCH_NAMES.join(', ')})`);
+  const spec = ARCHS[type];
+  const activation = opts.activation ?? spec.activation;
+  if (!ACTIVATIONS.includes(activation)) throw new Error(`rewardfuse: unknown activation '${activation}'`);
+  const hidden = spec.hidden.length ? opts.hidden ?? [...spec.hidden] : [];
+  const arch: ArchConfig = { type, hidden, activation, temperature: opts.temperature ?? 1 };
+  const ensemble = opts.ensemble ?? 5;
+  if (!Number.isInteger(ensemble) || ensemble < 1 || ensemble > 64) throw new Error(`rewardfuse: ensemble must be an integer from 1 to 64, got ${ensemble}`);
+  const useFeatures = opts.useFeatures ?? true;
+  const K = data.models.length, n = data.ids.length;
+  if (!n) throw new Error(`rewardfuse: ${data.source}: no rows to train on`);
+  const raw = data.kind === 'pairs' ? [data.a, data.b] : [data.scores];
+  const model = new FusionModel({
+    models: data.models,
+    features: useFeatures ? data.features : [],
+    arch,
+    norm: fitNormaliser(K, ...raw),
+    featNorm: fitNormaliser(useFeatures ? data.features.length : 0, useFeatures ? data.feats : new Float32Array(0)),
+    seed: opts.seed ?? 0,
+    ensemble,
+    lambda: opts.lambda ?? 1,
+  });
+  const rows = fitRows(data, useFeatures, opts.validation);
+  const fits = model.nets.map((net) => fitNet(net, rows, opts));
+  const { onEpoch, validation, ...options } = opts;
+  void onEpoch;
+  void validation;
+  model.train = {
+    options: { ...options, arch: type, hidden, activation, ensemble },
+    rows: n,
+    source: data.source,
+    fit: fits.map((f) => ({
+      bestEpoch: f.bestEpoch,
+      bestValLoss: f.bestValLoss,
+      epochs: f.history.length,
+      trainLoss: f.history.map((h) => h.trainLoss),
+      valLoss: f.history.map((h) => h.valLoss),
+    })),
+  };
+  return model;
+}
+
+// the rows fitNet trains on: the data, then any validation rows after it
+function fitRows(data: DataSet, useFeatures: boolean, validation?: DataSet): FitRows {
+  if (validation && (validation.kind !== data.kind || validation.models.join() !== data.models.join() || validation.features.join() !== data.features.join())) {
+    throw new Error('rewardfuse: validation rows must be of the same kind, models and features as the training rows');
+  }
+  const both = (x: Float32Array, y?: Float32Array) => {
+    if (!y) return x;
+    const out = new Float32Array(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  const v = validation;
+  const feats = useFeatures ? both(data.feats, v?.feats) : new Float32Array(0);
+  const n = data.ids.length + (v?.ids.length ?? 0);
+  const heldOut = v?.ids.length ?? 0;
+  if (data.kind === 'pairs') {
+    const pv = v as PairSet | undefined;
+    return { kind: 'pairs', n, a: both(data.a, pv?.a), b: both(data.b, pv?.b), featsA: feats, featsB: feats, target: both(data.label, pv?.label), heldOut };
+  }
+  const iv = v as ItemSet | undefined;
+  return { kind: 'items', n, a: both(data.scores, iv?.scores), featsA: feats, target: both(data.target, iv?.target), heldOut };
+}
