@@ -32,23 +32,34 @@ const Commands = suite('commands');
 Commands('train writes a model file, with plain progress lines off a terminal', () => {
   const r = cli('train', 'train.jsonl', '-o', 'model.json', '--arch', 'mlp', '--epochs', '40', '--ensemble', '2', '--val', '0.2');
   assert.is(r.code, 0, r.err);
-  assert.match(r.out, /wrote model\.json: mlp \[16\] × 2 nets on 360 pairs from 6 models and 3 features/);
+  assert.match(r.out, /wrote model\.json: mlp \[16\] × 2 on 360 pairs from 6 models and 3 features, 40 epochs/);
   assert.match(r.err, /net 1\/2  epoch  1\/40  train \d\.\d{4}  val \d\.\d{4}  \d+ samples\/s\n/);
   const m = JSON.parse(readFileSync(at('model.json'), 'utf8'));
   assert.is(m.format, 'rewardfuse-model');
+  assert.is(m.version, 2);
   assert.ok(m.train.baselines && m.train.metrics.trainAccuracy > 0.7);
   const g = cli('train', 'train.jsonl', '-o', 'gated.json', '--arch', 'gated', '--hidden', '8', '--epochs', '30', '--ensemble', '1', '--seed', '4');
   assert.is(g.code, 0, g.err);
-  const a = cli('train', 'train.jsonl', '-o', 'auto.json', '--epochs', '20', '--ensemble', '1');
+  const a = cli('train', 'train.jsonl', '-o', 'auto.json', '--arch', 'auto', '--epochs', '20', '--ensemble', '1');
   assert.is(a.code, 0, a.err);
   assert.match(a.out, /arch auto chose (linear|mlp|gated) by 5-fold cross-validation: linear \d+\.\d%, mlp \d+\.\d%, gated \d+\.\d%/);
+  // the default: the library, cross-validated by group and with judges hidden; what it chose, and why
+  const d = cli('train', 'train.jsonl', '-o', 'default.json', '--epochs', '10', '--seed', '2');
+  assert.is(d.code, 0, d.err);
+  assert.match(d.out, /library: 3 folds by group \(3 groups\); each candidate fitted on the other folds/);
+  for (const c of ['tbma', 'bma', 'stacking', 'median', 'mlp', 'gated']) assert.match(d.out, new RegExp(`\\n  ${c}\\s+\\d+\\.\\d%\\s+\\d+\\.\\d%\\s+\\d+\\.\\d%`));
+  assert.match(d.out, /← chosen\n[\s\S]*chose tbma: the anchor; .* but 3 folds|chose \w+: /);
+  assert.match(d.out, /calibrated on its out-of-fold margins: P\(a ≻ b\) = σ\(\d\.\d+·margin\), ECE 0\.\d{3}/);
+  assert.match(d.err, /cross-validating the library: fold 1 of 3/);
+  const saved = JSON.parse(readFileSync(at('default.json'), 'utf8'));
+  assert.ok(saved.train.library.candidates.length === 10 && saved.calibration.scale > 0);
 });
 
 Commands('train redraws a progress bar in place on a terminal', () => {
   // `script` gives the child a pseudo-terminal
   const probe = spawnSync('script', ['--version'], { encoding: 'utf8' });
   if (probe.status !== 0) { console.log('  skipped: no `script` to make a terminal'); return; }
-  const cmd = [process.execPath, BIN, 'train', 'train.jsonl', '-o', 'tty.json', '--epochs', '5', '--ensemble', '1'].map((a) => `'${a}'`).join(' ');
+  const cmd = [process.execPath, BIN, 'train', 'train.jsonl', '-o', 'tty.json', '--arch', 'mlp', '--epochs', '5', '--ensemble', '1'].map((a) => `'${a}'`).join(' ');
   const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 60000 });
   assert.is(r.status, 0, r.stdout);
   assert.match(r.stdout, /\r\[####[#.]{16}\] net 1\/1  epoch 1\/5  train/);
@@ -73,14 +84,15 @@ Commands('eval --json prints exactly one JSON object with every baseline; --repo
   assert.is(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.is(r.out.trim().split('\n').length, 1);
-  assert.equal(Object.keys(j), ['n', 'accuracy', 'ci95', 'logLoss', 'ece', 'baselines']);
+  assert.equal(Object.keys(j), ['scorer', 'n', 'accuracy', 'ci95', 'hidden', 'logLoss', 'ece', 'baselines']);
+  assert.ok(j.hidden > 0.5 && j.hidden <= 1);
   assert.is(j.n, 120);
   assert.ok(j.ci95[0] <= j.accuracy && j.accuracy <= j.ci95[1] && j.accuracy > 0.75);
-  assert.equal(Object.keys(j.baselines), ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma']);
-  for (const b of Object.values(j.baselines)) assert.ok(b.accuracy > 0.5 && b.ci95.length === 2 && Number.isFinite(b.logLoss) && Number.isFinite(b.ece));
+  assert.equal(Object.keys(j.baselines), ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma', 'tbma']);
+  for (const b of Object.values(j.baselines)) assert.ok(b.accuracy > 0.5 && b.ci95.length === 2 && Number.isFinite(b.logLoss) && Number.isFinite(b.ece) && b.hidden > 0.4);
   assert.match(readFileSync(at('eval.html'), 'utf8'), /<svg[^>]*>[\s\S]*Reliability diagram/);
   const text = cli('eval', 'model.json', 'test.jsonl');
-  assert.match(text.out, /fusion mlp\s+\d+\.\d%\s+\[/);
+  assert.match(text.out, /fusion mlp \[16\] × 2\s+\d+\.\d%\s+\[.*\]\s+\d+\.\d%/);
   assert.match(text.out, /baselines fitted on the model's training data/);
 });
 
@@ -105,6 +117,7 @@ Commands('explain shows scores, z, attribution and the fused reward; --trace sho
 Commands('demo prints both tables and writes a self-contained report', () => {
   const r = cli('demo', '--report', 'demo.html');
   assert.is(r.code, 0, r.err);
+  assert.match(r.out, /\| fusion\s+\| fusion default → (tbma|bma|stacking|mean|median|mlp|gated)\s+\|\s+\d+\.\d%/);
   assert.match(r.out, /\| fusion\s+\| fusion auto → (mlp|gated|linear)\s+\|\s+\d+\.\d%/);
   assert.match(r.out, /\| keyword-counter \|/);
   assert.match(r.out, /N=64/);
@@ -188,7 +201,7 @@ Bad('bad usage exits 2', () => {
   fails(cli('train', 'train.jsonl'), /train needs -o <model\.json>/, 2);
   fails(cli('train', 'train.jsonl', '-o', 'x.json', '--epochs', 'many'), /--epochs takes a number, got "many"/, 2);
   fails(cli('frobnicate'), /unknown command "frobnicate"/, 2);
-  fails(cli('train', 'train.jsonl', '-o', 'x.json', '--arch', 'rnn'), /unknown arch 'rnn'/);
+  fails(cli('train', 'train.jsonl', '-o', 'x.json', '--arch', 'rnn'), /--arch takes one of library, auto, linear, mlp, gated, got "rnn"/, 2);
   fails(cli('explain', 'model.json', '{"scores": '), /<argument>: not valid JSON/);
   noOutput('x.json');
 });

@@ -43,7 +43,8 @@ const ALLOWED = {
   eval: ['engine', 'data', 'models'],
   train: ['engine', 'data', 'models', 'eval'],
   report: ['engine', 'data', 'models', 'eval', 'train'],
-  cli: ['engine', 'data', 'models', 'eval', 'train', 'report'],
+  serve: ['engine', 'data', 'models', 'eval', 'train'],
+  cli: ['engine', 'data', 'models', 'eval', 'train', 'report', 'serve'],
 };
 
 Layers('each layer imports only the layers below it', () => {

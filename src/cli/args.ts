@@ -45,7 +45,10 @@ export function parseArgs(argv: string[], spec: Record<string, FlagKind>, aliase
 }
 
 function convert(name: string, kind: FlagKind, v: string): string | number | number[] {
-  if (kind === 'string') return v;
+  if (kind === 'string') {
+    if (v === '') throw new UsageError(`--${name} takes a value, got an empty string`);
+    return v;
+  }
   if (kind === 'list') {
     if (v.trim() === '') return [];
     const xs = v.split(',').map((s) => Number(s.trim()));

@@ -1,17 +1,21 @@
 // rewardfuse demo (npm start): the main job, with no arguments needed.
+import { saveModel } from '../models/file.js';
 import { runDemo } from '../report/demo.js';
 import { renderReport } from '../report/html.js';
 import { parseArgs, UsageError } from './args.js';
-import { writeAtomic } from './io.js';
+import { checkOutput, writeOutput, writeStdout } from './io.js';
 
-export const DEMO_USAGE = `rewardfuse demo [--seed N] [--report rewardfuse-report.html]
+export const DEMO_USAGE = `rewardfuse demo [--seed N] [--report rewardfuse-report.html] [--model model.json]
   simulate an ensemble of reward models with a known gold reward, train fusion models,
-  print held-out accuracy and best-of-N, and write an HTML report`;
+  print held-out accuracy and best-of-N, and write an HTML report (and, with --model, the default fusion model, for explain)`;
 
 export function demo(argv: string[]): void {
-  const { positional, flags } = parseArgs(argv, { seed: 'integer', report: 'string' });
+  const { positional, flags } = parseArgs(argv, { seed: 'integer', report: 'string', model: 'string' });
   if (positional.length) throw new UsageError(`demo takes no files (see rewardfuse --help)`);
   const file = (flags.report as string | undefined) ?? 'rewardfuse-report.html';
+  const modelFile = flags.model as string | undefined;
+  checkOutput(file);
+  if (modelFile !== undefined) checkOutput(modelFile);
   const r = runDemo({ seed: flags.seed as number | undefined });
   const pct = (x: number) => (100 * x).toFixed(1).padStart(5);
   const out: string[] = [];
@@ -26,7 +30,11 @@ export function demo(argv: string[]): void {
   out.push(`| scorer          | ${r.ns.map((n) => `N=${n}`.padStart(6)).join(' | ')} |`);
   out.push(`|-----------------|${r.ns.map(() => '-------:').join('|')}|`);
   for (const s of r.bestOfN) out.push(`| ${s.name.padEnd(15)} | ${s.values.map((v) => v.toFixed(3).padStart(6)).join(' | ')} |`);
-  writeAtomic(file, renderReport(r.report));
+  writeOutput(file, renderReport(r.report));
   out.push('', `wrote ${file}`);
-  console.log(out.join('\n'));
+  if (modelFile !== undefined) {
+    writeOutput(modelFile, saveModel(r.model));
+    out.push(`wrote ${modelFile} (the default fusion model: ${r.model.name})`);
+  }
+  writeStdout(out.join('\n') + '\n');
 }

@@ -1,22 +1,28 @@
 // rewardfuse eval <model.json> <pairs.jsonl|csv> [--json] [--report report.html] [--ignore-unknown]
-import { BASELINES, baselinesFromJSON, scoreBaselines } from '../models/baselines.js';
+import { BASELINES, scoreBaselines } from '../models/baselines.js';
+import { baselinesFromJSON } from '../models/file.js';
 import { fitBaselines } from '../train/baselines.js';
-import { reliability, sigmoid } from '../eval/metrics.js';
+import { pairwiseAccuracy, reliability, sigmoid } from '../eval/metrics.js';
+import { hideJudges, judgeSubsets } from '../train/folds.js';
 import { pairReport, type PairReport } from '../eval/report.js';
 import { renderReport } from '../report/html.js';
 import { parseArgs, UsageError } from './args.js';
-import { checkKnownModels } from './check.js';
-import { readData, readModel, writeAtomic } from './io.js';
+import { checkKnownModels, checkScorable } from './check.js';
+import { checkOutput, readData, readModel, writeOutput, writeStdout } from './io.js';
 
-export const EVAL_USAGE = `rewardfuse eval <model.json> <pairs.jsonl|csv> [--json] [--report report.html] [--ignore-unknown]
-  accuracy with its bootstrap 95% interval, log loss and ECE, for the model and every baseline`;
+export const EVAL_USAGE = `rewardfuse eval <model.json> <pairs.jsonl|csv> [--json] [--report report.html] [--ignore-unknown] [--hide-draws N] [--seed N]
+  accuracy with its bootstrap 95% interval, accuracy with random judges hidden (the mean over
+  N draws of subsets keeping 12–60% of the judges, default 5), log loss and ECE, for the model
+  and every baseline`;
 
 export function evaluate(argv: string[]): void {
-  const { positional, flags } = parseArgs(argv, { json: 'boolean', report: 'string', 'ignore-unknown': 'boolean', seed: 'integer' });
+  const { positional, flags } = parseArgs(argv, { json: 'boolean', report: 'string', 'ignore-unknown': 'boolean', seed: 'integer', 'hide-draws': 'integer' });
   if (positional.length !== 2) throw new UsageError(`eval takes a model and a pairs file (see rewardfuse --help)`);
   const model = readModel(positional[0]);
   const data = readData(positional[1], 'pairs');
   if (!flags['ignore-unknown']) checkKnownModels(model, data);
+  checkScorable(model, data, positional[0]);
+  if (flags.report) checkOutput(flags.report as string);
   const seed = (flags.seed as number | undefined) ?? 0;
   const margin = model.scorePairs(data).margin;
   const fusion = pairReport(margin, data.label, undefined, seed);
@@ -28,28 +34,45 @@ export function evaluate(argv: string[]): void {
   const base = scoreBaselines(fitted, cols);
   const baselines: Record<string, PairReport> = {};
   for (const b of BASELINES) baselines[b] = pairReport(base.margin[b], data.label, base.prob[b], seed);
+  // the same with random subsets of the judges hidden, as when some are missing at scoring time
+  const draws = (flags['hide-draws'] as number | undefined) ?? 5;
+  if (!(draws >= 1 && draws <= 1000)) throw new UsageError(`--hide-draws takes a whole number from 1 to 1000, got ${draws}`);
+  const hidden: Record<string, number> = { fusion: 0 };
+  for (const keep of judgeSubsets(model.models.length, draws, seed + 1)) {
+    const view = { ...cols, a: hideJudges(cols.a, keep), b: hideJudges(cols.b, keep) };
+    hidden.fusion += accuracy(model.scorePairs(view).margin, data.label) / draws;
+    const m = scoreBaselines(fitted, view).margin;
+    for (const b of BASELINES) hidden[b] = (hidden[b] ?? 0) + accuracy(m[b], data.label) / draws;
+  }
   const note = stored ? 'baselines fitted on the model\'s training data' : 'baselines fitted on these pairs (the model file has none): in-sample, optimistic for them';
   if (flags.report) {
-    writeAtomic(flags.report as string, renderReport({
+    writeOutput(flags.report as string, renderReport({
       title: `rewardfuse eval: ${positional[0]} on ${positional[1]}`,
       subtitle: `${data.ids.length} pairs; ${note}.`,
       accuracy: [
-        { kind: 'fusion', name: `fusion ${model.arch.type}`, ...fusion },
+        { kind: 'fusion', name: `fusion ${model.name}`, ...fusion },
         ...BASELINES.map((b) => ({ kind: 'baseline', name: b, ...baselines[b] })),
       ],
-      reliability: [{ name: `fusion ${model.arch.type}`, bins: reliability(Float64Array.from(margin, sigmoid), data.label) }, { name: 'stacking', bins: reliability(base.prob.stacking, data.label) }],
-      lossCurves: model.train ? [{ name: model.arch.type, train: model.train.fit[0].trainLoss, val: model.train.fit[0].valLoss }] : undefined,
+      reliability: [{ name: `fusion ${model.name}`, bins: reliability(Float64Array.from(margin, sigmoid), data.label) }, { name: 'stacking', bins: reliability(base.prob.stacking, data.label) }],
+      lossCurves: model.train?.fit.length ? [{ name: model.name, train: model.train.fit[0].trainLoss, val: model.train.fit[0].valLoss }] : undefined,
     }));
   }
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ n: fusion.n, accuracy: fusion.accuracy, ci95: fusion.ci95, logLoss: fusion.logLoss, ece: fusion.ece, baselines }) + '\n');
+    const withHidden = Object.fromEntries(BASELINES.map((b) => [b, { ...baselines[b], hidden: hidden[b] }]));
+    writeStdout(JSON.stringify({ scorer: model.name, n: fusion.n, accuracy: fusion.accuracy, ci95: fusion.ci95, hidden: hidden.fusion, logLoss: fusion.logLoss, ece: fusion.ece, baselines: withHidden }) + '\n');
     return;
   }
   const pct = (x: number) => (100 * x).toFixed(1).padStart(5) + '%';
-  const line = (name: string, r: PairReport) => `${name.padEnd(16)} ${pct(r.accuracy)}  [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]  ${r.logLoss.toFixed(3).padStart(8)}  ${r.ece.toFixed(3).padStart(6)}`;
-  console.log(`${data.ids.length} pairs from ${positional[1]} (${note})\n`);
-  console.log(`${'scorer'.padEnd(16)} accuracy  95% interval       log loss     ECE`);
-  console.log(line(`fusion ${model.arch.type}`, fusion));
-  for (const b of BASELINES) console.log(line(b, baselines[b]));
-  if (flags.report) console.log(`\nwrote ${flags.report}`);
+  const line = (name: string, r: PairReport, h: number) => `${name.padEnd(16)} ${pct(r.accuracy)}  [${pct(r.ci95[0])}, ${pct(r.ci95[1])}]  ${pct(h)}  ${r.logLoss.toFixed(3).padStart(8)}  ${r.ece.toFixed(3).padStart(6)}`;
+  const out = [`${data.ids.length} pairs from ${positional[1]} (${note})`, ''];
+  out.push(`${'scorer'.padEnd(16)} accuracy  95% interval      hidden   log loss     ECE`);
+  out.push(line(`fusion ${model.name}`, fusion, hidden.fusion));
+  for (const b of BASELINES) out.push(line(b, baselines[b], hidden[b]));
+  if (flags.report) out.push('', `wrote ${flags.report}`);
+  writeStdout(out.join('\n') + '\n');
+}
+
+// accuracy, ½ when every gold label is a tie (accuracy is then undefined)
+function accuracy(margin: ArrayLike<number>, label: Float32Array): number {
+  return label.every((t) => t === 0.5) ? 0.5 : pairwiseAccuracy(margin, label);
 }

@@ -1,23 +1,24 @@
 // rewardfuse explain <model.json> '<item or pair as JSON>' [--trace]
-import { existsSync } from 'node:fs';
 import { itemsFromRecords, pairsFromRecords } from '../data/jsonl.js';
 import { sigmoid } from '../eval/metrics.js';
+import type { DataSet } from '../data/types.js';
 import type { FusionModel } from '../models/model.js';
 import { traceNet } from '../models/trace.js';
 import { FIT_DEFAULTS } from '../train/options.js';
 import { parseArgs, UsageError } from './args.js';
-import { CliError, readModel, readText } from './io.js';
+import { checkFinite, checkScorable } from './check.js';
+import { CliError, readModel, readText, writeStdout } from './io.js';
 
 export const EXPLAIN_USAGE = `rewardfuse explain <model.json> '<item or pair as JSON>' [--trace]
   an item: {"scores": {"rm": 1.5, ...}, "features"?: {...}}; a pair: {"a": {...}, "b": {...}, "label"?: "a"|"b"|"tie"}
-  (or the name of a file holding that JSON). --trace prints every layer's activations and, for a pair, gradients`;
+  (or the name of a file holding that JSON: anything not starting with { is a file name). --trace prints every layer's activations and, for a pair, gradients`;
 
 export function explain(argv: string[]): void {
   const { positional, flags } = parseArgs(argv, { trace: 'boolean' });
   if (positional.length !== 2) throw new UsageError(`explain takes a model and one item or pair (see rewardfuse --help)`);
   const model = readModel(positional[0]);
   const arg = positional[1];
-  const source = arg.trimStart().startsWith('{') || !existsSync(arg) ? '<argument>' : arg;
+  const source = /^\s*[{[]/.test(arg) ? '<argument>' : arg;
   const text = source === '<argument>' ? arg : readText(arg);
   let obj: Record<string, unknown>;
   try {
@@ -30,10 +31,11 @@ export function explain(argv: string[]): void {
   if ('a' in obj || 'b' in obj) {
     const label = obj.label ?? 'a';
     const set = pairsFromRecords([{ id: 'pair', ...obj, label } as never], source);
+    checkScorable(model, set, positional[0]);
     const cols = (x: Float32Array) => model.toModelColumns(set.models, set.features, x, set.feats, 1);
     const A = cols(set.a), B = cols(set.b);
-    const ra = describe(out, model, 'side a', A.x, A.f);
-    const rb = describe(out, model, 'side b', B.x, B.f);
+    const ra = describe(out, model, set, 'side a', A.x, A.f);
+    const rb = describe(out, model, set, 'side b', B.x, B.f);
     out.push(`P(a ≻ b) = σ(r_a − r_b) = σ(${(ra - rb).toFixed(4)}) = ${sigmoid(ra - rb).toFixed(4)}${obj.label === undefined ? '' : `   label: ${obj.label}`}`);
     unknown(out, A.unknown);
     if (flags.trace) {
@@ -41,29 +43,32 @@ export function explain(argv: string[]): void {
       traceOut(out, model, x, f, 2, set.label[0], obj.label === undefined);
     }
   } else if ('scores' in obj) {
-    const set = itemsFromRecords([{ id: 'item', target: 0, ...obj } as never], source);
+    const set = itemsFromRecords([{ id: 'item', ...obj } as never], source, { targets: false });
+    checkScorable(model, set, positional[0]);
     const I = model.toModelColumns(set.models, set.features, set.scores, set.feats, 1);
-    describe(out, model, 'item', I.x, I.f);
+    describe(out, model, set, 'item', I.x, I.f);
     unknown(out, I.unknown);
     if (flags.trace) traceOut(out, model, I.x, I.f, 1);
   } else {
     throw new CliError(`${source}: expected an item with "scores", or a pair with "a" and "b"`);
   }
-  console.log(out.join('\n'));
+  writeStdout(out.join('\n') + '\n');
 }
 
 // each model's raw score, z-score, and weight (gated) or occlusion attribution
-function describe(out: string[], model: FusionModel, title: string, x: Float32Array, f: Float32Array): number {
+function describe(out: string[], model: FusionModel, at: DataSet, title: string, x: Float32Array, f: Float32Array): number {
   const K = model.models.length;
   const s = model.scoreAligned(x, f, 1);
+  checkFinite(at, s);
   const z = model.encode(x, f, 1);
   const occ = model.occlusion(x, f, 1);
-  out.push(`${title}: ${model.arch.type} [${model.arch.hidden.join(',')}] × ${model.nets.length} nets`);
-  out.push(`  ${'model'.padEnd(24)} ${'score'.padStart(10)} ${'z'.padStart(8)} ${s.weights ? 'weight'.padStart(8) : ''} ${'r − r(without it)'.padStart(18)}`);
+  out.push(`${title}: ${model.name}`);
+  const W = Math.max(24, ...model.models.map((m) => m.length));
+  out.push(`  ${'model'.padEnd(W)} ${'score'.padStart(10)} ${'z'.padStart(8)} ${s.weights ? 'weight'.padStart(8) : ''} ${'r − r(without it)'.padStart(18)}`);
   model.models.forEach((m, k) => {
     const has = x[k] === x[k];
     const w = s.weights ? (has ? s.weights[k].toFixed(4) : '—').padStart(8) : '';
-    out.push(`  ${m.padEnd(24)} ${(has ? x[k].toPrecision(5) : 'none').padStart(10)} ${(has ? z[k].toFixed(3) : '—').padStart(8)} ${w} ${(has ? signed(occ[k]) : '—').padStart(18)}`);
+    out.push(`  ${m.padEnd(W)} ${(has ? x[k].toPrecision(5) : 'none').padStart(10)} ${(has ? z[k].toFixed(3) : '—').padStart(8)} ${w} ${(has ? signed(occ[k]) : '—').padStart(18)}`);
   });
   if (model.features.length) out.push(`  features: ${model.features.map((name, j) => `${name}=${f[j] === f[j] ? f[j] : 'none'} (z ${z[2 * K + j].toFixed(3)})`).join(', ')}`);
   out.push(`  fused reward ${s.reward[0].toFixed(4)}   uncertainty ${s.uncertainty[0].toFixed(4)}   conservative ${s.conservative[0].toFixed(4)}`);
@@ -71,11 +76,15 @@ function describe(out: string[], model: FusionModel, title: string, x: Float32Ar
 }
 
 function traceOut(out: string[], model: FusionModel, x: Float32Array, f: Float32Array, rows: 1 | 2, label?: number, assumed = false): void {
+  if (model.scorer.kind === 'rule') {
+    out.push('', `trace: this model is the rule ${model.scorer.rule}, chosen from the library, not a net: the weights above are the whole computation (train with --arch mlp, gated or linear for a net to trace)`);
+    return;
+  }
   const o = model.train?.options ?? {};
   const lr = typeof o.lr === 'number' ? o.lr : FIT_DEFAULTS.lr;
   const weightDecay = typeof o.weightDecay === 'number' ? o.weightDecay : FIT_DEFAULTS.weightDecay;
   const t = traceNet(model, x, f, rows, label, { lr, weightDecay });
-  const vec = (v: Float32Array, r: number, cols: number) => Array.from(v.subarray(r * cols, r * cols + cols), (y) => signed(y, 4)).join(' ');
+  const vec = (v: Float32Array, r: number, cols: number) => Array.from(v.subarray(r * cols, r * cols + cols), num).join(' ');
   const sides = rows === 2 ? ['a', 'b'] : ['item'];
   out.push('', `trace of net 1 of ${model.nets.length} (forward${rows === 2 ? ', then backward of the Bradley–Terry loss' : ''})`);
   sides.forEach((s, r) => out.push(`  input ${s} [z | mask | features] ${vec(t.input, r, t.inputCols)}`));
@@ -100,3 +109,6 @@ function unknown(out: string[], names: string[]): void {
 }
 
 const signed = (v: number, digits = 4) => (v >= 0 ? '+' : '') + v.toFixed(digits);
+
+// a trace value: 4 decimals, or 4 significant digits in scientific notation when small, so nothing true reads 0
+const num = (v: number) => (v === 0 || Math.abs(v) >= 1e-3 ? signed(v, 4) : (v > 0 ? '+' : '') + v.toExponential(3));

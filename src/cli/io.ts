@@ -1,8 +1,23 @@
-// Files for the command line: reading with errors that name the file, and
-// writing through a temporary file, so a failure leaves no partial output.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// Files for the command line. Reading names the file in every error and
+// remembers each regular file read, so that no output can overwrite an input.
+// Writing never leaves a partial file looking whole, and never replaces what
+// is not a regular file:
+//   a regular file, or a path not there yet  → a temporary file beside it, then rename
+//   a device, FIFO or socket                 → written in place, as a shell's `>` would
+//   /dev/stdout, /dev/stderr, /dev/fd/1 or 2 → our own descriptor 1 or 2
+//   a symlink                                → followed; its target is written as above
+// SIGINT, SIGTERM and SIGHUP remove a temporary file before the process dies.
+// Every failure is a one-line CliError naming the path and the system's reason.
+import {
+  accessSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readlinkSync,
+  realpathSync, renameSync, rmSync, statSync, writeSync, type Stats,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { getSystemErrorMap } from 'node:util';
+import { DataError } from '../data/errors.js';
 import { parseData } from '../data/index.js';
-import type { DataSet, ItemSet, PairSet } from '../data/types.js';
+import type { DataSet, ItemSet, PairSet, ReadOptions } from '../data/types.js';
 import { loadModel } from '../models/file.js';
 import type { FusionModel } from '../models/model.js';
 
@@ -10,34 +25,254 @@ export class CliError extends Error {
   override name = 'CliError';
 }
 
+/** "ENOSPC: no space left on device" from a system error, else its message. */
+export function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const sys = typeof err?.errno === 'number' ? getSystemErrorMap().get(err.errno) : undefined;
+  return sys ? `${sys[0]}: ${sys[1]}` : err?.code ?? err?.message ?? String(e);
+}
+
+// ---- reading ----
+
+/** Every regular file read so far: an output must be none of them. */
+const inputs: { file: string; dev: number; ino: number }[] = [];
+
+/** The text of `file` (UTF-8, a leading BOM dropped), remembered as an input. */
 export function readText(file: string): string {
+  let fd: number | undefined;
   try {
-    return readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    if (st.isFile()) inputs.push({ file, dev: st.dev, ino: st.ino });
+    const text = readFileSync(fd, 'utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${file}: no such file` : code === 'EISDIR' ? `${file}: is a directory, not a file` : `${file}: cannot read (${code ?? (e as Error).message})`);
+    throw new CliError(code === 'ENOENT' ? `${file}: no such file` : code === 'EISDIR' ? `${file}: is a directory, not a file` : `${file}: cannot read (${reason(e)})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-export function readData(file: string, kind: 'pairs'): PairSet;
-export function readData(file: string, kind: 'items'): ItemSet;
-export function readData(file: string, kind?: 'pairs' | 'items'): DataSet;
-export function readData(file: string, kind?: 'pairs' | 'items'): DataSet {
-  return parseData(readText(file), file, kind);
+export function readData(file: string, kind: 'pairs', opts?: ReadOptions): PairSet;
+export function readData(file: string, kind: 'items', opts?: ReadOptions): ItemSet;
+export function readData(file: string, kind?: 'pairs' | 'items', opts?: ReadOptions): DataSet;
+/** A data file; pairs whose every label is a tie are refused (nothing to learn or to score accuracy on). */
+export function readData(file: string, kind?: 'pairs' | 'items', opts: ReadOptions = {}): DataSet {
+  const data = parseData(readText(file), file, kind, opts);
+  if (data.kind === 'pairs' && data.label.every((t) => t === 0.5)) {
+    throw new DataError(file, 0, 'label', 'every pair is a tie; training and accuracy need at least one pair labelled "a" or "b"');
+  }
+  return data;
 }
 
 export function readModel(file: string): FusionModel {
   return loadModel(readText(file), file);
 }
 
-/** Write `text` to `file` whole or not at all. */
-export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+// ---- writing ----
+
+/** Where an output goes: a descriptor of ours, a path written in place, or a regular file replaced by rename. */
+type Target =
+  | { how: 'fd'; fd: 1 | 2 }
+  | { how: 'in place'; path: string }
+  | { how: 'rename'; path: string; mode?: number };
+
+/** Names of our own standard output and error: written through the descriptor, never reopened. */
+const OWN_FD = new Map<string, 1 | 2>([
+  ['/dev/stdout', 1], ['/dev/fd/1', 1], ['/proc/self/fd/1', 1],
+  ['/dev/stderr', 2], ['/dev/fd/2', 2], ['/proc/self/fd/2', 2],
+]);
+
+/**
+ * Refuse `file` as an output early, before long work, when it cannot or must
+ * not be written: a directory, a missing directory, the same file as an input.
+ * writeOutput checks again.
+ */
+export function checkOutput(file: string): void {
+  target(file);
+}
+
+function target(file: string): Target {
+  const fd = OWN_FD.get(file);
+  if (fd) {
+    notAnInput(file, fstat(fd, file));
+    return { how: 'fd', fd };
+  }
+  let st: Stats | undefined;
   try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
+    st = statSync(file); // follows symlinks
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new CliError(`${file}: cannot write (${reason(e)})`);
+  }
+  if (!st) {
+    // a new file, perhaps at the end of a dangling symlink: create the link's target
+    const path = linkTarget(file);
+    let dir: Stats;
+    try {
+      dir = statSync(dirname(path));
+    } catch {
+      throw new CliError(`${file}: cannot write (no such directory: ${dirname(path)})`);
+    }
+    if (!dir.isDirectory()) throw new CliError(`${file}: cannot write (${dirname(path)} is not a directory)`);
+    return writable(file, { how: 'rename', path });
+  }
+  if (st.isDirectory()) throw new CliError(`${file}: is a directory, not a file`);
+  if (!st.isFile()) return { how: 'in place', path: file };
+  notAnInput(file, st);
+  return writable(file, { how: 'rename', path: realpathSync(file), mode: st.mode & 0o7777 });
+}
+
+/** The target, once its directory takes new files (the temporary one). */
+function writable(file: string, t: Target & { how: 'rename' }): Target {
+  try {
+    accessSync(dirname(t.path), constants.W_OK);
+  } catch (e) {
+    throw new CliError(`${file}: cannot write (${reason(e)})`);
+  }
+  return t;
+}
+
+function fstat(fd: number, file: string): Stats {
+  try {
+    return fstatSync(fd);
+  } catch (e) {
+    throw new CliError(`${file}: cannot write (${reason(e)})`);
+  }
+}
+
+function notAnInput(file: string, st: Stats): void {
+  if (!st.isFile()) return;
+  const same = inputs.find((i) => i.dev === st.dev && i.ino === st.ino);
+  if (same) throw new CliError(`${file}: refusing to write over an input (it is the same file as ${same.file})`);
+}
+
+/** The path a chain of symlinks ends at (which need not exist). */
+function linkTarget(file: string): string {
+  let path = resolve(file);
+  for (let hops = 0; hops < 40; hops++) {
+    let st: Stats;
+    try {
+      st = lstatSync(path);
+    } catch {
+      return path;
+    }
+    if (!st.isSymbolicLink()) return path;
+    path = resolve(dirname(path), readlinkSync(path));
+  }
+  throw new CliError(`${file}: cannot write (too many levels of symbolic links)`);
+}
+
+/** Temporary files that exist now, removed if a signal ends the process. */
+const pending = new Set<string>();
+let trapping = false;
+
+// A handler runs only between synchronous calls, so a signal that arrives
+// while a temporary file is written takes effect after the rename, or after
+// the temporary file is removed: either way none is left behind. The signal
+// is then raised again with its default action, so the exit status says so.
+function trapSignals(): void {
+  if (trapping) return;
+  trapping = true;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      for (const tmp of pending) rmSync(tmp, { force: true });
+      pending.clear();
+      process.removeListener(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
+}
+
+/** Write all of `data` to fd, through short writes and a non-blocking descriptor's EAGAIN. */
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let off = 0; off < data.length; ) {
+    try {
+      off += writeSync(fd, data, off, data.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+}
+
+/**
+ * Write `text` to `file`: whole or not at all for a regular file (through a
+ * temporary file and a rename), in place for a device, FIFO or /dev/stdout.
+ */
+export function writeOutput(file: string, text: string): void {
+  const t = target(file);
+  const data = Buffer.from(text, 'utf8');
+  if (t.how === 'fd') {
+    try {
+      writeAll(t.fd, data);
+    } catch (e) {
+      throw new CliError(`${file}: cannot write (${reason(e)})`);
+    }
+    return;
+  }
+  if (t.how === 'in place') {
+    let fd: number | undefined;
+    try {
+      fd = openSync(t.path, 'w');
+      writeAll(fd, data);
+    } catch (e) {
+      throw new CliError(`${file}: cannot write (${reason(e)})`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    return;
+  }
+  trapSignals();
+  const tmp = `${t.path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  let fd: number | undefined;
+  pending.add(tmp);
+  try {
+    fd = openSync(tmp, 'wx'); // exclusive: never through something planted at that name
+    if (t.mode !== undefined) fchmodSync(fd, t.mode);
+    writeAll(fd, data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, t.path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw new CliError(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new CliError(`${file}: cannot write (${reason(e)})`);
+  } finally {
+    pending.delete(tmp);
+    // two more turns of the event loop (the first starts watching for signals,
+    // the second reads them), so that a signal that came during the write is acted on
+    setImmediate(() => setImmediate(() => {}));
+  }
+}
+
+/** The old name: every output goes through writeOutput. */
+export const writeAtomic = writeOutput;
+
+let stdoutChecked = false;
+
+/** `text` to standard output; a write error (ENOSPC, EPIPE, EIO) is a CliError. */
+export function writeStdout(text: string): void {
+  if (!stdoutChecked) {
+    stdoutChecked = true;
+    notAnInput('standard output', fstat(1, 'standard output'));
+  }
+  try {
+    writeAll(1, Buffer.from(text, 'utf8'));
+  } catch (e) {
+    throw new CliError(`standard output: cannot write (${reason(e)})`);
+  }
+}
+
+/** `text` to standard error; there is nowhere to report a failure, so none is. */
+export function writeStderr(text: string): void {
+  try {
+    writeAll(2, Buffer.from(text, 'utf8'));
+  } catch {
+    // standard error is gone: the exit status still tells
   }
 }

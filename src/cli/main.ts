@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The rewardfuse command line. Every failure prints one line, `rewardfuse: …`,
-// and exits non-zero: 1 for bad data or files, 2 for bad usage.
+// and exits non-zero: 1 for bad data, files or a failed write (a full disk, a
+// closed pipe), 2 for bad usage, 70 for an internal error; a signal ends it as
+// that signal would.
 import { DataError } from '../data/errors.js';
 import { UsageError } from './args.js';
 import { demo, DEMO_USAGE } from './demo.js';
 import { evaluate, EVAL_USAGE } from './evaluate.js';
 import { explain, EXPLAIN_USAGE } from './explain.js';
-import { CliError } from './io.js';
+import { CliError, reason, writeStderr, writeStdout } from './io.js';
 import { score, SCORE_USAGE } from './score.js';
 import { train, TRAIN_USAGE } from './train.js';
 
@@ -26,31 +28,41 @@ const COMMANDS: Record<string, (argv: string[]) => void> = { train, score, eval:
 
 function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    console.log(USAGE);
-    return cmd ? 0 : 2;
-  }
-  const run = COMMANDS[cmd];
+  const help = !cmd || cmd === 'help' || cmd === '--help' || cmd === '-h';
+  const run = help ? () => writeStdout(USAGE + '\n') : COMMANDS[cmd];
   if (!run) {
-    console.error(`rewardfuse: unknown command "${cmd}" (use train, score, eval, explain or demo; --help for more)`);
+    writeStderr(`rewardfuse: unknown command "${cmd}" (use train, score, eval, explain or demo; --help for more)\n`);
     return 2;
   }
   try {
     run(rest);
-    return 0;
+    return cmd ? 0 : 2;
   } catch (e) {
     const err = e as Error;
     if (e instanceof UsageError) {
-      console.error(`rewardfuse ${cmd}: ${err.message}`);
+      writeStderr(`rewardfuse ${cmd}: ${err.message}\n`);
       return 2;
     }
-    if (e instanceof DataError || e instanceof CliError || /^rewardfuse: /.test(err.message)) {
-      console.error(`rewardfuse: ${err.message.replace(/^rewardfuse: /, '')}`);
+    if (e instanceof DataError || e instanceof CliError || /^rewardfuse: /.test(err?.message)) {
+      writeStderr(`rewardfuse: ${err.message.replace(/^rewardfuse: /, '')}\n`);
       return 1;
     }
-    console.error(`rewardfuse: internal error: ${err.message} (please report it)`);
+    writeStderr(`rewardfuse: internal error: ${err?.message ?? String(e)} (please report it)\n`);
     return 70;
   }
 }
+
+// Commands that print through console.log or process.stdout get their write
+// errors (ENOSPC, EPIPE, EIO) as events, after the write: report the first as
+// one line and fail. Standard error failing is not reported (nowhere to) and
+// does not fail a run that did its work.
+let stdoutFailed = false;
+process.stdout.on('error', (e) => {
+  if (stdoutFailed) return;
+  stdoutFailed = true;
+  writeStderr(`rewardfuse: standard output: cannot write (${reason(e)})\n`);
+  if (!process.exitCode) process.exitCode = 1;
+});
+process.stderr.on('error', () => {});
 
 process.exitCode = main(process.argv.slice(2));

@@ -21,3 +21,8 @@ export function progress(stream: NodeJS.WriteStream, epochs: number, nets: numbe
 export function endProgress(stream: NodeJS.WriteStream): void {
   if (stream.isTTY) stream.write('\n');
 }
+
+/** A phase of a long job (choosing, fitting, writing): redrawn in place on a terminal, a line otherwise. */
+export function note(stream: NodeJS.WriteStream, message: string): void {
+  stream.write(stream.isTTY ? `\r${message}\x1b[K` : `${message}\n`);
+}

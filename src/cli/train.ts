@@ -1,5 +1,5 @@
 // rewardfuse train <data> -o <model.json> [options]
-import { baselinesToJSON } from '../models/baselines.js';
+import { baselinesToJSON } from '../models/file.js';
 import { ARCHS, ARCH_NAMES } from '../models/archs.js';
 import { fitBaselines } from '../train/baselines.js';
 import { pairReport } from '../eval/report.js';
@@ -7,12 +7,16 @@ import { saveModel } from '../models/file.js';
 import { FIT_DEFAULTS } from '../train/options.js';
 import { trainFusion } from '../train/train.js';
 import { parseArgs, UsageError } from './args.js';
-import { readData, writeAtomic } from './io.js';
-import { endProgress, progress } from './progress.js';
+import { checkOutput, readData, writeOutput, writeStdout } from './io.js';
+import { endProgress, note, progress } from './progress.js';
+import type { LibraryChoice } from '../train/library.js';
 
 export const TRAIN_USAGE = `rewardfuse train <data.jsonl|csv> -o <model.json> [options]
-  --arch auto|${ARCH_NAMES.join('|')}  fusion architecture (default auto):
-      auto    the one with the best 5-fold cross-validated accuracy
+  --arch library|auto|${ARCH_NAMES.join('|')}  what to fit (default library):
+      library every fixed rule, BMA, tempered BMA, stacking and the fusion nets,
+              cross-validated by group and with random judges hidden; tempered
+              BMA unless another is better by more than one standard error
+      auto    the net architecture with the best random 5-fold CV accuracy
 ${ARCH_NAMES.map((a) => `      ${a.padEnd(7)} ${ARCHS[a].about}`).join('\n')}
   --loss bt|mse|bce         bt for pairs (default), mse (default) or bce for items
   --hidden 16               hidden widths, comma-separated (default 16; '' for none)
@@ -26,20 +30,26 @@ ${ARCH_NAMES.map((a) => `      ${a.padEnd(7)} ${ARCHS[a].about}`).join('\n')}
   --ensemble M              nets in the ensemble (default 5)
   --dropout P               model dropout (default ${FIT_DEFAULTS.modelDropout})
   --no-features             ignore the data's context features
+  --folds N                 library: at most N cross-validation folds (default 5)
+  --no-groups               library: random folds even when the data has groups
   --seed N                  (default 0)`;
 
 export function train(argv: string[]): void {
   const { positional, flags } = parseArgs(argv, {
     out: 'string', arch: 'string', loss: 'string', hidden: 'list', activation: 'string', epochs: 'integer', batch: 'integer',
     lr: 'number', 'weight-decay': 'number', val: 'number', patience: 'integer', ensemble: 'integer', dropout: 'number',
-    'no-features': 'boolean', seed: 'integer', temperature: 'number',
+    'no-features': 'boolean', seed: 'integer', temperature: 'number', folds: 'integer', 'no-groups': 'boolean',
   }, { o: 'out' });
   if (positional.length !== 1) throw new UsageError(`train takes one data file (see rewardfuse --help)`);
   if (!flags.out) throw new UsageError(`train needs -o <model.json> (see rewardfuse --help)`);
+  const archs = ['library', 'auto', ...ARCH_NAMES];
+  if (flags.arch !== undefined && !archs.includes(flags.arch as string)) throw new UsageError(`--arch takes one of ${archs.join(', ')}, got "${flags.arch}"`);
   const data = readData(positional[0]);
+  checkOutput(flags.out as string);
   const ensemble = (flags.ensemble as number | undefined) ?? 5;
   const epochs = (flags.epochs as number | undefined) ?? FIT_DEFAULTS.epochs;
   const onEpoch = progress(process.stderr, epochs, ensemble);
+  const onProgress = (message: string) => note(process.stderr, message);
   const model = trainFusion(data, {
     arch: flags.arch as never, loss: flags.loss as never, hidden: flags.hidden as number[] | undefined,
     activation: flags.activation as never, epochs, batchSize: flags.batch as number | undefined,
@@ -47,20 +57,45 @@ export function train(argv: string[]): void {
     val: flags.val as number | undefined, patience: flags.patience as number | undefined, ensemble,
     modelDropout: flags.dropout as number | undefined, useFeatures: !flags['no-features'],
     seed: flags.seed as number | undefined, temperature: flags.temperature as number | undefined, onEpoch,
+    folds: flags.folds as number | undefined, grouped: flags['no-groups'] ? false : undefined, onProgress,
   });
   endProgress(process.stderr);
   if (data.kind === 'pairs') {
-    const fitted = fitBaselines(data, { seed: model.seed });
+    const fitted = model.scorer.kind === 'rule' ? model.scorer.baselines : fitBaselines(data, { seed: model.seed });
     const r = pairReport(model.scorePairs(data).margin, data.label);
     model.train!.baselines = baselinesToJSON(fitted);
     model.train!.metrics = { trainAccuracy: r.accuracy, trainLogLoss: r.logLoss };
   }
-  writeAtomic(flags.out as string, saveModel(model));
+  onProgress(`writing ${flags.out}`);
+  writeOutput(flags.out as string, saveModel(model));
+  endProgress(process.stderr);
+  const out: string[] = [];
+  const lib = model.train!.library as LibraryChoice | undefined;
+  if (lib) out.push(...describeChoice(lib, data.kind));
   const sel = model.train!.selection;
   if (sel) {
     const how = sel.candidates.map((c) => `${c.arch} ${data.kind === 'pairs' ? `${(100 * c.score).toFixed(1)}%` : `MSE ${c.loss.toFixed(4)}`}`).join(', ');
-    console.log(`arch auto chose ${sel.arch} by 5-fold cross-validation: ${how}`);
+    out.push(sel.candidates.length ? `arch auto chose ${sel.arch} by 5-fold cross-validation: ${how}` : `arch auto chose ${sel.arch}: under 10 rows, too few to cross-validate`);
   }
-  console.log(`wrote ${flags.out}: ${model.arch.type} [${model.arch.hidden.join(',')}] × ${model.nets.length} nets on ${data.ids.length} ${data.kind} from ${data.models.length} models` +
-    `${model.features.length ? ` and ${model.features.length} features` : ''}, ${model.train!.fit[0].epochs} epochs`);
+  const fit = model.train!.fit;
+  out.push(`wrote ${flags.out}: ${model.name} on ${data.ids.length} ${data.kind} from ${data.models.length} models` +
+    `${model.features.length ? ` and ${model.features.length} features` : ''}${fit.length ? `, ${fit[0].epochs} epochs` : ''}`);
+  writeStdout(out.join('\n') + '\n');
+}
+
+/** The library's estimates as a table, the choice and why, and the calibration. */
+export function describeChoice(lib: LibraryChoice, kind: 'pairs' | 'items'): string[] {
+  const fmt = (x: number) => (kind === 'pairs' ? `${(100 * x).toFixed(1)}%` : x.toFixed(3)).padStart(8);
+  const what = kind === 'pairs' ? 'accuracy' : 'Pearson r';
+  const out = [`library: ${lib.folds}; each candidate fitted on the other folds and scored with every judge, and with random judges hidden (${what})`, ''];
+  out.push(`  ${'candidate'.padEnd(10)} ${'all'.padStart(8)} ${'hidden'.padStart(8)} ${'mean'.padStart(8)}`);
+  for (const c of [...lib.candidates].sort((p, q) => q.score - p.score)) {
+    out.push(`  ${c.name.padEnd(10)} ${fmt(c.full)} ${fmt(c.hidden)} ${fmt(c.score)}${c.name === lib.chosen ? '  ← chosen' : ''}`);
+  }
+  const cal = lib.calibration;
+  out.push('', `chose ${lib.reason}`);
+  out.push(kind === 'pairs'
+    ? `calibrated on its out-of-fold margins: P(a ≻ b) = σ(${cal.scale.toPrecision(4)}·margin), ECE ${lib.ece?.toFixed(3)}`
+    : `calibrated on its out-of-fold scores: reward = ${cal.offset.toPrecision(4)} + ${cal.scale.toPrecision(4)}·score`);
+  return out;
 }

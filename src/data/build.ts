@@ -6,9 +6,18 @@ import type { ItemRecord, ItemSet, PairRecord, PairSet } from './types.js';
 
 const F32_MAX = 3.4028234663852886e38;
 
-/** v as a value a Float32Array can hold; beyond ±F32_MAX it would silently become ±Infinity. */
+/**
+ * The largest magnitude a score, feature or target may have. Beyond it a
+ * float32 can still hold the value, but normalising it (z = (x − median)/spread,
+ * spread ≥ 1e-12) or squaring it in a loss could overflow, and at 1e15 a
+ * float32's spacing is already 6.7e7, so no real score is lost.
+ */
+export const MAX_MAGNITUDE = 1e15;
+
+/** v as a value a Float32Array holds and the models can normalise; beyond ±F32_MAX it would silently become ±Infinity. */
 export function f32(v: unknown, o: Origin, line: number, field: string, what: string): number {
-  if (typeof v === 'number' && Math.abs(v) <= F32_MAX) return v;
+  if (typeof v === 'number' && Math.abs(v) <= MAX_MAGNITUDE) return v;
+  if (typeof v === 'number' && Math.abs(v) <= F32_MAX) fail(o, line, field, `${v} is beyond ±1e15, the largest magnitude rewardfuse takes (normalised or squared it could overflow float32)`);
   if (typeof v === 'number' && Number.isFinite(v)) fail(o, line, field, `${v} is beyond the float32 range`);
   return expected(o, line, field, what, v);
 }
@@ -57,7 +66,7 @@ export class ItemBuilder {
   add(r: ItemRecord, line: number): void {
     this.rows.add(r, [r.scores], line, 'item');
     this.scores.push(r.scores);
-    this.target.push(r.target);
+    this.target.push(r.target ?? NaN);
   }
 
   finish(): ItemSet {

@@ -1,10 +1,11 @@
 // CSV: a header row, then one row per pair or item. RFC 4180 quoting: a quoted
-// cell may hold commas, newlines and doubled quotes (""); CRLF or LF line ends.
+// cell may hold commas, newlines and doubled quotes (""); CRLF, LF or CR line ends.
 // Unquoted cells are trimmed; blank lines are skipped.
 //
 //   pairs  id, [group], label, a:<rm>, b:<rm>, ..., [f:<feature>, ...]
 //          label is a, b or tie; every model needs both its a: and b: column.
 //   items  id, [group], target, <rm> or s:<rm>, ..., [f:<feature>, ...]
+//          (no target column, or empty target cells, when read for scoring)
 //
 //   id,group,label,a:rm1,b:rm1,a:rm2,b:rm2,f:len
 //   x1,"law, pro",a,2,0,-1.43,NA,310
@@ -13,8 +14,8 @@
 // empty feature cell means the feature is absent. Models and features are
 // ordered as in the header.
 import { f32, ItemBuilder, PairBuilder } from './build.js';
-import { expected, fail, show, type Origin } from './errors.js';
-import type { ItemSet, PairSet } from './types.js';
+import { expected, fail, origin, show, type Origin } from './errors.js';
+import type { ItemSet, PairSet, ReadOptions } from './types.js';
 
 interface Row {
   cells: string[];
@@ -37,8 +38,8 @@ interface Columns {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-export function parsePairsCsv(text: string, source: string): PairSet {
-  const o: Origin = { file: source, unit: 'line' };
+export function parsePairsCsv(text: string, source = '<memory>'): PairSet {
+  const o = origin('parsePairsCsv', text, source);
   const [head, ...body] = csvRows(text, o);
   if (!head) fail(o, 0, '', 'no pairs found');
   const cols = header(head, o, 'pairs');
@@ -59,11 +60,12 @@ export function parsePairsCsv(text: string, source: string): PairSet {
   return out.finish();
 }
 
-export function parseItemsCsv(text: string, source: string): ItemSet {
-  const o: Origin = { file: source, unit: 'line' };
+export function parseItemsCsv(text: string, source = '<memory>', opts: ReadOptions = {}): ItemSet {
+  const o = origin('parseItemsCsv', text, source);
+  const needTarget = opts?.targets !== false;
   const [head, ...body] = csvRows(text, o);
   if (!head) fail(o, 0, '', 'no items found');
-  const cols = header(head, o, 'items');
+  const cols = header(head, o, 'items', needTarget);
   const out = new ItemBuilder(o, [...cols.models.keys()], [...cols.features.keys()]);
   for (const row of body) {
     const cell = cells(row, head, o);
@@ -72,7 +74,7 @@ export function parseItemsCsv(text: string, source: string): ItemSet {
       id: id(cell(cols.id), o, row.line),
       group: cell(cols.group) || undefined,
       scores: scores(cols.models, head, cell, o, row.line),
-      target: f32(target === '' ? undefined : number(target), o, row.line, 'target', 'a number'),
+      target: target === '' && !needTarget ? undefined : f32(target === '' ? undefined : number(target), o, row.line, 'target', 'a number'),
       features: features(cols.features, head, cell, o, row.line),
     }, row.line);
   }
@@ -81,7 +83,7 @@ export function parseItemsCsv(text: string, source: string): ItemSet {
 
 /** Pairs or items, from the header. */
 export function sniffCsv(text: string, source: string): 'pairs' | 'items' {
-  const o: Origin = { file: source, unit: 'line' };
+  const o = origin('parseData', text, source);
   const head = csvRows(text, o)[0];
   if (!head) fail(o, 0, '', 'no records found');
   if (head.cells.includes('label')) return 'pairs';
@@ -89,7 +91,7 @@ export function sniffCsv(text: string, source: string): 'pairs' | 'items' {
   return fail(o, head.line, '', 'cannot tell pairs from items (no "label" or "target" column)');
 }
 
-function header(head: Row, o: Origin, kind: 'pairs' | 'items'): Columns {
+function header(head: Row, o: Origin, kind: 'pairs' | 'items', needKey = true): Columns {
   const at = (field: string, reason: string): never => fail(o, head.line, field, reason);
   const names = head.cells;
   const key = kind === 'pairs' ? 'label' : 'target';
@@ -125,7 +127,7 @@ function header(head: Row, o: Origin, kind: 'pairs' | 'items'): Columns {
     m.set(name, c);
   }
   if (cols.id < 0) at('id', 'no such column');
-  if (cols.key < 0) at(key, 'no such column');
+  if (cols.key < 0 && needKey) at(key, 'no such column');
   if (kind === 'pairs') {
     for (const name of cols.models.keys()) if (!cols.b.has(name)) at(`a:${name}`, `no matching "b:${name}" column`);
     for (const name of cols.b.keys()) if (!cols.models.has(name)) at(`b:${name}`, `no matching "a:${name}" column`);
@@ -173,18 +175,20 @@ function number(s: string): number | string {
   return NUMBER.test(s) ? Number(s) : s;
 }
 
-/** RFC 4180 rows, blank lines dropped. */
+/** RFC 4180 rows, blank lines dropped; a line ends at LF, CRLF or CR. */
 export function csvRows(text: string, o: Origin): Row[] {
   const rows: Row[] = [];
   const n = text.length;
+  const eol = (j: number) => text[j] === '\n' || text[j] === '\r';
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
   while (i < n) {
     const start = line;
     const cells: string[] = [];
     let quoted = false;
+    let j: number;
     for (;;) {
-      let j = i;
+      j = i;
       while (text[j] === ' ' || text[j] === '\t') j++;
       if (text[j] === '"') {
         quoted = true;
@@ -194,32 +198,32 @@ export function csvRows(text: string, o: Origin): Row[] {
           const q = text.indexOf('"', j);
           if (q < 0) fail(o, open, '', 'unterminated quoted cell');
           cell += text.slice(j, q);
-          line += countNewlines(text, j, q);
+          line += countLineEnds(text, j, q);
           if (text[q + 1] !== '"') { j = q + 1; break; }
           cell += '"';
           j = q + 2;
         }
         while (text[j] === ' ' || text[j] === '\t') j++;
-        if (j < n && text[j] !== ',' && text[j] !== '\n' && !(text[j] === '\r' && (text[j + 1] === '\n' || j + 1 === n))) {
-          fail(o, line, '', `unexpected ${show(text[j])} after a closing quote`);
-        }
-        if (text[j] === '\r') j++;
+        if (j < n && text[j] !== ',' && !eol(j)) fail(o, line, '', `unexpected ${show(text[j])} after a closing quote`);
         cells.push(cell);
       } else {
-        while (j < n && text[j] !== ',' && text[j] !== '\n') j++;
+        while (j < n && text[j] !== ',' && !eol(j)) j++;
         cells.push(text.slice(i, j).trim());
       }
-      i = j + 1;
       if (text[j] !== ',') break;
+      i = j + 1;
     }
-    if (text[i - 1] === '\n') line++;
+    // j is at the row's line end, or at the end of the text
+    i = text[j] === '\r' && text[j + 1] === '\n' ? j + 2 : j + 1;
+    if (j < n) line++;
     if (quoted || cells.length > 1 || cells[0] !== '') rows.push({ cells, line: start });
   }
   return rows;
 }
 
-function countNewlines(text: string, from: number, to: number): number {
+/** Line ends (LF, CRLF or CR, each one) in text[from, to). */
+function countLineEnds(text: string, from: number, to: number): number {
   let k = 0;
-  for (let p = text.indexOf('\n', from); p >= 0 && p < to; p = text.indexOf('\n', p + 1)) k++;
+  for (let p = from; p < to; p++) if (text[p] === '\n' || (text[p] === '\r' && text[p + 1] !== '\n')) k++;
   return k;
 }

@@ -49,3 +49,14 @@ export function show(v: unknown): string {
   if (v !== null && typeof v === 'object') return 'an object';
   return String(v);
 }
+
+/** The Origin of a text reader, after checking its arguments' types. */
+export function origin(fn: string, text: unknown, source: unknown): Origin {
+  if (typeof text !== 'string') throw new TypeError(`rewardfuse: ${fn}: text must be a string (the file's contents), got ${show(text)}`);
+  return { file: sourceArg(fn, source), unit: 'line' };
+}
+
+export function sourceArg(fn: string, source: unknown): string {
+  if (typeof source !== 'string') throw new TypeError(`rewardfuse: ${fn}: source must be a string (a file name, for messages), got ${show(source)}`);
+  return source;
+}

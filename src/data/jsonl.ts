@@ -2,45 +2,47 @@
 //   pair  {"id": str, "group"?: str, "a": {rm: num|null}, "b": {rm: num|null}, "label": "a"|"b"|"tie", "features"?: {name: num}}
 //   item  {"id": str, "group"?: str, "scores": {rm: num|null}, "target": num, "features"?: {name: num}}
 // A null or absent score means the model gave none; unknown keys are ignored.
+// Lines end in LF, CRLF or CR. "target" may be absent when the reader is told
+// `targets: false` (items to score).
 // The records API checks in-memory arrays of the same shape, counting records
 // instead of lines.
 import { f32, ItemBuilder, PairBuilder } from './build.js';
-import { expected, fail, type Origin } from './errors.js';
-import type { ItemRecord, ItemSet, PairRecord, PairSet } from './types.js';
+import { expected, fail, origin, sourceArg, type Origin } from './errors.js';
+import type { ItemRecord, ItemSet, PairRecord, PairSet, ReadOptions } from './types.js';
 
 type Obj = Record<string, unknown>;
 
-export function parsePairsJsonl(text: string, source: string): PairSet {
-  const o: Origin = { file: source, unit: 'line' };
+export function parsePairsJsonl(text: string, source = '<memory>'): PairSet {
+  const o = origin('parsePairsJsonl', text, source);
   const out = new PairBuilder(o);
   for (const { value, line } of jsonLines(text, o)) out.add(checkPair(value, o, line), line);
   return out.finish();
 }
 
-export function parseItemsJsonl(text: string, source: string): ItemSet {
-  const o: Origin = { file: source, unit: 'line' };
+export function parseItemsJsonl(text: string, source = '<memory>', opts: ReadOptions = {}): ItemSet {
+  const o = origin('parseItemsJsonl', text, source);
   const out = new ItemBuilder(o);
-  for (const { value, line } of jsonLines(text, o)) out.add(checkItem(value, o, line), line);
+  for (const { value, line } of jsonLines(text, o)) out.add(checkItem(value, o, line, opts?.targets !== false), line);
   return out.finish();
 }
 
 export function pairsFromRecords(records: readonly PairRecord[], source = '<memory>'): PairSet {
-  const o: Origin = { file: source, unit: 'record' };
+  const o: Origin = { file: sourceArg('pairsFromRecords', source), unit: 'record' };
   const out = new PairBuilder(o);
-  array(records, o).forEach((r, i) => out.add(checkPair(r, o, i + 1), i + 1));
+  for (const [i, r] of array(records, o).entries()) out.add(checkPair(r, o, i + 1), i + 1);
   return out.finish();
 }
 
-export function itemsFromRecords(records: readonly ItemRecord[], source = '<memory>'): ItemSet {
-  const o: Origin = { file: source, unit: 'record' };
+export function itemsFromRecords(records: readonly ItemRecord[], source = '<memory>', opts: ReadOptions = {}): ItemSet {
+  const o: Origin = { file: sourceArg('itemsFromRecords', source), unit: 'record' };
   const out = new ItemBuilder(o);
-  array(records, o).forEach((r, i) => out.add(checkItem(r, o, i + 1), i + 1));
+  for (const [i, r] of array(records, o).entries()) out.add(checkItem(r, o, i + 1, opts?.targets !== false), i + 1);
   return out.finish();
 }
 
 /** Pairs or items, from the keys of the first record. */
 export function sniffJsonl(text: string, source: string): 'pairs' | 'items' {
-  const o: Origin = { file: source, unit: 'line' };
+  const o = origin('parseData', text, source);
   for (const { value, line } of jsonLines(text, o)) {
     const r = object(value, o, line);
     if ('a' in r || 'b' in r || 'label' in r) return 'pairs';
@@ -51,9 +53,9 @@ export function sniffJsonl(text: string, source: string): 'pairs' | 'items' {
 }
 
 function* jsonLines(text: string, o: Origin): Generator<{ value: unknown; line: number }> {
-  const lines = text.split('\n');
+  const lines = text.split(/\r\n|\r|\n/); // a raw CR cannot be inside a JSON string
   for (let i = 0; i < lines.length; i++) {
-    if (!lines[i].trim()) continue; // trim also drops a CR and a leading BOM
+    if (!lines[i].trim()) continue; // trim also drops a leading BOM
     const s = i === 0 && text.charCodeAt(0) === 0xfeff ? lines[0].slice(1) : lines[i];
     let value: unknown;
     try {
@@ -79,14 +81,14 @@ function checkPair(v: unknown, o: Origin, line: number): PairRecord {
   return { id, group, a, b, label, features: featureMap(r, o, line) };
 }
 
-function checkItem(v: unknown, o: Origin, line: number): ItemRecord {
+function checkItem(v: unknown, o: Origin, line: number, needTarget: boolean): ItemRecord {
   const r = object(v, o, line);
   if (!('scores' in r || 'target' in r) && ('a' in r || 'b' in r || 'label' in r)) {
     fail(o, line, '', `this ${o.unit} looks like a pair (has ${'label' in r ? '"label"' : '"a"'}); expected a pointwise item`);
   }
   const id = checkId(r, o, line);
   const group = checkGroup(r, o, line);
-  const target = f32(r.target, o, line, 'target', 'a finite number');
+  const target = !needTarget && (r.target === undefined || r.target === null) ? undefined : f32(r.target, o, line, 'target', 'a finite number');
   const scores = scoreMap(r, 'scores', o, line);
   return { id, group, scores, target, features: featureMap(r, o, line) };
 }

@@ -8,7 +8,10 @@
 //   big-scale        50(q + 0.8·ε) + 300       good, on another scale
 //   math-expert      q + 0.2·ε on math, 0.2q + ε elsewhere
 //   code-expert      q + 0.2·ε on code, 0.2q + ε elsewhere
-// Each score goes missing with a small probability. Randomness is the wasm
+// Each score goes missing with a small probability. `judges` replaces these six
+// with others of the same form (the defaults are SIM_JUDGES):
+//   scale·(quality·q + length·len + stuffing·stuff + noise·ε) + offset,
+//   with quality and noise replaced by the expert's own in its domain. Randomness is the wasm
 // generator's; the rest is +, −, × on its draws, so a seed gives the same data
 // in every engine.
 import { Arena } from '../engine/arena.js';
@@ -18,7 +21,39 @@ import type { ItemSet, PairSet } from './types.js';
 export const SIM_MODELS = ['careful', 'verbose-fan', 'keyword-counter', 'big-scale', 'math-expert', 'code-expert'];
 export const SIM_DOMAINS = ['math', 'code', 'chat'];
 
+/** One simulated judge: scale·(quality·q + length·len + stuffing·stuff + noise·ε) + offset. */
+export interface SimJudge {
+  name: string;
+  quality: number;
+  /** length bias */
+  length: number;
+  /** how much keyword stuffing games it */
+  stuffing: number;
+  noise: number;
+  scale: number;
+  offset: number;
+  /** in this domain (an index into SIM_DOMAINS), quality and noise are the expert's; -1: no domain */
+  expert: number;
+  expertQuality: number;
+  expertNoise: number;
+}
+
+const judge = (name: string, quality: number, length: number, stuffing: number, noise: number, more: Partial<SimJudge> = {}): SimJudge =>
+  ({ name, quality, length, stuffing, noise, scale: 1, offset: 0, expert: -1, expertQuality: 1, expertNoise: 0.2, ...more });
+
+/** The default ensemble (the table above). */
+export const SIM_JUDGES: readonly Readonly<SimJudge>[] = [
+  judge('careful', 1, 0, 0, 0.7),
+  judge('verbose-fan', 0.5, 1.0, 0, 0.3),
+  judge('keyword-counter', 0.5, 0, 1.5, 0.3),
+  judge('big-scale', 1, 0, 0, 0.8, { scale: 50, offset: 300 }),
+  judge('math-expert', 0.2, 0, 0, 1, { expert: 0 }),
+  judge('code-expert', 0.2, 0, 0, 1, { expert: 1 }),
+];
+
 export interface SimOptions {
+  /** the judges, default SIM_JUDGES */
+  judges?: readonly SimJudge[];
   /** default 600 */
   prompts?: number;
   /** responses a prompt, even, default 8 */
@@ -49,7 +84,9 @@ export function simulateEnsemble(opts: SimOptions = {}): Simulation {
   const P = opts.prompts ?? 600, N = opts.candidates ?? 8, missing = opts.missing ?? 0.03;
   if (!Number.isInteger(P) || P < 2) throw new Error(`rewardfuse: prompts must be an integer ≥ 2, got ${P}`);
   if (!Number.isInteger(N) || N < 2 || N % 2) throw new Error(`rewardfuse: candidates must be an even integer ≥ 2, got ${N}`);
-  const K = SIM_MODELS.length, F = SIM_DOMAINS.length, n = P * N;
+  const judges = opts.judges ?? SIM_JUDGES;
+  if (!Array.isArray(judges) || !judges.length) throw new Error('rewardfuse: judges must be a non-empty array');
+  const K = judges.length, F = SIM_DOMAINS.length, n = P * N;
   const k = newKernels(), arena = new Arena(k);
   k.randomSeed((opts.seed ?? 0) >>> 0, 2);
   const draw = (count: number, fn: 'normal' | 'uniform') => {
@@ -69,19 +106,16 @@ export function simulateEnsemble(opts: SimOptions = {}): Simulation {
     const q = q0[i] - 0.3 * stuff;
     const len = 0.4 * q0[i] + len0[i];
     const e = (m: number) => eps[i * K + m];
-    const s = [
-      q + 0.7 * e(0),
-      0.5 * q + 1.0 * len + 0.3 * e(1),
-      0.5 * q + 1.5 * stuff + 0.3 * e(2),
-      50 * (q + 0.8 * e(3)) + 300,
-      d === 0 ? q + 0.2 * e(4) : 0.2 * q + e(4),
-      d === 1 ? q + 0.2 * e(5) : 0.2 * q + e(5),
-    ];
+    // the defaults' terms in the defaults' order: a zero term adds exactly nothing, so SIM_JUDGES give the same bits as before
+    const s = judges.map((j, m) => {
+      const ex = j.expert === d;
+      return j.scale * ((ex ? j.expertQuality : j.quality) * q + j.length * len + j.stuffing * stuff + (ex ? j.expertNoise : j.noise) * e(m)) + j.offset;
+    });
     for (let m = 0; m < K; m++) scores[i * K + m] = gone[i * K + m] < missing ? NaN : s[m];
     gold[i] = q;
     feats[i * F + d] = 1;
   }
-  return { models: [...SIM_MODELS], features: SIM_DOMAINS.map((d) => `domain:${d}`), prompts: P, candidates: N, domain, gold, scores, feats, stuffed };
+  return { models: judges.map((j) => j.name), features: SIM_DOMAINS.map((d) => `domain:${d}`), prompts: P, candidates: N, domain, gold, scores, feats, stuffed };
 }
 
 /**

@@ -34,12 +34,18 @@ export interface ItemSet {
   scores: Float32Array;
   /** (n, F) */
   feats: Float32Array;
-  /** (n) */
+  /** (n); NaN where absent, which only a reader told `targets: false` (for scoring) allows */
   target: Float32Array;
   lines: Int32Array;
 }
 
 export type DataSet = PairSet | ItemSet;
+
+/** How readers treat items' targets. */
+export interface ReadOptions {
+  /** items: require a finite "target" on every item (default true); false leaves NaN where it is absent, for scoring */
+  targets?: boolean;
+}
 
 export interface PairRecord {
   id: string;
@@ -54,7 +60,8 @@ export interface ItemRecord {
   id: string;
   group?: string;
   scores: Record<string, number | null>;
-  target: number;
+  /** needed to train or evaluate; scoring needs none */
+  target?: number;
   features?: Record<string, number>;
 }
 

@@ -92,7 +92,11 @@ export class Mlp {
     this.graph.step(opt);
   }
 
-  /** r(x) for every row of x (K columns a row), in chunks of maxBatch rows. */
+  /**
+   * r(x) for every row of x (K columns a row), in chunks of maxBatch rows.
+   * Throws, naming the row, for an input that is not finite or an output that
+   * overflows (an input too large for the weights): never a silent NaN.
+   */
   predict(x: Float32Array, out = new Float32Array(x.length / this.inputs)): Float32Array {
     const K = this.inputs;
     if (x.length % K) throw new Error(`rewardfuse: predict got ${x.length} values, not a multiple of ${K} inputs`);
@@ -103,6 +107,12 @@ export class Mlp {
       const B = Math.min(this.maxBatch, n - r0);
       g.write(this.input, n <= this.maxBatch ? x : x.subarray(r0 * K, (r0 + B) * K), B, 'input', r0);
       g.infer(B);
+      const bad = g.k.firstNonFinite(this.output.ptr, B);
+      if (bad >= 0) {
+        const row = x.subarray((r0 + bad) * K, (r0 + bad + 1) * K);
+        const big = row.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        throw new Error(`rewardfuse: predict: row ${r0 + bad} gives ${g.arena.f32[at + bad]}, not a finite number (its largest input, |x| = ${big}, overflows float32 inside the net)`);
+      }
       const f32 = g.arena.f32;
       if (B === 1) out[r0] = f32[at]; // no view to allocate for the one-row case
       else out.set(f32.subarray(at, at + B), r0);

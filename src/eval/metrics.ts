@@ -307,3 +307,22 @@ function mergeCount(a: Uint32Array, buf: Uint32Array, key: Vec): number {
   if (src !== a) a.set(src);
   return swaps;
 }
+
+/**
+ * The one figure cross-validation compares scorers by: pairwise accuracy on
+ * pairs (½ when every gold label is a tie), Pearson r on items (0 when either
+ * side is constant).
+ */
+export function agreement(pred: Vec, truth: Vec, pairs: boolean): number {
+  if (pairs) {
+    for (let i = 0; i < truth.length; i++) if (truth[i] !== 0.5) return pairwiseAccuracy(pred, truth);
+    return 0.5;
+  }
+  for (let i = 1; i < pred.length; i++) {
+    if (pred[i] !== pred[0]) {
+      for (let j = 1; j < truth.length; j++) if (truth[j] !== truth[0]) return pearson(pred, truth);
+      return 0;
+    }
+  }
+  return 0;
+}

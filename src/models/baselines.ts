@@ -8,19 +8,21 @@
 //   bma     Bayesian model averaging: each model m a Bradley–Terry predictor
 //           σ(β_m(z_a − z_b)) with its own fitted temperature β_m; weights
 //           ∝ its likelihood on the training pairs (uniform prior)
+//   tbma    tempered BMA: the same predictors, signed β_m (a judge worse than
+//           chance counts against), weights ∝ exp(η·ℓ_m), ℓ_m the mean
+//           log-likelihood per training pair, η = 20: untempered weights
+//           collapse onto one judge as pairs grow; these do not
 // Each baseline's P(a ≻ b) = σ(τ·margin), τ fitted on the training pairs.
-// Fitting them is train/baselines.ts; here they are held, scored and saved.
+// Fitting them is train/baselines.ts; saving them, file.ts; here they are held and scored.
 import type { PairSet } from '../data/types.js';
-import { DataError } from '../data/errors.js';
-import { modelFromJSON, modelToJSON } from './file.js';
 import type { FusionModel } from './model.js';
 import { sigmoid } from './math.js';
 import type { Normaliser } from './normalise.js';
 
-export const BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma'] as const;
+export const BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma', 'tbma'] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
-export const ITEM_BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'stacking', 'bma'] as const;
+export const ITEM_BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'stacking', 'bma', 'tbma'] as const;
 export type ItemBaseline = (typeof ITEM_BASELINES)[number];
 
 export interface FittedBaselines {
@@ -29,6 +31,9 @@ export interface FittedBaselines {
   best: number;
   bmaWeights: Float64Array;
   bmaBeta: Float64Array;
+  /** tempered BMA: per model exp(η(ℓ_m − max ℓ)) (renormalised over the models present when scoring), and β_m */
+  tbmaWeights: Float64Array;
+  tbmaBeta: Float64Array;
   stacking: FusionModel;
   /** per baseline, the temperature of σ(τ·margin) */
   tau: Record<BaselineName, number>;
@@ -43,7 +48,12 @@ export interface BaselineOutput {
 /** z = (x − center)·scale in f32, NaN where there is no score: what normalizeColumns computes. */
 export function zScores(x: Float32Array, norm: Normaliser): Float64Array {
   const K = norm.center.length;
-  return Float64Array.from(x, (v, i) => (v === v ? Math.fround(Math.fround(v - norm.center[i % K]) * norm.scale[i % K]) : NaN));
+  const z = new Float64Array(x.length);
+  for (let i = 0, j = 0; i < x.length; i++, j = j + 1 === K ? 0 : j + 1) {
+    const v = x[i];
+    z[i] = v === v ? Math.fround(Math.fround(v - norm.center[j]) * norm.scale[j]) : NaN;
+  }
+  return z;
 }
 
 /** Each baseline's margin s(a) − s(b) and P(a ≻ b) on `pairs`. */
@@ -54,24 +64,29 @@ export function scoreBaselines(f: FittedBaselines, pairs: PairSet): BaselineOutp
   return { margin, prob };
 }
 
-/** The baselines that score one response at a time (all but vote), on items (n, K) in the fitted models' order. */
-export function baselineItemScores(f: FittedBaselines, scores: Float32Array): Record<ItemBaseline, Float64Array> {
+/**
+ * The baselines that score one response at a time (all but vote), on items
+ * (n, K) in the fitted models' order; `names` limits the work to some of them.
+ */
+export function baselineItemScores(f: FittedBaselines, scores: Float32Array, names: readonly ItemBaseline[] = ITEM_BASELINES): Record<ItemBaseline, Float64Array> {
   const K = f.norm.center.length, n = scores.length / K;
   const z = zScores(scores, f.norm);
   const out = {} as Record<ItemBaseline, Float64Array>;
   for (const name of ITEM_BASELINES) out[name] = new Float64Array(n);
   const feats = new Float32Array(0);
-  out.stacking.set(f.stacking.score({ models: f.stacking.models, features: [], scores, feats, ids: new Array(n) }).reward);
+  if (names.includes('stacking')) out.stacking.set(f.stacking.score({ models: f.stacking.models, features: [], scores, feats, ids: new Array(n) }).reward);
   const v: number[] = [];
   for (let i = 0; i < n; i++) {
     v.length = 0;
-    let bma = 0, wsum = 0;
+    let bma = 0, wsum = 0, tbma = 0, tsum = 0;
     for (let m = 0; m < K; m++) {
       const x = z[i * K + m];
       if (x !== x) continue;
       v.push(x);
       bma += f.bmaWeights[m] * f.bmaBeta[m] * x;
       wsum += f.bmaWeights[m];
+      tbma += f.tbmaWeights[m] * f.tbmaBeta[m] * x;
+      tsum += f.tbmaWeights[m];
     }
     const best = z[i * K + f.best];
     out.best[i] = best === best ? best : 0;
@@ -85,6 +100,7 @@ export function baselineItemScores(f: FittedBaselines, scores: Float32Array): Re
     out.min[i] = v[0];
     out.meanStd[i] = mean - f.lambda * sd;
     out.bma[i] = wsum > 0 ? bma / wsum : 0;
+    out.tbma[i] = tsum > 0 ? tbma / tsum : 0;
   }
   return out;
 }
@@ -104,30 +120,4 @@ export function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<Base
     }
   }
   return out;
-}
-
-/** The fitted state, for the model file: baselines fitted at train time score evaluation pairs honestly. */
-export function baselinesToJSON(f: FittedBaselines): Record<string, unknown> {
-  return {
-    center: Array.from(f.norm.center), scale: Array.from(f.norm.scale), best: f.best,
-    bmaWeights: Array.from(f.bmaWeights), bmaBeta: Array.from(f.bmaBeta), tau: f.tau, lambda: f.lambda,
-    stacking: modelToJSON(f.stacking),
-  };
-}
-
-export function baselinesFromJSON(o: Record<string, unknown>, source: string): FittedBaselines {
-  const bad = (field: string): never => { throw new DataError(source, 0, `train.baselines.${field}`, 'missing or malformed'); };
-  const nums = (v: unknown, field: string) => (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? (v as number[]) : bad(field));
-  const center = nums(o.center, 'center'), scale = nums(o.scale, 'scale');
-  const tau = (typeof o.tau === 'object' && o.tau) ? (o.tau as Record<BaselineName, number>) : bad('tau');
-  for (const b of BASELINES) if (typeof tau[b] !== 'number') bad(`tau.${b}`);
-  return {
-    norm: { center: Float32Array.from(center), scale: Float32Array.from(scale) },
-    best: Number.isInteger(o.best) ? (o.best as number) : bad('best'),
-    bmaWeights: Float64Array.from(nums(o.bmaWeights, 'bmaWeights')),
-    bmaBeta: Float64Array.from(nums(o.bmaBeta, 'bmaBeta')),
-    tau,
-    lambda: typeof o.lambda === 'number' ? o.lambda : bad('lambda'),
-    stacking: modelFromJSON(o.stacking, source),
-  };
 }

@@ -60,6 +60,16 @@ export class FusionNet {
     return this.input.cols;
   }
 
+  /** Refit-in-place: new normalisations (same K and F) for the raw scores and features that encode() reads. */
+  setNormalisers(models: Normaliser, features: Normaliser): void {
+    if (models.center.length !== this.K || features.center.length !== this.F) throw new Error(`rewardfuse: setNormalisers needs ${this.K} models and ${this.F} features`);
+    const f32 = this.graph.arena.f32;
+    f32.set(models.center, this.norm.center.ptr >> 2);
+    f32.set(models.scale, this.norm.scale.ptr >> 2);
+    f32.set(features.center, this.featNorm.center.ptr >> 2);
+    f32.set(features.scale, this.featNorm.scale.ptr >> 2);
+  }
+
   /**
    * Normalise rows of raw scores (rows, K; NaN = no score) and features
    * (rows, F) into input rows at dst (rows, cols), in chunks of the arena's rows.
@@ -121,6 +131,13 @@ export class FusionNet {
     const at = this.graph.arena.alloc(n);
     this.graph.k.randomPermutation(at, n);
     return this.graph.arena.i32.slice(at >> 2, (at >> 2) + n);
+  }
+
+  /** One draw from U[lo, hi), from the net's own generator (f32). */
+  uniform(lo: number, hi: number): number {
+    const at = this.stage.ptr;
+    this.graph.k.randomUniform(at, 1, lo, hi);
+    return this.graph.arena.f32[at >> 2];
   }
 
   /** A fresh seeded shuffle of the first `count` rows, from the net's own generator. */

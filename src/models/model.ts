@@ -1,11 +1,26 @@
 // FusionModel: what a user saves, loads and scores with. It holds the
-// normalisation fitted on its training data, the architecture, and one or
-// more fusion nets (a small ensemble, for uncertainty). It is trained by
-// train/ (trainFusion) and imports nothing from train/ or eval/.
+// normalisation fitted on its training data and its scorer: either one or
+// more fusion nets of one architecture (a small ensemble, for uncertainty),
+// or a fitted rule from the library (tempered BMA, stacking, the mean, …),
+// whichever training chose. A calibration maps the scorer's raw output to the
+// reward: reward = offset + scale·raw, so that for pairs P(a ≻ b) = σ(r_a − r_b).
+// It is trained by train/ (trainFusion) and imports nothing from train/ or eval/.
 import type { ItemSet, PairSet } from '../data/types.js';
 import type { ArchConfig } from './archs.js';
+import { baselineItemScores, zScores, type FittedBaselines, type ItemBaseline } from './baselines.js';
 import { FusionNet } from './fusion.js';
 import type { Normaliser } from './normalise.js';
+
+/** What scores: an ensemble of fusion nets, or one fitted rule. */
+export type Scorer =
+  | { kind: 'nets'; arch: ArchConfig; ensemble: number }
+  | { kind: 'rule'; rule: ItemBaseline; baselines: FittedBaselines };
+
+/** reward = offset + scale·raw; the identity unless training calibrated it. */
+export interface Calibration {
+  scale: number;
+  offset: number;
+}
 
 export interface Scores {
   /** the fused reward, one a row */
@@ -14,7 +29,7 @@ export interface Scores {
   uncertainty: Float32Array;
   /** reward − λ·uncertainty */
   conservative: Float32Array;
-  /** gated only: (rows, K) weights over `models` */
+  /** gated nets, and BMA or tempered BMA rules: (rows, K) weights over `models` (over those present; they sum to 1) */
   weights?: Float32Array;
   /** models in the data that the fusion model was not trained on: not used */
   unknownModels: string[];
@@ -33,10 +48,13 @@ export interface TrainInfo {
   options: Record<string, unknown>;
   rows: number;
   source: string;
+  /** each net's loss curve (none for a rule) */
   fit: { bestEpoch: number; bestValLoss: number | null; epochs: number; trainLoss: number[]; valLoss: (number | null)[] }[];
   metrics?: Record<string, unknown>;
   /** how arch 'auto' chose: each candidate's cross-validated score */
   selection?: { arch: string; candidates: { arch: string; score: number; loss: number }[] };
+  /** how the default chose from the library: every candidate's grouped-CV and missing-judge estimates */
+  library?: Record<string, unknown>;
   /** baselines fitted on the same training data, so eval can score them honestly */
   baselines?: Record<string, unknown>;
 }
@@ -45,15 +63,15 @@ export interface TrainInfo {
 export interface FusionModelParts {
   models: string[];
   features: string[];
-  arch: ArchConfig;
+  scorer: Scorer;
   norm: Normaliser;
   featNorm: Normaliser;
   /** nets use seeds seed, seed + 1, … */
   seed: number;
-  /** nets in the ensemble */
-  ensemble: number;
   /** conservative = reward − λ·uncertainty */
   lambda: number;
+  /** default the identity */
+  calibration?: Calibration;
   train?: TrainInfo | null;
 }
 
@@ -62,7 +80,8 @@ export const MAX_ROWS = 1024;
 export class FusionModel {
   readonly models: string[];
   readonly features: string[];
-  readonly arch: ArchConfig;
+  readonly scorer: Scorer;
+  readonly calibration: Calibration;
   readonly norm: Normaliser;
   readonly featNorm: Normaliser;
   readonly seed: number;
@@ -74,17 +93,31 @@ export class FusionModel {
   constructor(p: FusionModelParts) {
     this.models = p.models;
     this.features = p.features;
-    this.arch = p.arch;
+    this.scorer = p.scorer;
+    this.calibration = p.calibration ?? { scale: 1, offset: 0 };
     this.norm = p.norm;
     this.featNorm = p.featNorm;
     this.seed = p.seed;
     this.lambda = p.lambda;
     this.train = p.train ?? null;
-    this.nets = Array.from({ length: p.ensemble }, (_, m) => new FusionNet(p.arch, p.norm, p.featNorm, MAX_ROWS, p.seed + m));
+    const sc = p.scorer;
+    this.nets = sc.kind === 'nets' ? Array.from({ length: sc.ensemble }, (_, m) => new FusionNet(sc.arch, p.norm, p.featNorm, MAX_ROWS, p.seed + m)) : [];
+  }
+
+  /** the nets' architecture, or null for a rule */
+  get arch(): ArchConfig | null {
+    return this.scorer.kind === 'nets' ? this.scorer.arch : null;
+  }
+
+  /** what scores, for people: 'tbma', 'mlp [16] × 5', … */
+  get name(): string {
+    const sc = this.scorer;
+    return sc.kind === 'rule' ? sc.rule : `${sc.arch.type} [${sc.arch.hidden.join(',')}] × ${sc.ensemble}`;
   }
 
   /** Score items (or either side of pairs): fused reward, uncertainty, conservative score, gate weights. */
   score(data: ItemSet | { models: string[]; features: string[]; scores: Float32Array; feats: Float32Array; ids: unknown[] }): Scores {
+    checkShape('score', data, ['scores']);
     const rows = data.ids.length;
     const { x, f, unknown } = this.toModelColumns(data.models, data.features, data.scores, data.feats, rows);
     return { ...this.scoreAligned(x, f, rows), unknownModels: unknown };
@@ -92,6 +125,7 @@ export class FusionModel {
 
   /** Score both sides of each pair. */
   scorePairs(data: PairSet): PairScores {
+    checkShape('scorePairs', data, ['a', 'b']);
     const rows = data.ids.length;
     const A = this.toModelColumns(data.models, data.features, data.a, data.feats, rows);
     const B = this.toModelColumns(data.models, data.features, data.b, data.feats, rows);
@@ -116,10 +150,22 @@ export class FusionModel {
     return out;
   }
 
-  /** @internal The normalised inputs of each row (rows, 2K + F): z-scores, masks, features. */
+  /** @internal The normalised inputs of each row (rows, 2K + F): z-scores (0 where none), masks, features. */
   encode(scores: Float32Array, feats: Float32Array, rows: number): Float32Array {
-    const net = this.nets[0], g = net.graph, C = net.cols;
+    const K = this.models.length, F = this.features.length, C = 2 * K + F;
     const out = new Float32Array(rows * C);
+    if (!this.nets.length) {
+      const z = zScores(scores, this.norm), fz = zScores(feats, this.featNorm);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < K; j++) {
+          const v = z[i * K + j];
+          if (v === v) { out[i * C + j] = v; out[i * C + K + j] = 1; }
+        }
+        for (let j = 0; j < F; j++) out[i * C + 2 * K + j] = fz[i * F + j] === fz[i * F + j] ? fz[i * F + j] : 0;
+      }
+      return out;
+    }
+    const net = this.nets[0], g = net.graph;
     for (let r0 = 0; r0 < rows; r0 += g.maxRows) {
       const B = Math.min(g.maxRows, rows - r0);
       net.encode(net.input.ptr, scores.subarray(r0 * net.K), feats.subarray(r0 * net.F), B);
@@ -134,22 +180,37 @@ export class FusionModel {
    * every JS engine, so the bits stay the same everywhere.
    */
   scoreAligned(x: Float32Array, f: Float32Array, rows: number): Omit<Scores, 'unknownModels'> {
-    const M = this.nets.length, K = this.models.length;
-    const gated = this.arch.type === 'gated';
+    const K = this.models.length, sc = this.scorer;
+    const gated = sc.kind === 'nets' && sc.arch.type === 'gated';
+    const M = this.nets.length;
     const weights = gated ? new Float32Array(rows * K) : undefined;
     const w = gated ? new Float32Array(rows * K) : undefined;
-    const each = this.nets.map((net) => {
-      const r = net.predict(x, f, rows, undefined, w);
-      if (weights && w) for (let i = 0; i < w.length; i++) weights[i] += w[i] / M;
-      return r;
-    });
+    const each: ArrayLike<number>[] = sc.kind === 'rule'
+      ? [baselineItemScores(sc.baselines, x, [sc.rule])[sc.rule]]
+      : this.nets.map((net) => {
+        const r = net.predict(x, f, rows, undefined, w);
+        if (weights && w) for (let i = 0; i < w.length; i++) weights[i] += w[i] / M;
+        return r;
+      });
+    // a weighted rule's combination: each present model's share of the weight
+    const shares = sc.kind === 'rule' && (sc.rule === 'tbma' || sc.rule === 'bma') ? (sc.rule === 'tbma' ? sc.baselines.tbmaWeights : sc.baselines.bmaWeights) : null;
+    const ruleWeights = shares ? new Float32Array(rows * K) : undefined;
+    if (shares && ruleWeights) {
+      for (let i = 0; i < rows; i++) {
+        let total = 0;
+        for (let k = 0; k < K; k++) if (x[i * K + k] === x[i * K + k]) total += shares[k];
+        if (total > 0) for (let k = 0; k < K; k++) if (x[i * K + k] === x[i * K + k]) ruleWeights[i * K + k] = shares[k] / total;
+      }
+    }
+    const E = each.length;
     const reward = new Float32Array(rows), uncertainty = new Float32Array(rows), conservative = new Float32Array(rows);
-    const z = M > 1 ? null : this.encode(x, f, rows);
-    const C = this.nets[0].cols;
+    const z = E > 1 ? null : this.encode(x, f, rows);
+    const C = 2 * K + this.features.length;
+    const { scale, offset } = this.calibration;
     for (let i = 0; i < rows; i++) {
       let s = 0;
-      for (let m = 0; m < M; m++) s += each[m][i];
-      const mean = s / M;
+      for (let m = 0; m < E; m++) s += each[m][i];
+      const mean = s / E;
       let v = 0, c = 0;
       if (z) {
         // disagreement: std of the present models' z-scores
@@ -158,14 +219,17 @@ export class FusionModel {
         const zm = c ? zs / c : 0;
         for (let j = 0; j < K; j++) if (z[i * C + K + j]) v += (z[i * C + j] - zm) * (z[i * C + j] - zm);
       } else {
-        for (let m = 0; m < M; m++) v += (each[m][i] - mean) * (each[m][i] - mean);
-        c = M;
+        for (let m = 0; m < E; m++) v += (each[m][i] - mean) * (each[m][i] - mean);
+        c = E;
       }
-      reward[i] = mean;
-      uncertainty[i] = c ? Math.sqrt(v / c) : 0;
+      reward[i] = offset + scale * mean;
+      uncertainty[i] = Math.abs(scale) * (c ? Math.sqrt(v / c) : 0);
       conservative[i] = reward[i] - this.lambda * uncertainty[i];
+      if (!Number.isFinite(reward[i]) || !Number.isFinite(conservative[i])) {
+        throw new Error(`rewardfuse: row ${i}: the fused reward is not a finite number (the model's parameters or these scores are too large)`);
+      }
     }
-    return { reward, uncertainty, conservative, weights };
+    return { reward, uncertainty, conservative, weights: weights ?? ruleWeights };
   }
 
   /** Reorder the data's columns into the model's; absent models become NaN (no score). */
@@ -176,6 +240,20 @@ export class FusionModel {
     const xo = reorder(x, models, this.models, rows);
     const fo = reorder(f, features, this.features, rows);
     return { x: xo, f: fo, unknown };
+  }
+}
+
+// what scoring reads: names, and score and feature matrices of the sizes the names and ids claim
+function checkShape(fn: string, data: unknown, blocks: string[]): void {
+  const bad = (why: string): never => { throw new Error(`rewardfuse: ${fn}: ${why}`); };
+  if (typeof data !== 'object' || data === null) bad(`expected a data set (from parseData, pairsFromRecords or itemsFromRecords), got ${data === null ? 'null' : typeof data}`);
+  const d = data as Record<string, unknown>;
+  const names = (k: string) => (Array.isArray(d[k]) && (d[k] as unknown[]).every((s) => typeof s === 'string') ? (d[k] as string[]) : bad(`"${k}" must be an array of names`));
+  const K = names('models').length, F = names('features').length;
+  const n = Array.isArray(d.ids) ? d.ids.length : bad('"ids" must be an array');
+  for (const [k, cols] of [...blocks.map((b) => [b, K] as const), ['feats', F] as const]) {
+    const x = d[k];
+    if (!(x instanceof Float32Array) || x.length !== n * cols) bad(`"${k}" must be a Float32Array of ${n * cols} values (${n} rows × ${cols}), got ${x instanceof Float32Array ? x.length : typeof x}`);
   }
 }
 

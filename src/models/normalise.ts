@@ -17,17 +17,25 @@ export interface Normaliser {
 export function fitNormaliser(cols: number, ...blocks: Float32Array[]): Normaliser {
   const center = new Float32Array(cols);
   const scale = new Float32Array(cols).fill(1);
+  const rows = blocks.reduce((s, x) => s + x.length / Math.max(cols, 1), 0);
+  const buf = new Float64Array(rows), dev = new Float64Array(rows);
   for (let j = 0; j < cols; j++) {
-    const v: number[] = [];
-    for (const x of blocks) for (let i = j; i < x.length; i += cols) if (x[i] === x[i]) v.push(x[i]);
-    if (!v.length) continue;
-    v.sort((a, b) => a - b);
+    let n = 0;
+    for (const x of blocks) for (let i = j; i < x.length; i += cols) if (x[i] === x[i]) buf[n++] = x[i];
+    if (!n) continue;
+    const v = buf.subarray(0, n).sort(); // typed arrays sort numerically
     const med = quantile(v, 0.5);
     const iqr = (quantile(v, 0.75) - quantile(v, 0.25)) / 1.349;
-    const dev = v.map((x) => Math.abs(x - med)).sort((a, b) => a - b);
-    const mad = quantile(dev, 0.5) * 1.4826;
-    const mean = v.reduce((s, x) => s + x, 0) / v.length;
-    const sd = Math.sqrt(v.reduce((s, x) => s + (x - mean) * (x - mean), 0) / v.length);
+    const d = dev.subarray(0, n);
+    for (let i = 0; i < n; i++) d[i] = Math.abs(v[i] - med);
+    d.sort();
+    const mad = quantile(d, 0.5) * 1.4826;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += v[i];
+    const mean = sum / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += (v[i] - mean) * (v[i] - mean);
+    const sd = Math.sqrt(ss / n);
     const spread = [iqr, mad, sd].find((s) => s > 1e-12) ?? 1;
     center[j] = med;
     scale[j] = 1 / spread;

@@ -2,7 +2,10 @@
 // forward pass and, for a pair, the gradient of the Bradley–Terry loss at
 // every op and parameter after backward, and what one AdamW step (at the lr
 // and weight decay the caller names: the training's own) would change.
+// readTrace() reads what the arena holds after a forward (and backward), so the
+// teaching page can read it right after the real trainStep (train/fit.ts probeStep).
 import type { AdamWOptions } from '../engine/graph.js';
+import type { FusionNet } from './fusion.js';
 import type { FusionModel } from './model.js';
 
 export interface TraceStep {
@@ -43,8 +46,6 @@ export function traceNet(model: FusionModel, x: Float32Array, f: Float32Array, r
   const net = model.nets[0], g = net.graph;
   const before = g.getParameters();
   net.encode(net.input.ptr, x, f, rows);
-  const read = (ptr: number, n: number) => g.arena.f32.slice(ptr >> 2, (ptr >> 2) + n);
-  const input = read(net.input.ptr, rows * net.cols);
   g.forward(rows);
   let loss: number | undefined;
   let params: TraceParam[] | undefined;
@@ -59,20 +60,36 @@ export function traceNet(model: FusionModel, x: Float32Array, f: Float32Array, r
     g.resetMoments();
     const steps = g.steps;
     g.steps = 0;
+    const grads = readParamGrads(net);
     g.step(adamw);
-    params = g.params.map((p) => ({ name: p.name, values: before.slice(p.ptr - g.paramPtr >> 2, (p.ptr - g.paramPtr >> 2) + p.size), grad: read(p.grad, p.size), stepped: read(p.ptr, p.size) }));
+    params = g.params.map((p, i) => ({ name: p.name, values: before.slice(p.ptr - g.paramPtr >> 2, (p.ptr - g.paramPtr >> 2) + p.size), grad: grads[i], stepped: read(net, p.ptr, p.size) }));
     g.setParameters(before);
     g.setMoments(m);
     g.steps = steps;
   }
-  const steps = g.ops.filter((op) => op.out).map((op) => ({
+  return { ...readTrace(net, rows, rows === 2), loss, params };
+}
+
+/**
+ * What the arena holds after a forward on `rows` rows (and, with `grads`, a
+ * backward): the input rows and every op's output, with dLoss/d(out).
+ */
+export function readTrace(net: FusionNet, rows: number, grads: boolean): { input: Float32Array; inputCols: number; steps: TraceStep[] } {
+  const steps = net.graph.ops.filter((op) => op.out).map((op) => ({
     op: op.name,
     saves: op.saves,
     out: op.out!.name,
     rows,
     cols: op.out!.cols,
-    values: read(op.out!.ptr, rows * op.out!.cols),
-    grad: rows === 2 && op.out!.grad ? read(op.out!.grad, rows * op.out!.cols) : undefined,
+    values: read(net, op.out!.ptr, rows * op.out!.cols),
+    grad: grads && op.out!.grad ? read(net, op.out!.grad, rows * op.out!.cols) : undefined,
   }));
-  return { input, inputCols: net.cols, steps, loss, params };
+  return { input: read(net, net.input.ptr, rows * net.cols), inputCols: net.cols, steps };
 }
+
+/** dLoss/dθ of each parameter block, in g.params order, after a backward. */
+export function readParamGrads(net: FusionNet): Float32Array[] {
+  return net.graph.params.map((p) => read(net, p.grad, p.size));
+}
+
+const read = (net: FusionNet, ptr: number, n: number) => net.graph.arena.f32.slice(ptr >> 2, (ptr >> 2) + n);

@@ -9,6 +9,7 @@ import { pairReport, type PairReport } from '../eval/report.js';
 import { ARCH_NAMES, type Arch } from '../models/archs.js';
 import { fitBaselines } from '../train/baselines.js';
 import { trainFusion } from '../train/train.js';
+import type { FusionModel } from '../models/model.js';
 import type { ReportInput } from './html.js';
 
 export interface DemoOptions {
@@ -26,9 +27,14 @@ export interface DemoResult {
   ns: number[];
   bestOfN: { name: string; values: number[] }[];
   report: ReportInput;
+  /** the default fusion model (arch 'library'), trained on the training pairs: what demo --model saves */
+  model: FusionModel;
 }
 
-export const FUSION_ARCHS: (Arch | 'auto')[] = ['auto', ...ARCH_NAMES];
+export const FUSION_ARCHS: (Arch | 'auto' | 'library')[] = ['library', 'auto', ...ARCH_NAMES];
+
+// how each fusion row is named: the default and auto say what they chose
+const label = (arch: (typeof FUSION_ARCHS)[number]) => (arch === 'library' ? 'fusion default' : `fusion ${arch}`);
 
 export function runDemo(opts: DemoOptions = {}): DemoResult {
   const seed = opts.seed ?? 0;
@@ -52,10 +58,12 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   const base = scoreBaselines(fitted, test);
   for (const b of BASELINES) rows.push({ kind: 'baseline', name: b, report: pairReport(base.margin[b], test.label, base.prob[b], seed) });
   probs.push({ name: 'mean', p: base.prob.mean }, { name: 'stacking', p: base.prob.stacking });
-  const models = FUSION_ARCHS.map((arch) => trainFusion(train, { arch, seed }));
+  // the held-out pairs come from the training prompts' domains, so the default
+  // cross-validates over random folds (grouped folds are for data whose groups shift)
+  const models = FUSION_ARCHS.map((arch) => trainFusion(train, { arch, seed, ...(arch === 'library' ? { grouped: false } : {}) }));
   models.forEach((model, i) => {
     const margin = model.scorePairs(test).margin;
-    const name = FUSION_ARCHS[i] === 'auto' ? `fusion auto → ${model.arch.type}` : `fusion ${FUSION_ARCHS[i]}`;
+    const name = FUSION_ARCHS[i] === 'library' || FUSION_ARCHS[i] === 'auto' ? `${label(FUSION_ARCHS[i])} → ${model.arch?.type ?? model.name}` : label(FUSION_ARCHS[i]);
     rows.push({ kind: 'fusion', name, report: pairReport(margin, test.label, undefined, seed) });
     probs.push({ name, p: Float64Array.from(margin, sigmoid) });
   });
@@ -68,7 +76,7 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   for (let m = 0; m < K; m++) scorers.push({ name: bon.models[m], s: Float64Array.from({ length: items.ids.length }, (_, i) => { const v = items.scores[i * K + m]; return v === v ? v : -Infinity; }) });
   const itemBase = baselineItemScores(fitted, items.scores);
   for (const b of ITEM_BASELINES) scorers.push({ name: b, s: itemBase[b] });
-  models.forEach((model, i) => scorers.push({ name: FUSION_ARCHS[i] === 'auto' ? 'fusion auto' : `fusion ${FUSION_ARCHS[i]}`, s: model.score(items).reward }));
+  models.forEach((model, i) => scorers.push({ name: label(FUSION_ARCHS[i]), s: model.score(items).reward }));
   scorers.push({ name: 'gold (oracle)', s: items.target, dashed: true });
   const bestOfN = scorers.map(({ name, s, dashed }) => ({ name, dashed, values: ns.map((N) => meanPickedGold(s, items.target, bon.prompts, 64, N)) }));
 
@@ -82,12 +90,12 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
     return c ? s / c : 0;
   }));
 
-  const shown = new Set(['careful', 'verbose-fan', 'keyword-counter', 'big-scale', 'mean', 'best', 'stacking', 'bma', 'fusion auto', 'fusion mlp', 'fusion gated', 'gold (oracle)']);
+  const shown = new Set(['careful', 'verbose-fan', 'keyword-counter', 'big-scale', 'mean', 'best', 'stacking', 'bma', 'tbma', 'fusion default', 'fusion mlp', 'fusion gated', 'gold (oracle)']);
   const report: ReportInput = {
     title: 'rewardfuse demo: fusing a simulated ensemble of reward models',
     subtitle: `${K} reward models, ${train.ids.length} training pairs, ${test.ids.length} held-out pairs; best-of-N on ${bon.prompts} prompts × 64 candidates; seed ${seed}.`,
     accuracy: rows.map((r) => ({ kind: r.kind, name: r.name, accuracy: r.report.accuracy, ci95: r.report.ci95, logLoss: r.report.logLoss, ece: r.report.ece })),
-    lossCurves: models.map((m, i) => ({ name: String(FUSION_ARCHS[i]), train: m.train!.fit[0].trainLoss, val: m.train!.fit[0].valLoss })),
+    lossCurves: models.flatMap((m, i) => (m.train!.fit.length ? [{ name: String(FUSION_ARCHS[i]), train: m.train!.fit[0].trainLoss, val: m.train!.fit[0].valLoss }] : [])),
     reliability: probs.map(({ name, p }) => ({ name, bins: reliability(p, test.label) })),
     weights: { models: sim.models, conditions: SIM_DOMAINS, values },
     bestOfN: { ns, series: bestOfN.filter((b) => shown.has(b.name)) },
@@ -95,9 +103,10 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
       'Single-model log losses use σ of raw score differences; baselines fit a temperature on the training pairs.',
       'keyword-counter rewards keyword stuffing, which lowers the gold reward: at large N it picks stuffed responses.',
       'math-expert and code-expert are reliable only in their own domain; the gate learns where to trust them.',
+      'The default chooses from the library (rules, BMA, tempered BMA, stacking, the nets) by cross-validation; the held-out pairs here come from the training domains, so it uses random folds. On data whose groups shift, it holds out whole groups.',
     ],
   };
-  return { trainPairs: train.ids.length, testPairs: test.ids.length, rows, ns, bestOfN, report };
+  return { trainPairs: train.ids.length, testPairs: test.ids.length, rows, ns, bestOfN, report, model: models[0] };
 }
 
 // mean over prompts of the gold reward of the candidate with the highest score among the first N

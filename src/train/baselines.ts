@@ -31,8 +31,11 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
   const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
   const Z = post.reduce((s, v) => s + v, 0);
   const bmaWeights = post.map((v) => v / Z);
+  const tbma = fitTemperedBma(za, zb, t, K);
   const stacking = trainNets(train, 'linear', { ...STACKING, seed: opts.seed ?? 0 });
-  const fitted: FittedBaselines = { norm, best, bmaWeights, bmaBeta: beta, stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1 };
+  const fitted: FittedBaselines = {
+    norm, best, bmaWeights, bmaBeta: beta, tbmaWeights: tbma.weights, tbmaBeta: tbma.beta, stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1,
+  };
   const raw = baselineMargins(fitted, train);
   for (const name of BASELINES) fitted.tau[name] = fitTemperature(raw[name], t);
   return fitted;
@@ -74,7 +77,61 @@ export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?:
   const Z = post.reduce((a, v) => a + v, 0);
   const stacking = trainNets(train, 'linear', { ...STACKING, loss: 'mse', seed: opts.seed ?? 0 });
   const tau = Object.fromEntries(BASELINES.map((b) => [b, 1])) as Record<BaselineName, number>;
-  return { norm, best, bmaWeights: post.map((v) => v / Z), bmaBeta: beta, stacking, tau, lambda: opts.lambda ?? 1 };
+  // tempered: the mean log-likelihood per item, −½·log(rss/n)
+  const tbmaWeights = temper(logLik.map((l) => (n ? l / n : 0)));
+  return { norm, best, bmaWeights: post.map((v) => v / Z), bmaBeta: beta, tbmaWeights, tbmaBeta: beta.slice(), stacking, tau, lambda: opts.lambda ?? 1 };
+}
+
+/** η of tempered BMA: weights ∝ exp(η·ℓ_m), ℓ_m a model's mean log-likelihood per training pair (or item). */
+export const TBMA_ETA = 20;
+
+/**
+ * Tempered BMA on pairs. Per model, β_m maximises the ridge-penalised
+ * Bradley–Terry likelihood of the labels under d = z_a − z_b (pairs where it
+ * scored both sides; β may be negative); ℓ_m is its mean log-likelihood over
+ * all n pairs, a pair it did not score counting log ½. Weights
+ * exp(η(ℓ_m − max ℓ)).
+ */
+function fitTemperedBma(za: Float64Array, zb: Float64Array, t: Float32Array, K: number): { weights: Float64Array; beta: Float64Array } {
+  const n = t.length;
+  const beta = new Float64Array(K), ell = new Float64Array(K);
+  for (let m = 0; m < K; m++) {
+    const d: number[] = [], y: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = za[i * K + m] - zb[i * K + m];
+      if (v === v) { d.push(v); y.push(t[i]); }
+    }
+    beta[m] = fitSignedTemperature(d, y);
+    let l = (n - d.length) * Math.log(0.5);
+    for (let i = 0; i < d.length; i++) l += y[i] * logSigmoid(beta[m] * d[i]) + (1 - y[i]) * logSigmoid(-beta[m] * d[i]);
+    ell[m] = n ? l / n : 0;
+  }
+  return { weights: temper(ell), beta };
+}
+
+// exp(η(ℓ_m − max ℓ)): the best model weighs 1
+function temper(ell: Float64Array): Float64Array {
+  const top = Math.max(...ell);
+  return ell.map((l) => Math.exp(TBMA_ETA * (l - top)));
+}
+
+/** argmax_β Σ y·log σ(βd) + (1−y)·log σ(−βd) − 10⁻³β²/2, by Newton from 0 (concave: no step control needed). */
+function fitSignedTemperature(d: number[], y: number[]): number {
+  const ridge = 1e-3;
+  let beta = 0;
+  for (let it = 0; it < 100; it++) {
+    let g = -ridge * beta, h = ridge;
+    for (let i = 0; i < d.length; i++) {
+      const p = sigmoid(beta * d[i]);
+      g += (y[i] - p) * d[i];
+      h += p * (1 - p) * d[i] * d[i];
+    }
+    const next = beta + g / h;
+    if (!Number.isFinite(next)) break;
+    if (Math.abs(next - beta) < 1e-10) { beta = next; break; }
+    beta = next;
+  }
+  return beta;
 }
 
 // pairwise accuracy of margins d (a missing one counts as a tie, ½); 0 when every gold label is a tie

@@ -1,18 +1,28 @@
-// k-fold cross-validation: each fold trains a fusion model (and, for pairs, the
-// baselines) on the other folds, normalisation included, and scores its own
-// rows; the out-of-fold predictions cover every row once.
+// Cross-validation of the fusion model and every baseline: each fold trains
+// them on the other folds (normalisation included) and scores its own rows
+// twice, with every judge and with a random subset of the judges hidden.
+// Folds hold out whole groups when the data has two or more (the estimate then
+// includes the shift between groups), random rows otherwise.
 import type { DataSet, ItemSet, PairSet } from '../data/types.js';
 import { subsetItems, subsetPairs } from '../data/types.js';
 import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines, type BaselineName, type ItemBaseline } from '../models/baselines.js';
 import { itemReport, pairReport, type ItemReport, type PairReport } from '../eval/report.js';
-import { sigmoid } from '../eval/metrics.js';
+import { agreement, sigmoid } from '../eval/metrics.js';
 import { fitBaselines, fitItemBaselines } from './baselines.js';
-import { assignFolds } from './folds.js';
+import { hideJudges, judgeSubsets, makeFolds } from './folds.js';
 import { trainFusion, type FusionOptions } from './train.js';
+import { checkOptions } from './validate.js';
+import { checkSet } from '../data/check.js';
 
 export interface CvOptions extends FusionOptions {
-  /** default 10 */
+  /** at most this many folds, default 10 (grouped: one group or more each) */
   folds?: number;
+  /** hold out whole groups: default when the data has two or more */
+  grouped?: boolean;
+  /** random judge subsets each held-out fold is also scored with, default 3 (0: none) */
+  hideDraws?: number;
+  /** the fraction of judges each subset keeps, drawn from [lo, hi]; default [0.12, 0.6] */
+  keepFraction?: [number, number];
   /** also cross-validate every baseline, default true */
   baselines?: boolean;
 }
@@ -20,66 +30,91 @@ export interface CvOptions extends FusionOptions {
 export interface PairCv {
   kind: 'pairs';
   folds: Int32Array;
+  /** "3 folds by group (3 groups)", "10 random folds" */
+  describe: string;
   /** out-of-fold r(a) − r(b) of the fusion model */
   margin: Float64Array;
   baselineMargin: Partial<Record<BaselineName, Float64Array>>;
   baselineProb: Partial<Record<BaselineName, Float64Array>>;
-  /** 'fusion' and each baseline */
+  /** 'fusion' and each baseline, every judge present */
   reports: Record<string, PairReport>;
+  /** 'fusion' and each baseline: accuracy with random judges hidden (pooled over folds and draws) */
+  hidden: Record<string, number>;
 }
 
 export interface ItemCv {
   kind: 'items';
   folds: Int32Array;
+  describe: string;
   prediction: Float64Array;
   baselinePrediction: Partial<Record<ItemBaseline, Float64Array>>;
   /** 'fusion' and each baseline but vote */
   reports: Record<string, ItemReport>;
+  /** Pearson r with random judges hidden */
+  hidden: Record<string, number>;
 }
 
 export function crossValidate(data: PairSet, opts?: CvOptions): PairCv;
 export function crossValidate(data: ItemSet, opts?: CvOptions): ItemCv;
 export function crossValidate(data: DataSet, opts?: CvOptions): PairCv | ItemCv;
 export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | ItemCv {
-  const n = data.ids.length, K = opts.folds ?? 10, seed = opts.seed ?? 0;
-  const folds = assignFolds(n, K, seed);
-  const split = (f: number) => {
+  checkOptions('crossValidate', opts);
+  checkSet(data, { unitTargets: opts.loss === 'bce' });
+  const { folds: count = 10, grouped, hideDraws = 3, keepFraction = [0.12, 0.6], baselines = true, ...fusionOpts } = opts;
+  const n = data.ids.length, seed = opts.seed ?? 0, pairs = data.kind === 'pairs';
+  const folds = makeFolds(data.groups, count, seed, grouped);
+  const subsets = judgeSubsets(data.models.length, folds.count * hideDraws, seed + 31337, keepFraction[0], keepFraction[1]);
+  const names: string[] = ['fusion', ...(baselines ? (pairs ? BASELINES : ITEM_BASELINES) : [])];
+  const oof = new Map(names.map((s) => [s, new Float64Array(n)]));
+  const prob = new Map(names.map((s) => [s, new Float64Array(n)]));
+  const hid = new Map(names.map((s) => [s, { pred: [] as number[], truth: [] as number[] }]));
+  const truth = pairs ? (data as PairSet).label : (data as ItemSet).target;
+  for (let f = 0; f < folds.count; f++) {
     const train: number[] = [], test: number[] = [];
-    for (let i = 0; i < n; i++) (folds[i] === f ? test : train).push(i);
-    return { train, test };
-  };
-  const withBaselines = opts.baselines ?? true;
-  if (data.kind === 'items') {
-    const prediction = new Float64Array(n);
-    const baselinePrediction: Partial<Record<ItemBaseline, Float64Array>> = {};
-    if (withBaselines) for (const b of ITEM_BASELINES) baselinePrediction[b] = new Float64Array(n);
-    for (let f = 0; f < K; f++) {
-      const { train, test } = split(f);
-      const tr = subsetItems(data, train), te = subsetItems(data, test);
-      const r = trainFusion(tr, opts).score(te).reward;
-      test.forEach((i, j) => (prediction[i] = r[j]));
-      if (!withBaselines) continue;
-      const out = baselineItemScores(fitItemBaselines(tr, { seed }), te.scores);
-      for (const b of ITEM_BASELINES) test.forEach((i, j) => (baselinePrediction[b]![i] = out[b][j]));
+    for (let i = 0; i < n; i++) (folds.fold[i] === f ? test : train).push(i);
+    const tr = subset(data, train), te = subset(data, test);
+    const model = trainFusion(tr, fusionOpts);
+    const fitted = baselines ? (tr.kind === 'pairs' ? fitBaselines(tr, { seed }) : fitItemBaselines(tr, { seed })) : null;
+    // every scorer on a view of the held-out rows: margins (pairs) or predictions (items), and P(a ≻ b)
+    const score = (view: DataSet) => {
+      const out = new Map<string, { pred: ArrayLike<number>; p?: ArrayLike<number> }>();
+      if (view.kind === 'pairs') {
+        const m = model.scorePairs(view).margin;
+        out.set('fusion', { pred: m, p: Float64Array.from(m, sigmoid) });
+        if (fitted) {
+          const b = scoreBaselines(fitted, view);
+          for (const name of BASELINES) out.set(name, { pred: b.margin[name], p: b.prob[name] });
+        }
+      } else {
+        out.set('fusion', { pred: model.score(view).reward });
+        if (fitted) {
+          const b = baselineItemScores(fitted, view.scores);
+          for (const name of ITEM_BASELINES) out.set(name, { pred: b[name] });
+        }
+      }
+      return out;
+    };
+    for (const [name, { pred, p }] of score(te)) {
+      test.forEach((i, j) => { oof.get(name)![i] = pred[j]; if (p) prob.get(name)![i] = p[j]; });
     }
-    const reports: Record<string, ItemReport> = { fusion: itemReport(prediction, data.target) };
-    for (const b of Object.keys(baselinePrediction) as ItemBaseline[]) reports[b] = itemReport(baselinePrediction[b]!, data.target);
-    return { kind: 'items', folds, prediction, baselinePrediction, reports };
+    for (let d = 0; d < hideDraws; d++) {
+      const keep = subsets[f * hideDraws + d];
+      const view = te.kind === 'pairs' ? { ...te, a: hideJudges(te.a, keep), b: hideJudges(te.b, keep) } : { ...te, scores: hideJudges(te.scores, keep) };
+      const t = te.kind === 'pairs' ? te.label : te.target;
+      for (const [name, { pred }] of score(view)) { hid.get(name)!.pred.push(...Array.from(pred)); hid.get(name)!.truth.push(...t); }
+    }
   }
-  const margin = new Float64Array(n);
-  const baselineMargin: Partial<Record<BaselineName, Float64Array>> = {};
-  const baselineProb: Partial<Record<BaselineName, Float64Array>> = {};
-  if (withBaselines) for (const b of BASELINES) { baselineMargin[b] = new Float64Array(n); baselineProb[b] = new Float64Array(n); }
-  for (let f = 0; f < K; f++) {
-    const { train, test } = split(f);
-    const tr = subsetPairs(data, train), te = subsetPairs(data, test);
-    const m = trainFusion(tr, opts).scorePairs(te).margin;
-    test.forEach((i, j) => (margin[i] = m[j]));
-    if (!withBaselines) continue;
-    const out = scoreBaselines(fitBaselines(tr, { seed }), te);
-    for (const b of BASELINES) test.forEach((i, j) => { baselineMargin[b]![i] = out.margin[b][j]; baselineProb[b]![i] = out.prob[b][j]; });
+  const hidden = Object.fromEntries(names.map((s) => [s, hideDraws ? agreement(hid.get(s)!.pred, hid.get(s)!.truth, pairs) : NaN]));
+  if (!pairs) {
+    const target = (data as ItemSet).target;
+    const reports = Object.fromEntries(names.map((s) => [s, itemReport(oof.get(s)!, target)]));
+    const baselinePrediction = Object.fromEntries(names.slice(1).map((s) => [s, oof.get(s)!]));
+    return { kind: 'items', folds: folds.fold, describe: folds.describe, prediction: oof.get('fusion')!, baselinePrediction, reports, hidden };
   }
-  const reports: Record<string, PairReport> = { fusion: pairReport(margin, data.label, margin.map(sigmoid), seed) };
-  for (const b of Object.keys(baselineMargin) as BaselineName[]) reports[b] = pairReport(baselineMargin[b]!, data.label, baselineProb[b], seed);
-  return { kind: 'pairs', folds, margin, baselineMargin, baselineProb, reports };
+  const reports = Object.fromEntries(names.map((s) => [s, pairReport(oof.get(s)!, truth, prob.get(s)!, seed)]));
+  const baselineMargin = Object.fromEntries(names.slice(1).map((s) => [s, oof.get(s)!]));
+  const baselineProb = Object.fromEntries(names.slice(1).map((s) => [s, prob.get(s)!]));
+  return { kind: 'pairs', folds: folds.fold, describe: folds.describe, margin: oof.get('fusion')!, baselineMargin, baselineProb, reports, hidden };
 }
+
+const subset = (data: DataSet, idx: number[]): DataSet => (data.kind === 'pairs' ? subsetPairs(data, idx) : subsetItems(data, idx));

@@ -3,7 +3,7 @@
 import type { DataSet, ItemSet, PairSet } from '../data/types.js';
 import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
 import { ARCHS, ARCH_NAMES, isArch, type Arch, type ArchConfig } from '../models/archs.js';
-import { FusionModel } from '../models/model.js';
+import { FusionModel, type Calibration } from '../models/model.js';
 import { fitNormaliser } from '../models/normalise.js';
 import { fitNet, type FitRows } from './fit.js';
 import type { TrainOptions } from './options.js';
@@ -24,7 +24,8 @@ export interface NetOptions extends TrainOptions {
   lambda?: number;
 }
 
-export function trainNets(data: DataSet, type: Arch, opts: NetOptions = {}): FusionModel {
+/** Train `ensemble` nets of one architecture on `data`; `calibration` (default the identity) maps their mean to the reward. */
+export function trainNets(data: DataSet, type: Arch, opts: NetOptions = {}, calibration?: Calibration): FusionModel {
   if (!isArch(type)) throw new Error(`rewardfuse: unknown arch '${type}' (use ${ARCH_NAMES.join(', ')})`);
   const spec = ARCHS[type];
   const activation = opts.activation ?? spec.activation;
@@ -40,12 +41,12 @@ export function trainNets(data: DataSet, type: Arch, opts: NetOptions = {}): Fus
   const model = new FusionModel({
     models: data.models,
     features: useFeatures ? data.features : [],
-    arch,
+    scorer: { kind: 'nets', arch, ensemble },
     norm: fitNormaliser(K, ...raw),
     featNorm: fitNormaliser(useFeatures ? data.features.length : 0, useFeatures ? data.feats : new Float32Array(0)),
     seed: opts.seed ?? 0,
-    ensemble,
     lambda: opts.lambda ?? 1,
+    calibration,
   });
   const rows = fitRows(data, useFeatures, opts.validation);
   const fits = model.nets.map((net) => fitNet(net, rows, opts));

@@ -1,13 +1,15 @@
 // The options of the fit loop (fit.ts), and their defaults.
 import type { LossKind } from '../engine/kinds.js';
 
-export const FIT_DEFAULTS = { epochs: 100, batchSize: 32, lr: 3e-3, weightDecay: 0.1, val: 0, patience: 25, modelDropout: 0.1 };
+export const FIT_DEFAULTS = { epochs: 100, batchSize: 32, lr: 3e-3, weightDecay: 0.1, val: 0, patience: 25, modelDropout: 0.1, maxSteps: 25_000 };
 
 export interface TrainOptions {
   /** default 'bt' for pairs, 'mse' for items */
   loss?: LossKind;
   /** default 100 */
   epochs?: number;
+  /** at most this many steps in all (default 25,000): on large data the cost follows the work, not the epoch count */
+  maxSteps?: number;
   /** pairs (or items) a step, default 32 */
   batchSize?: number;
   /** default 3e-3 */
@@ -19,7 +21,8 @@ export interface TrainOptions {
   /** epochs without a better validation loss before stopping, default 25 */
   patience?: number;
   /** probability of hiding each present model in a training row, default 0.1 */
-  modelDropout?: number;
+  /** or [lo, hi]: a rate drawn for each batch, so that nets learn to score with any number of models present */
+  modelDropout?: number | [number, number];
   seed?: number;
   /** called after every epoch */
   onEpoch?: (e: EpochReport) => void;

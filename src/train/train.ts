@@ -1,23 +1,33 @@
-// trainFusion: the one entry point that turns data into a FusionModel. With
-// arch 'auto' (the default) the architecture is chosen by cross-validation
-// on the training data (select.ts); otherwise the given one is trained.
+// trainFusion: the one entry point that turns data into a FusionModel.
+//   'library' (the default)  the whole library — fixed rules, BMA, tempered BMA,
+//                            stacking, the fusion nets — cross-validated by group
+//                            and with judges hidden; see library.ts
+//   'auto'                   the architecture of the nets chosen by random 5-fold CV (select.ts)
+//   an architecture          that one's nets
 import type { DataSet } from '../data/types.js';
 import type { Arch } from '../models/archs.js';
 import type { FusionModel } from '../models/model.js';
-import { trainNets, type NetOptions } from './nets.js';
+import { trainLibrary, type LibraryOptions } from './library.js';
+import { trainNets } from './nets.js';
 import { selectArch } from './select.js';
+import { checkOptions } from './validate.js';
+import { checkSet } from '../data/check.js';
 
-export interface FusionOptions extends NetOptions {
+export interface FusionOptions extends LibraryOptions {
   /**
-   * default 'auto': each architecture is cross-validated on the training data
-   * (5 folds, one net each), and the one with the best held-out accuracy
-   * (items: squared error) is trained on all of it
+   * default 'library': every fixed rule, BMA, tempered BMA, stacking and the
+   * fusion nets, estimated by grouped cross-validation with and without judges
+   * hidden; tempered BMA unless another is clearly better. 'auto': the
+   * architecture whose one net has the best random 5-fold CV accuracy.
    */
-  arch?: Arch | 'auto';
+  arch?: Arch | 'auto' | 'library';
 }
 
 export function trainFusion(data: DataSet, opts: FusionOptions = {}): FusionModel {
-  const arch = opts.arch ?? 'auto';
+  checkOptions('trainFusion', opts);
+  checkSet(data, { unitTargets: opts.loss === 'bce' });
+  const arch = opts.arch ?? 'library';
+  if (arch === 'library') return trainLibrary(data, opts);
   if (arch !== 'auto') return trainNets(data, arch, opts);
   const pick = selectArch(data, opts);
   const model = trainNets(data, pick.arch, opts);

@@ -1,0 +1,231 @@
+// The default: what scores is chosen from the whole library by honest estimates.
+// Candidates: every item-wise rule (best, mean, median, min, mean−λ·std,
+// stacking, BMA, tempered BMA) and the fusion nets (mlp, gated). Each is
+// fitted on the training part of every fold and scores the held-out part
+// twice: with every judge, and with a random subset of judges hidden (as when
+// a user has only some of them). Folds hold out whole groups when the data
+// has them, so the estimates include the shift between groups.
+//
+// Choosing: tempered BMA is the anchor (robust on every shift we have seen:
+// it down-weights poor judges without collapsing onto one). Another candidate
+// replaces it only when its mean of the two estimates is higher, and higher
+// on the folds by more than two standard errors of the per-fold differences,
+// over at least 3 folds: with ten candidates, one of them beats the anchor by
+// one standard error by chance alone most of the time; with fewer folds the
+// estimate cannot tell, and the anchor stays.
+// Then the choice is refitted on all the data, and calibrated on its
+// out-of-fold predictions: pairs σ(τ·margin) by Bradley–Terry, items t ≈ a + b·s.
+import type { DataSet, ItemSet, PairSet } from '../data/types.js';
+import { subsetItems, subsetPairs } from '../data/types.js';
+import { agreement, ece } from '../eval/metrics.js';
+import type { Arch } from '../models/archs.js';
+import { baselineItemScores, ITEM_BASELINES, type FittedBaselines, type ItemBaseline } from '../models/baselines.js';
+import { sigmoid } from '../models/math.js';
+import { FusionModel, type Calibration } from '../models/model.js';
+import { fitBaselines, fitItemBaselines, fitTemperature } from './baselines.js';
+import { hideJudges, judgeSubsets, makeFolds, stratifiedSample } from './folds.js';
+import { trainNets, type NetOptions } from './nets.js';
+
+export const NET_CANDIDATES = ['mlp', 'gated'] as const satisfies readonly Arch[];
+export type Candidate = ItemBaseline | (typeof NET_CANDIDATES)[number];
+export const CANDIDATES: readonly Candidate[] = [...ITEM_BASELINES, ...NET_CANDIDATES];
+export const ANCHOR: Candidate = 'tbma';
+/** a rival replaces the anchor when it wins by more than this many standard errors of the per-fold differences */
+export const SWITCH_SE = 2;
+
+export interface LibraryOptions extends NetOptions {
+  /** at most this many folds (default 5); grouped folds take one group or more each */
+  folds?: number;
+  /** hold out whole groups (default: when the data has two or more) */
+  grouped?: boolean;
+  /** random judge subsets scored per fold (default 2) */
+  hideDraws?: number;
+  /** the candidates (default all) */
+  candidates?: readonly Candidate[];
+  /** above this many rows, the candidates are cross-validated on a stratified sample of this many (default 20,000) */
+  selectionRows?: number;
+  /** told each phase, for a progress line */
+  onProgress?: (message: string) => void;
+}
+
+export interface CandidateEstimate {
+  name: Candidate;
+  /** out-of-fold accuracy (pairs) or Pearson r (items), every judge present */
+  full: number;
+  /** the same, with random judges hidden */
+  hidden: number;
+  /** (full + hidden) / 2: what is compared */
+  score: number;
+  /** score on each fold */
+  perFold: number[];
+}
+
+export interface LibraryChoice {
+  chosen: Candidate;
+  reason: string;
+  /** how the folds were made (and on how many rows) */
+  folds: string;
+  candidates: CandidateEstimate[];
+  calibration: Calibration;
+  /** pairs: expected calibration error of the calibrated out-of-fold P(a ≻ b) */
+  ece?: number;
+}
+
+const isNet = (c: Candidate): c is (typeof NET_CANDIDATES)[number] => (NET_CANDIDATES as readonly string[]).includes(c);
+
+/** Fit the library on all of `data` as chosen by cross-validation: the default fusion model. */
+export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionModel {
+  const choice = chooseFromLibrary(data, opts);
+  opts.onProgress?.(`fitting ${choice.chosen} on all ${data.ids.length} ${data.kind}`);
+  const library = { ...choice } as unknown as Record<string, unknown>;
+  const { onEpoch, onProgress, validation, folds, grouped, hideDraws, candidates, selectionRows, ...options } = opts;
+  void onProgress; void folds; void grouped; void hideDraws; void candidates; void selectionRows;
+  if (isNet(choice.chosen)) {
+    const model = trainNets(data, choice.chosen, { ...netDefaults(options), onEpoch, validation }, choice.calibration);
+    model.train!.library = library;
+    return model;
+  }
+  const fitted = fitFor(data, opts);
+  return new FusionModel({
+    models: data.models,
+    features: [],
+    scorer: { kind: 'rule', rule: choice.chosen, baselines: fitted },
+    norm: fitted.norm,
+    featNorm: { center: new Float32Array(0), scale: new Float32Array(0) },
+    seed: opts.seed ?? 0,
+    lambda: opts.lambda ?? 1,
+    calibration: choice.calibration,
+    train: { options: { ...options, arch: 'library' }, rows: data.ids.length, source: data.source, fit: [], library },
+  });
+}
+
+/** Cross-validate every candidate, and choose (see the top of this file). */
+export function chooseFromLibrary(data: DataSet, opts: LibraryOptions = {}): LibraryChoice {
+  const limit = opts.selectionRows ?? 20_000;
+  if (data.ids.length > limit) {
+    // large data: choose on a stratified sample; the choice is refitted on every row
+    const idx = stratifiedSample(data.groups, limit, (opts.seed ?? 0) + 15485863);
+    opts.onProgress?.(`choosing on a stratified sample of ${idx.length} of the ${data.ids.length} ${data.kind}`);
+    const choice = chooseFromLibrary(subset(data, idx), { ...opts, selectionRows: Infinity });
+    return { ...choice, folds: `${choice.folds}, on a stratified sample of ${idx.length} of ${data.ids.length} ${data.kind}` };
+  }
+  const { estimates, oof, folds } = estimateLibrary(data, opts);
+  const byName = new Map(estimates.map((e) => [e.name, e]));
+  const anchor = byName.get(ANCHOR) ?? estimates[0];
+  let chosen = anchor, reason = `${anchor.name}: the anchor, and no other candidate is better`;
+  // rivals whose pooled score is higher, best first; each must also win on the folds
+  const rivals = estimates.filter((e) => e.score > anchor.score).sort((p, q) => q.score - p.score);
+  for (const r of rivals) {
+    const d = r.perFold.map((v, f) => v - anchor.perFold[f]);
+    const F = d.length, mean = d.reduce((s, v) => s + v, 0) / F;
+    const se = F > 1 ? Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / (F - 1) / F) : Infinity;
+    if (F >= 3 && mean > SWITCH_SE * se) {
+      chosen = r;
+      reason = `${r.name}: it beats ${anchor.name} by ${pts(mean)} a fold, more than ${SWITCH_SE} standard errors (${pts(se)}) over ${F} folds`;
+      break;
+    }
+    if (r === rivals[0]) {
+      reason = F < 3
+        ? `${anchor.name}: the anchor; ${r.name} scores ${pts(r.score - anchor.score)} higher, but ${F} folds cannot tell`
+        : `${anchor.name}: the anchor; ${r.name} scores ${pts(r.score - anchor.score)} higher, but by ${pts(mean)} a fold, within ${SWITCH_SE} standard errors (${pts(se)})`;
+    }
+  }
+  const o = oof.get(chosen.name)!;
+  let calibration: Calibration, calibrationError: number | undefined;
+  if (data.kind === 'pairs') {
+    const tau = fitTemperature(o, data.label);
+    calibration = { scale: tau > 0 ? tau : 1, offset: 0 };
+    calibrationError = ece(Float64Array.from(o, (m) => sigmoid(calibration.scale * m)), data.label);
+  } else {
+    calibration = leastSquares(o, data.target);
+  }
+  return { chosen: chosen.name, reason, folds: folds.describe, candidates: estimates, calibration, ece: calibrationError };
+}
+
+/** Every candidate's out-of-fold estimates, with every judge and with judges hidden. */
+export function estimateLibrary(data: DataSet, opts: LibraryOptions = {}) {
+  const n = data.ids.length, K = data.models.length, seed = opts.seed ?? 0;
+  const names = opts.candidates ?? CANDIDATES;
+  const folds = makeFolds(data.groups, opts.folds ?? 5, seed + 7919, opts.grouped);
+  const draws = opts.hideDraws ?? 2;
+  const oof = new Map<Candidate, Float64Array>(names.map((c) => [c, new Float64Array(n)]));
+  const full = new Map<Candidate, number[]>(names.map((c) => [c, []]));
+  const hidden = new Map<Candidate, number[]>(names.map((c) => [c, []]));
+  const hiddenAll = new Map<Candidate, { pred: number[]; truth: number[] }>(names.map((c) => [c, { pred: [], truth: [] }]));
+  const subsets = judgeSubsets(K, folds.count * draws, seed + 104729);
+  for (let f = 0; f < folds.count; f++) {
+    const train: number[] = [], test: number[] = [];
+    for (let i = 0; i < n; i++) (folds.fold[i] === f ? test : train).push(i);
+    const tr = subset(data, train), te = subset(data, test);
+    opts.onProgress?.(`cross-validating the library: fold ${f + 1} of ${folds.count} (${test.length} held out)`);
+    const scorers = fitCandidates(tr, names, opts);
+    const views = [te, ...Array.from({ length: draws }, (_, d) => hidden1(te, subsets[f * draws + d]))];
+    for (const c of names) {
+      const per = views.map((v) => predict(scorers, c, v));
+      test.forEach((i, j) => (oof.get(c)![i] = per[0][j]));
+      full.get(c)!.push(metric(per[0], te));
+      hidden.get(c)!.push(per.slice(1).reduce((s, p, d) => s + metric(p, views[d + 1]), 0) / draws);
+      for (let d = 1; d < per.length; d++) { hiddenAll.get(c)!.pred.push(...per[d]); hiddenAll.get(c)!.truth.push(...truthOf(views[d])); }
+    }
+  }
+  const truth = truthOf(data);
+  const estimates: CandidateEstimate[] = names.map((c) => {
+    const fa = agreement(oof.get(c)!, truth, data.kind === 'pairs'), h = hiddenAll.get(c)!;
+    const ha = agreement(h.pred, h.truth, data.kind === 'pairs');
+    const perFold = full.get(c)!.map((v, f) => (v + hidden.get(c)![f]) / 2);
+    return { name: c, full: fa, hidden: ha, score: (fa + ha) / 2, perFold };
+  });
+  return { estimates, oof, folds };
+}
+
+type Scorers = { rules: FittedBaselines; nets: Map<Candidate, FusionModel> };
+
+function fitCandidates(tr: DataSet, names: readonly Candidate[], opts: LibraryOptions): Scorers {
+  const nets = new Map<Candidate, FusionModel>();
+  for (const c of names) if (isNet(c)) nets.set(c, trainNets(tr, c, { ...netDefaults(opts), ensemble: 1, onEpoch: undefined, validation: undefined }));
+  return { rules: fitFor(tr, opts), nets };
+}
+
+function fitFor(data: DataSet, opts: LibraryOptions): FittedBaselines {
+  const o = { seed: opts.seed, lambda: opts.lambda };
+  return data.kind === 'pairs' ? fitBaselines(data, o) : fitItemBaselines(data, o);
+}
+
+// pairs: s(a) − s(b); items: s
+function predict(s: Scorers, c: Candidate, data: DataSet): Float64Array {
+  const one = (x: Float32Array): Float64Array => {
+    const net = s.nets.get(c);
+    if (net) return Float64Array.from(net.score({ models: data.models, features: data.features, scores: x, feats: data.feats, ids: data.ids }).reward);
+    return baselineItemScores(s.rules, x, [c as ItemBaseline])[c as ItemBaseline];
+  };
+  if (data.kind === 'items') return one(data.scores);
+  const a = one(data.a), b = one(data.b);
+  return a.map((v, i) => v - b[i]);
+}
+
+function hidden1(data: DataSet, keep: Uint8Array): DataSet {
+  return data.kind === 'pairs' ? { ...data, a: hideJudges(data.a, keep), b: hideJudges(data.b, keep) } : { ...data, scores: hideJudges(data.scores, keep) };
+}
+
+const subset = (data: DataSet, idx: number[]): DataSet => (data.kind === 'pairs' ? subsetPairs(data, idx) : subsetItems(data, idx));
+const truthOf = (data: DataSet): Float32Array => (data.kind === 'pairs' ? (data as PairSet).label : (data as ItemSet).target);
+const metric = (pred: ArrayLike<number>, data: DataSet) => agreement(pred, truthOf(data), data.kind === 'pairs');
+
+// t ≈ a + b·s by least squares; the identity when s is constant
+function leastSquares(s: ArrayLike<number>, t: ArrayLike<number>): Calibration {
+  const n = s.length;
+  let ms = 0, mt = 0;
+  for (let i = 0; i < n; i++) { ms += s[i]; mt += t[i]; }
+  ms /= n; mt /= n;
+  let sst = 0, sss = 0;
+  for (let i = 0; i < n; i++) { sst += (s[i] - ms) * (t[i] - mt); sss += (s[i] - ms) ** 2; }
+  if (!(sss > 0)) return { scale: 1, offset: 0 };
+  const scale = sst / sss;
+  return { scale, offset: mt - scale * ms };
+}
+
+// the library's nets hide models at a rate drawn per batch from [0, 0.5] unless told otherwise,
+// so that they score well with any number of judges present
+const netDefaults = <T extends LibraryOptions>(o: T): T => ({ ...o, modelDropout: o.modelDropout ?? [0, 0.5] });
+
+const pts = (x: number) => `${(100 * x).toFixed(1)} points`;
