@@ -3,31 +3,23 @@
 // ways and score bit-identically; the teaching page trains and draws.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lib from '../dist/index.js';
 import { fixedRun, scoreBits, ARCHS } from './fixed-run.mjs';
 import { serve } from '../scripts/serve.mjs';
+import { haveChromium, launchChromium } from './chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const Browser = suite('browser (chromium)');
 
-if (!existsSync(CHROMIUM)) {
-  // CI installs chromium (.ci/run); there its absence is a failure, not a skip
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run must install chromium`);
-  console.log(`  skipped: no browser at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM)`);
-} else {
-  const { chromium } = await import('playwright-core');
+if (haveChromium()) {
   let browser, server, url;
   const node = fixedRun(lib);
 
   Browser.before(async () => {
     ({ server, url } = await serve());
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   Browser.after(async () => {

@@ -5,32 +5,25 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lib from '../dist/index.js';
 import { traceNet } from '../dist/models/trace.js';
 import { serve } from '../scripts/serve.mjs';
+import { haveChromium, launchChromium } from './chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const Teach = suite('teaching page (chromium)');
 const TOL = (ref) => (Math.abs(ref) + 1) * 1e-6;
 
-if (!existsSync(CHROMIUM)) {
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run must install chromium`);
-  console.log(`  skipped: no browser at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM)`);
-} else {
-  const { chromium } = await import('playwright-core');
+if (haveChromium()) {
   let browser, server, url;
   const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-teach-'));
 
   Teach.before(async () => {
     await lib.init();
     ({ server, url } = await serve());
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   Teach.after(async () => {

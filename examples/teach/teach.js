@@ -6,6 +6,7 @@
 import { init, simulateEnsemble, simPairs, simItems, loadModel, fitBaselines, scoreBaselines, baselineItemScores, pairwiseAccuracy } from '../../dist/index.js';
 import { SIM_JUDGES, SIM_DOMAINS } from '../../dist/data/simulate.js';
 import { FusionModel } from '../../dist/models/model.js';
+import { bestOfNGold } from '../../dist/eval/metrics.js';
 import { fitNormaliser } from '../../dist/models/normalise.js';
 import { ARCHS } from '../../dist/models/archs.js';
 import { Fit, probeStep } from '../../dist/train/fit.js';
@@ -256,19 +257,9 @@ function fusionHelps() {
     { name: 'keyword-counter', s: judge('keyword-counter'), color: '#9e9e9e' },
     { name: 'gold (oracle)', s: items.target, color: '#222', dashed: true },
   ];
-  const series = scorers.map(({ name, s, color, dashed }) => ({ name, color, dashed, xs: ns, ys: ns.map((N) => pickedGold(s, items.target, BON_PROMPTS, BON_N, N)) }));
+  const series = scorers.map(({ name, s, color, dashed }) => ({ name, color, dashed, xs: ns, ys: ns.map((N) => bestOfNGold(s, items.target, BON_PROMPTS, BON_N, N)) }));
   const label = 'Best-of-N, mean gold reward of the pick at N = 32: ' + series.map((s) => `${s.name} ${s.ys[s.ys.length - 1].toFixed(2)}`).join(', ');
   $('bon').innerHTML = lineChart('Best-of-N: gold reward of the pick', 'N candidates', 'mean gold reward', series, { logX: true, label, width: w, legend: 'below' });
-}
-
-function pickedGold(score, gold, prompts, per, N) {
-  let sum = 0;
-  for (let p = 0; p < prompts; p++) {
-    let best = p * per;
-    for (let c = 1; c < N; c++) if (score[p * per + c] > score[best]) best = p * per + c;
-    sum += gold[best];
-  }
-  return sum / prompts;
 }
 
 /**

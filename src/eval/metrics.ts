@@ -326,3 +326,18 @@ export function agreement(pred: Vec, truth: Vec, pairs: boolean): number {
   }
   return 0;
 }
+
+/**
+ * Best-of-N: for each of `prompts` prompts with `per` candidates (rows in
+ * order), the gold reward of the candidate with the highest score among the
+ * first N; their mean.
+ */
+export function bestOfNGold(score: Vec, gold: Vec, prompts: number, per: number, N: number): number {
+  let sum = 0;
+  for (let p = 0; p < prompts; p++) {
+    let best = p * per;
+    for (let c = 1; c < N; c++) if (score[p * per + c] > score[best]) best = p * per + c;
+    sum += gold[best];
+  }
+  return sum / prompts;
+}

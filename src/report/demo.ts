@@ -4,7 +4,7 @@
 // gameable model's favourite responses are keyword-stuffed and worse.
 import { simItems, simPairs, simulateEnsemble, SIM_DOMAINS } from '../data/simulate.js';
 import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines } from '../models/baselines.js';
-import { reliability, sigmoid } from '../eval/metrics.js';
+import { bestOfNGold, reliability, sigmoid } from '../eval/metrics.js';
 import { pairReport, type PairReport } from '../eval/report.js';
 import { ARCH_NAMES, type Arch } from '../models/archs.js';
 import { fitBaselines } from '../train/baselines.js';
@@ -78,7 +78,7 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   for (const b of ITEM_BASELINES) scorers.push({ name: b, s: itemBase[b] });
   models.forEach((model, i) => scorers.push({ name: label(FUSION_ARCHS[i]), s: model.score(items).reward }));
   scorers.push({ name: 'gold (oracle)', s: items.target, dashed: true });
-  const bestOfN = scorers.map(({ name, s, dashed }) => ({ name, dashed, values: ns.map((N) => meanPickedGold(s, items.target, bon.prompts, 64, N)) }));
+  const bestOfN = scorers.map(({ name, s, dashed }) => ({ name, dashed, values: ns.map((N) => bestOfNGold(s, items.target, bon.prompts, 64, N)) }));
 
   // per-model gate weights by domain, on the held-out prompts
   const gated = models[FUSION_ARCHS.indexOf('gated')];
@@ -107,15 +107,4 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
     ],
   };
   return { trainPairs: train.ids.length, testPairs: test.ids.length, rows, ns, bestOfN, report, model: models[0] };
-}
-
-// mean over prompts of the gold reward of the candidate with the highest score among the first N
-function meanPickedGold(score: ArrayLike<number>, gold: ArrayLike<number>, prompts: number, per: number, N: number): number {
-  let sum = 0;
-  for (let p = 0; p < prompts; p++) {
-    let best = p * per;
-    for (let c = 1; c < N; c++) if (score[p * per + c] > score[best]) best = p * per + c;
-    sum += gold[best];
-  }
-  return sum / prompts;
 }
