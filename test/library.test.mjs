@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { trainFusion, crossValidate, simulateEnsemble, simPairs, fitBaselines, scoreBaselines, saveModel, loadModel, BASELINES } from '../dist/index.js';
 import { assignGroupFolds, makeFolds, judgeSubsets, hideJudges } from '../dist/train/folds.js';
 import { chooseFromLibrary } from '../dist/train/library.js';
+import { trainNets } from '../dist/train/nets.js';
 import { subsetPairs } from '../dist/data/types.js';
 
 const sim = simulateEnsemble({ prompts: 240, seed: 21 });
@@ -105,6 +106,30 @@ Library('random folds on in-domain data: a fusion net that clearly beats tempere
     assert.ok(byName[c.chosen].score > byName.tbma.score);
     assert.match(c.reason, new RegExp(`${c.chosen}: it beats tbma by .* more than 2 standard errors`));
   }
+});
+
+Library("the library's gated net starts at tempered BMA's weighting: its gate is that rule before any learning", () => {
+  const f = fitBaselines(train);
+  const logits = Float32Array.from(f.tbmaWeights, (w, k) => Math.log(Math.max(w * Math.max(f.tbmaBeta[k], 0), 1e-6)));
+  const m = trainNets(train, 'gated', { gatePrior: { logits, logScale: 0.5 }, ensemble: 1, epochs: 1, lr: 1e-8, modelDropout: 0, useFeatures: false });
+  const plain = trainNets(train, 'gated', { ensemble: 1, epochs: 1, lr: 1e-8, modelDropout: 0, useFeatures: false });
+  const z = (i, k) => Math.fround(Math.fround(test.a[i * K + k] - m.norm.center[k]) * m.norm.scale[k]);
+  // the prior's reward e^s·Σ softmax(logits)·z over the models present; the gate's
+  // near-zero last-layer weights add a correction of about a percent
+  const gap = (model) => {
+    const r = model.score({ ...test, scores: test.a }).reward;
+    let worst = 0;
+    for (let i = 0; i < 40; i++) {
+      let num = 0, den = 0;
+      for (let k = 0; k < K; k++) if (!Number.isNaN(test.a[i * K + k])) { num += Math.exp(logits[k]) * z(i, k); den += Math.exp(logits[k]); }
+      const want = Math.exp(0.5) * num / den;
+      worst = Math.max(worst, Math.abs(r[i] - want) / (1 + Math.abs(want)));
+    }
+    return worst;
+  };
+  assert.ok(gap(m) < 0.03, `with the prior: ${gap(m)}`);
+  assert.ok(gap(plain) > 0.1, `without it the gate starts elsewhere: ${gap(plain)} (with: ${gap(m)})`);
+  throwsWith(() => trainNets(train, 'mlp', { gatePrior: { logits, logScale: 0 } }), /gatePrior is for the gated architecture/);
 });
 
 Library('two groups: two folds cannot tell, so tempered BMA stays', () => {

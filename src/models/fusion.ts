@@ -133,6 +133,20 @@ export class FusionNet {
     return this.graph.arena.i32.slice(at >> 2, (at >> 2) + n);
   }
 
+  /**
+   * Start a gated net at a fixed weighting of the models: gate logits
+   * (the last layer's bias; its weights start near 0, so the gate starts
+   * input-independent) and the log-scale s. Weight decay on the gate's
+   * weights then pulls the learned, per-input correction back toward it.
+   */
+  setGatePrior(logits: ArrayLike<number>, logScale: number): void {
+    const g = this.graph;
+    const bias = g.params.find((p) => p.name === 'gate.b'), scale = g.params.find((p) => p.name === 'gate.scale.s');
+    if (!bias || !scale || logits.length !== this.K) throw new Error('rewardfuse: a gate prior needs a gated net and one logit per model');
+    g.arena.f32.set(logits, bias.ptr >> 2);
+    g.arena.f32[scale.ptr >> 2] = logScale;
+  }
+
   /** One draw from U[lo, hi), from the net's own generator (f32). */
   uniform(lo: number, hi: number): number {
     const at = this.stage.ptr;

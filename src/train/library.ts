@@ -81,7 +81,7 @@ export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionMo
   const { onEpoch, onProgress, validation, folds, grouped, hideDraws, candidates, selectionRows, ...options } = opts;
   void onProgress; void folds; void grouped; void hideDraws; void candidates; void selectionRows;
   if (isNet(choice.chosen)) {
-    const model = trainNets(data, choice.chosen, { ...netDefaults(options), onEpoch, validation }, choice.calibration);
+    const model = trainNets(data, choice.chosen, { ...netDefaults(options, fitFor(data, opts), choice.chosen), onEpoch, validation }, choice.calibration);
     model.train!.library = library;
     return model;
   }
@@ -181,9 +181,10 @@ export function estimateLibrary(data: DataSet, opts: LibraryOptions = {}) {
 type Scorers = { rules: FittedBaselines; nets: Map<Candidate, FusionModel> };
 
 function fitCandidates(tr: DataSet, names: readonly Candidate[], opts: LibraryOptions): Scorers {
+  const rules = fitFor(tr, opts);
   const nets = new Map<Candidate, FusionModel>();
-  for (const c of names) if (isNet(c)) nets.set(c, trainNets(tr, c, { ...netDefaults(opts), ensemble: 1, onEpoch: undefined, validation: undefined }));
-  return { rules: fitFor(tr, opts), nets };
+  for (const c of names) if (isNet(c)) nets.set(c, trainNets(tr, c, { ...netDefaults(opts, rules, c), ensemble: 1, onEpoch: undefined, validation: undefined }));
+  return { rules, nets };
 }
 
 function fitFor(data: DataSet, opts: LibraryOptions): FittedBaselines {
@@ -224,8 +225,18 @@ function leastSquares(s: ArrayLike<number>, t: ArrayLike<number>): Calibration {
   return { scale, offset: mt - scale * ms };
 }
 
-// the library's nets hide models at a rate drawn per batch from [0, 0.5] unless told otherwise,
-// so that they score well with any number of judges present
-const netDefaults = <T extends LibraryOptions>(o: T): T => ({ ...o, modelDropout: o.modelDropout ?? [0, 0.5] });
+// The library's nets hide models at a rate drawn per batch from [0, 0.5] unless told
+// otherwise, so that they score well with any number of judges present; and the gated
+// net starts at tempered BMA's weighting (logits log(w·β⁺), scale Σwβ⁺/Σw), so that
+// weight decay shrinks its per-input correction toward the robust rule, not toward zero.
+function netDefaults<T extends LibraryOptions>(o: T, rules: FittedBaselines, arch: Candidate): T {
+  const out = { ...o, modelDropout: o.modelDropout ?? [0, 0.5] };
+  if (arch !== 'gated') return out;
+  const w = rules.tbmaWeights, b = rules.tbmaBeta;
+  let wb = 0, ws = 0;
+  for (let k = 0; k < w.length; k++) { wb += w[k] * Math.max(b[k], 0); ws += w[k]; }
+  const logits = Float32Array.from(w, (v, k) => Math.log(Math.max(v * Math.max(b[k], 0), 1e-6)));
+  return { ...out, gatePrior: { logits, logScale: wb > 0 && ws > 0 ? Math.log(wb / ws) : 0 } };
+}
 
 const pts = (x: number) => `${(100 * x).toFixed(1)} points`;

@@ -22,6 +22,8 @@ export interface NetOptions extends TrainOptions {
   useFeatures?: boolean;
   /** conservative = reward − λ·uncertainty, default 1 */
   lambda?: number;
+  /** gated: start every net's gate at this weighting of the models (see FusionNet.setGatePrior) */
+  gatePrior?: { logits: Float32Array; logScale: number };
 }
 
 /** Train `ensemble` nets of one architecture on `data`; `calibration` (default the identity) maps their mean to the reward. */
@@ -48,9 +50,14 @@ export function trainNets(data: DataSet, type: Arch, opts: NetOptions = {}, cali
     lambda: opts.lambda ?? 1,
     calibration,
   });
+  if (opts.gatePrior) {
+    if (type !== 'gated') throw new Error('rewardfuse: gatePrior is for the gated architecture');
+    for (const net of model.nets) net.setGatePrior(opts.gatePrior.logits, opts.gatePrior.logScale);
+  }
   const rows = fitRows(data, useFeatures, opts.validation);
   const fits = model.nets.map((net) => fitNet(net, rows, opts));
-  const { onEpoch, validation, ...options } = opts;
+  const { onEpoch, validation, gatePrior, ...options } = opts;
+  void gatePrior;
   void onEpoch;
   void validation;
   model.train = {
