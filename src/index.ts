@@ -28,3 +28,4 @@ export { fitBaselines, fitItemBaselines } from './train/baselines.js';
 // evaluate
 export { pairReport, itemReport, type PairReport, type ItemReport } from './eval/report.js';
 export { pairwiseAccuracy, bootstrapCI, logLoss, ece, reliability, pearson, spearman, kendall } from './eval/metrics.js';
+export { createHandler, type FuseHandler, type HandlerOptions, type UpstreamConfig } from './serve/handler.js';

@@ -10,6 +10,7 @@ import { evaluate, EVAL_USAGE } from './evaluate.js';
 import { explain, EXPLAIN_USAGE } from './explain.js';
 import { CliError, reason, writeStderr, writeStdout } from './io.js';
 import { score, SCORE_USAGE } from './score.js';
+import { serve, SERVE_USAGE } from './serve.js';
 import { train, TRAIN_USAGE } from './train.js';
 
 const USAGE = `rewardfuse: learn to fuse the scores of several reward models into one reward
@@ -22,16 +23,18 @@ ${EVAL_USAGE}
 
 ${EXPLAIN_USAGE}
 
-${DEMO_USAGE}`;
+${DEMO_USAGE}
 
-const COMMANDS: Record<string, (argv: string[]) => void> = { train, score, eval: evaluate, explain, demo };
+${SERVE_USAGE}`;
+
+const COMMANDS: Record<string, (argv: string[]) => void> = { train, score, eval: evaluate, explain, demo, serve };
 
 function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   const help = !cmd || cmd === 'help' || cmd === '--help' || cmd === '-h';
   const run = help ? () => writeStdout(USAGE + '\n') : COMMANDS[cmd];
   if (!run) {
-    writeStderr(`rewardfuse: unknown command "${cmd}" (use train, score, eval, explain or demo; --help for more)\n`);
+    writeStderr(`rewardfuse: unknown command "${cmd}" (use train, score, eval, explain, demo or serve; --help for more)\n`);
     return 2;
   }
   try {

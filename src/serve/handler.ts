@@ -1,0 +1,338 @@
+// The fused-reward server as one Web-standard fetch handler, Request →
+// Response, so the same code serves under Node (src/cli/serve.ts adapts
+// node:http), Deno.serve, Bun.serve and a Cloudflare Worker.
+//
+//   POST /get_reward   OpenRLHF's remote RM: {"query": [str], "prompts": [str], "labels": […]}
+//                      → {"rewards": [float], "scores": [float], "extra_logs": {name: [float]}}
+//   POST /v1/fuse      {"items": [{"scores": {rm: number|null}, "features"?}]}   the caller's scores
+//                      {"samples": [{"prompt", "response"}]}                     fanned out to the upstreams
+//                      → {"models", "results": [{"status", "reward", "uncertainty", "conservative", "scores", "missing", "weights"?}]}
+//   GET  /health       liveness and each upstream's breaker
+//   GET  /metrics      Prometheus text
+//
+// Every request the handler accepts is answered: a client error is a 4xx
+// naming the field; an upstream's failure masks that model for the samples it
+// owed, and an item below the quorum gets the fallback (/get_reward) or null.
+import type { FusionModel } from '../models/model.js';
+import type { Sample } from './adapters.js';
+import { checkOptions, type HandlerOptions } from './config.js';
+import { HttpError } from './errors.js';
+import { Metrics, type Series } from './metrics.js';
+import { bad, isObj, list, namedValues, readJson, sameLength, str, strings } from './request.js';
+import { XorShift32 } from './rng.js';
+import { UpstreamClient, type Job } from './upstream.js';
+
+export type { HandlerOptions, UpstreamConfig, UpstreamType, CallPolicy, UpstreamFetch } from './config.js';
+
+/** What the handler reads of a request: a Request, or any object with these parts. */
+export interface RequestLike {
+  method: string;
+  /** absolute, e.g. http://localhost/get_reward?token=… */
+  url: string;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  /** read when no Content-Length came (chunked), counting bytes against the limit */
+  body?: ReadableStream<Uint8Array> | null;
+}
+
+/** An answer as plain parts. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A fetch handler: call it, or hand it (or its `fetch`) to Deno.serve, Bun.serve or a Worker. */
+export interface FuseHandler {
+  (request: Request): Promise<Response>;
+  fetch(request: Request): Promise<Response>;
+  /**
+   * The same answer as plain parts, for hosts that write bytes themselves:
+   * node:http's adapter, where undici's Request and Response cost more than
+   * the fusion (about 30 µs each).
+   */
+  answer(request: RequestLike): Promise<Answer>;
+  /** the largest body it reads, for adapters that buffer bodies */
+  readonly maxBodyBytes: number;
+}
+
+type Status = 'ok' | 'degraded' | 'unscored';
+
+interface Fused {
+  reward: Float32Array;
+  uncertainty: Float32Array;
+  conservative: Float32Array;
+  weights?: Float32Array;
+  /** models with a score, per row */
+  present: Int32Array;
+  status: Status[];
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({ status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+/** Server-Timing: how long the request waited on the upstreams (the rest of its time is the server's own) */
+const timing = (ms: number) => ({ 'server-timing': `upstreams;dur=${ms.toFixed(3)}` });
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const finite = (x: number, dflt: number) => (Number.isFinite(x) ? x : dflt);
+
+const ROUTES: Record<string, { method: string; name: string }> = {
+  '/get_reward': { method: 'POST', name: 'get_reward' },
+  '/v1/fuse': { method: 'POST', name: 'fuse' },
+  '/health': { method: 'GET', name: 'health' },
+  '/metrics': { method: 'GET', name: 'metrics' },
+};
+
+/** Constant-time string equality, so the token cannot be guessed by timing. */
+function sameToken(given: string, token: string): boolean {
+  let d = given.length ^ token.length;
+  for (let i = 0; i < token.length; i++) d |= (given.charCodeAt(i) | 0) ^ token.charCodeAt(i);
+  return d === 0;
+}
+
+export function createHandler(model: FusionModel, options: HandlerOptions = {}): FuseHandler {
+  const o = checkOptions(model.models, options);
+  const K = model.models.length, F = model.features.length;
+  const modelIndex = new Map(model.models.map((m, k) => [m, k]));
+  const featureIndex = new Map(model.features.map((f, j) => [f, j]));
+
+  const metrics = new Metrics();
+  metrics.define('rewardfuse_requests_total', 'counter', 'Requests answered, by route and HTTP status.');
+  metrics.define('rewardfuse_request_duration_seconds', 'histogram', 'Time from a request to its answer, by route.');
+  metrics.define('rewardfuse_requests_in_flight', 'gauge', 'Requests being handled.');
+  metrics.define('rewardfuse_items_total', 'counter', 'Items and samples answered, by route and status (ok, degraded: some models masked, unscored: below the quorum).');
+  metrics.define('rewardfuse_upstream_calls_total', 'counter', 'Batched calls to each upstream, by final outcome.');
+  metrics.define('rewardfuse_upstream_errors_total', 'counter', 'Failed tries of upstream calls, by kind (connect, timeout, http_5xx, http_429, http_4xx, bad_answer).');
+  metrics.define('rewardfuse_upstream_timeouts_total', 'counter', 'Upstream tries that hit their timeout.');
+  metrics.define('rewardfuse_upstream_retries_total', 'counter', 'Upstream tries after the first.');
+  metrics.define('rewardfuse_upstream_masked_total', 'counter', 'Samples for which a model was masked without a call, by reason.');
+  metrics.define('rewardfuse_upstream_call_duration_seconds', 'histogram', 'Time of each batched upstream call, retries included.');
+  metrics.define('rewardfuse_upstream_batch_size', 'histogram', 'Samples in each batched upstream call.');
+  metrics.define('rewardfuse_upstream_inflight', 'gauge', 'Upstream calls in flight.');
+  metrics.define('rewardfuse_upstream_breaker_state', 'gauge', 'Circuit breaker of each upstream: 0 closed, 1 open, 2 half-open.');
+  metrics.define('rewardfuse_upstream_breaker_transitions_total', 'counter', 'Circuit breaker changes, by the state entered.');
+  metrics.define('rewardfuse_fusion_errors_total', 'counter', 'Batches the fusion model could not score (answered as unscored).');
+
+  const rng = new XorShift32(o.seed);
+  const clients = o.upstreams.map((u) => new UpstreamClient(u, o.fetch, metrics, rng));
+  let inFlight = 0;
+  /** the series of each route and status, so counting a request builds no keys */
+  const counted = new Map<string, [Series, Series]>();
+
+  /** Each sample's score from every upstream, NaN where a model gave none in time. */
+  function fanOut(samples: Sample[]): Promise<Float32Array> {
+    const n = samples.length;
+    const x = new Float32Array(n * K).fill(NaN);
+    if (!n || !clients.length) return Promise.resolve(x);
+    return new Promise((resolve) => {
+      let pending = n * clients.length;
+      const finish = () => {
+        if (job.done) return;
+        job.done = true;
+        clearTimeout(timer);
+        resolve(x);
+      };
+      const job: Job = {
+        done: false,
+        deadline: performance.now() + o.deadlineMs,
+        put(row, k, v) {
+          if (job.done) return;
+          if (v !== null) x[row * K + k] = v;
+          if (--pending === 0) finish();
+        },
+      };
+      const timer = setTimeout(finish, o.deadlineMs);
+      for (const c of clients) for (let i = 0; i < n; i++) c.submit(job, i, samples[i]);
+    });
+  }
+
+  /** The fusion model's scores, with each row's status against the quorum. */
+  function fuse(x: Float32Array, f: Float32Array, n: number): Fused {
+    const present = new Int32Array(n);
+    const status: Status[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      let c = 0;
+      for (let k = 0; k < K; k++) if (x[i * K + k] === x[i * K + k]) c++;
+      present[i] = c;
+      status[i] = c === K ? 'ok' : c >= o.minModels ? 'degraded' : 'unscored';
+    }
+    if (!n) return { reward: new Float32Array(0), uncertainty: new Float32Array(0), conservative: new Float32Array(0), present, status };
+    try {
+      const s = model.score({ models: model.models, features: model.features, scores: x, feats: f, ids: new Array(n) });
+      return { reward: s.reward, uncertainty: s.uncertainty, conservative: s.conservative, weights: s.weights, present, status };
+    } catch {
+      metrics.inc('rewardfuse_fusion_errors_total');
+      const z = new Float32Array(n);
+      return { reward: z, uncertainty: z, conservative: z, present, status: status.fill('unscored') };
+    }
+  }
+
+  const itemSeries = new Map<string, Series>();
+  function count(route: string, status: Status[]) {
+    for (const st of status) {
+      let c = itemSeries.get(route + st);
+      if (!c) itemSeries.set(route + st, (c = metrics.series('rewardfuse_items_total', { route, status: st })));
+      c.value++;
+    }
+  }
+
+  function needUpstreams(field: string) {
+    if (!clients.length) throw new HttpError(503, `${field}: this server has no upstreams to score samples with (start it with --upstreams, or send "items" with scores to /v1/fuse)`, 'upstreams');
+  }
+
+  async function getReward(req: RequestLike): Promise<Answer> {
+    const body = await readJson(req, o.maxBodyBytes);
+    if (!isObj(body)) bad('body', 'expected an object {"query": [str], "prompts": [str], "labels": […]}');
+    const b = body as Record<string, unknown>;
+    const query = strings(b.query, 'query', o.maxItems);
+    const n = query.length;
+    const prompts = b.prompts == null ? null : strings(b.prompts, 'prompts', o.maxItems);
+    if (prompts) sameLength(prompts, 'prompts', n, 'query');
+    const labels = b.labels == null ? null : list(b.labels, 'labels', o.maxItems);
+    if (labels) sameLength(labels, 'labels', n, 'query');
+    needUpstreams('query');
+    const samples = query.map((q, i): Sample => {
+      const p = prompts ? prompts[i] : '';
+      // the response: what follows the prompt in the query (the query may start with a BOS the prompt lacks)
+      const at = p ? q.indexOf(p) : -1;
+      return { query: q, prompt: p, response: at >= 0 ? q.slice(at + p.length) : q, label: labels?.[i] };
+    });
+    const t0 = performance.now();
+    const x = await fanOut(samples);
+    const waited = performance.now() - t0;
+    const s = fuse(x, new Float32Array(n * F).fill(NaN), n);
+    count('get_reward', s.status);
+    const picked = o.reward === 'conservative' ? s.conservative : s.reward;
+    const rewards = new Array<number>(n), scores = new Array<number>(n), uncertainty = new Array<number>(n);
+    const missing = new Array<number>(n), degraded = new Array<number>(n), fallback = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const scored = s.status[i] !== 'unscored' && Number.isFinite(picked[i]);
+      rewards[i] = scored ? picked[i] : o.fallbackReward;
+      scores[i] = finite(sigmoid((rewards[i] - o.scoreCenter) / o.scoreScale), 0.5);
+      uncertainty[i] = scored ? finite(s.uncertainty[i], 0) : 0;
+      missing[i] = K - s.present[i];
+      degraded[i] = s.status[i] === 'ok' && scored ? 0 : 1;
+      fallback[i] = scored ? 0 : 1;
+    }
+    return json(200, { rewards, scores, extra_logs: { uncertainty, models_missing: missing, degraded, fallback } }, timing(waited));
+  }
+
+  async function fuseRoute(req: RequestLike): Promise<Answer> {
+    const body = await readJson(req, o.maxBodyBytes);
+    if (!isObj(body)) bad('body', 'expected an object {"items": […]} or {"samples": […]}');
+    const b = body as Record<string, unknown>;
+    if ((b.items === undefined) === (b.samples === undefined)) bad(b.items === undefined ? 'items' : 'samples', 'send either "items" (with scores) or "samples" (prompt and response), not both or neither');
+    const field = b.items !== undefined ? 'items' : 'samples';
+    const rows = list(b[field], field, o.maxItems);
+    const n = rows.length;
+    const f = new Float32Array(n * F).fill(NaN);
+    const ids: unknown[] = new Array(n);
+    let x: Float32Array, waited = 0;
+    if (field === 'items') {
+      x = new Float32Array(n * K).fill(NaN);
+      for (let i = 0; i < n; i++) {
+        const it = rows[i];
+        if (!isObj(it)) bad(`items[${i}]`, 'expected an object {"scores": {rm: number | null}, "features"?: {…}}');
+        const item = it as Record<string, unknown>;
+        namedValues(item.scores, `items[${i}].scores`, modelIndex, x, i, 'model');
+        if (item.features !== undefined) namedValues(item.features, `items[${i}].features`, featureIndex, f, i, 'feature');
+        ids[i] = item.id;
+      }
+    } else {
+      const samples = rows.map((it, i): Sample => {
+        if (!isObj(it)) bad(`samples[${i}]`, 'expected an object {"prompt": str, "response": str}');
+        const sm = it as Record<string, unknown>;
+        const prompt = str(sm.prompt, `samples[${i}].prompt`), response = str(sm.response, `samples[${i}].response`);
+        if (sm.features !== undefined) namedValues(sm.features, `samples[${i}].features`, featureIndex, f, i, 'feature');
+        ids[i] = sm.id;
+        return { prompt, response, query: sm.query === undefined ? prompt + response : str(sm.query, `samples[${i}].query`), label: sm.label };
+      });
+      needUpstreams('samples');
+      const t0 = performance.now();
+      x = await fanOut(samples);
+      waited = performance.now() - t0;
+    }
+    const s = fuse(x, f, n);
+    count('fuse', s.status);
+    const results = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const scores: Record<string, number | null> = {}, missing: string[] = [];
+      for (let k = 0; k < K; k++) {
+        const v = x[i * K + k];
+        scores[model.models[k]] = v === v ? v : null;
+        if (v !== v) missing.push(model.models[k]);
+      }
+      const r: Record<string, unknown> = {};
+      if (ids[i] !== undefined) r.id = ids[i];
+      r.status = s.status[i];
+      const scored = s.status[i] !== 'unscored';
+      r.reward = scored ? s.reward[i] : null;
+      r.uncertainty = scored ? s.uncertainty[i] : null;
+      r.conservative = scored ? s.conservative[i] : null;
+      r.scores = scores;
+      r.missing = missing;
+      if (s.weights && scored) r.weights = Object.fromEntries(model.models.map((m, k) => [m, s.weights![i * K + k]]));
+      results[i] = r;
+    }
+    return json(200, { models: model.models, results }, field === 'samples' ? timing(waited) : {});
+  }
+
+  function health(): Answer {
+    const now = performance.now();
+    const upstreams = Object.fromEntries(clients.map((c) => [c.u.name, { type: c.u.type, breaker: c.state(now) }]));
+    const live = clients.filter((c) => c.state(now) !== 'open').length;
+    const status = !clients.length || live >= o.minModels ? (live === clients.length ? 'ok' : 'degraded') : 'unavailable';
+    return json(200, { status, models: model.models, features: model.features, minModels: o.minModels, upstreams });
+  }
+
+  function authorised(req: RequestLike, url: URL): boolean {
+    if (o.token === undefined) return true;
+    const auth = req.headers.get('authorization');
+    const given = auth && /^bearer /i.test(auth) ? auth.slice(7).trim() : url.searchParams.get('token');
+    return given !== null && sameToken(given, o.token);
+  }
+
+  async function answer(req: RequestLike): Promise<Answer> {
+    const t0 = performance.now();
+    let route = 'unknown', res: Answer;
+    inFlight++;
+    try {
+      let url: URL;
+      try {
+        url = new URL(req.url);
+      } catch {
+        throw new HttpError(400, `path: not a valid request target: ${JSON.stringify(req.url)}`, 'path');
+      }
+      const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+      const r = ROUTES[path];
+      if (r) route = r.name;
+      if (!(r?.name === 'health' && req.method === 'GET') && !authorised(req, url)) {
+        throw new HttpError(401, 'authorization: a missing or wrong token (send "Authorization: Bearer <token>", or ?token=<token> in the URL)', 'authorization', { 'www-authenticate': 'Bearer' });
+      }
+      if (!r) throw new HttpError(404, `path: no route ${req.method} ${url.pathname} (routes: POST /get_reward, POST /v1/fuse, GET /health, GET /metrics)`, 'path');
+      if (req.method !== r.method) throw new HttpError(405, `method: ${path} takes ${r.method}, not ${req.method}`, 'method', { allow: r.method });
+      if (r.name === 'get_reward') res = await getReward(req);
+      else if (r.name === 'fuse') res = await fuseRoute(req);
+      else if (r.name === 'health') res = health();
+      else {
+        for (const c of clients) c.state(); // an open breaker past its cooldown shows as half-open
+        metrics.set('rewardfuse_requests_in_flight', {}, inFlight - 1);
+        res = { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render() };
+      }
+    } catch (e) {
+      if (e instanceof HttpError) res = json(e.status, { error: e.message, field: e.field }, e.headers);
+      else res = json(500, { error: `internal error: ${(e as Error)?.message ?? e}`, field: null });
+    }
+    inFlight--;
+    const k = `${route} ${res.status}`;
+    let c = counted.get(k);
+    if (!c) counted.set(k, (c = [metrics.series('rewardfuse_requests_total', { route, code: String(res.status) }), metrics.series('rewardfuse_request_duration_seconds', { route })]));
+    c[0].value++;
+    Metrics.observe(c[1], (performance.now() - t0) / 1000);
+    return res;
+  }
+
+  const handle = async (req: Request): Promise<Response> => {
+    const a = await answer(req);
+    return new Response(a.body, { status: a.status, headers: a.headers });
+  };
+  return Object.assign(handle, { fetch: handle, answer, maxBodyBytes: o.maxBodyBytes });
+}

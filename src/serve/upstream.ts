@@ -1,0 +1,192 @@
+// One upstream reward model: a queue of samples, coalesced into batched
+// calls (at most `concurrency` in flight, `maxBatch` samples each), each call
+// with a timeout and retries with jittered backoff (connect errors, timeouts,
+// 5xx and 429 only), and a circuit breaker. Whatever happens, every sample
+// gets exactly one answer: a score, or null (the model is masked for it).
+//
+//   closed ──(breakerFailures calls fail in a row)──▶ open ──(cooldown)──▶ half-open
+//     ▲                                                 ▲                     │ one probe call
+//     └──────────────────── probe succeeds ─────────────┴── probe fails ──────┘
+import { parseAnswer, requestBody, type Sample } from './adapters.js';
+import type { Upstream1, UpstreamFetch } from './config.js';
+import type { Metrics } from './metrics.js';
+import type { XorShift32 } from './rng.js';
+
+/** A request's share of the work: where the answers go, and when it stops waiting. */
+export interface Job {
+  /** set when the request is answered; later answers are dropped */
+  done: boolean;
+  /** performance.now() time by which the request is answered */
+  deadline: number;
+  /** score of sample `row` from model column `k` (null: none) */
+  put(row: number, k: number, v: number | null): void;
+}
+
+interface Entry {
+  job: Job;
+  row: number;
+  sample: Sample;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+export const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, open: 1, 'half-open': 2 };
+
+type Outcome = { ok: true; values: (number | null)[] } | { ok: false; kind: 'connect' | 'timeout' | 'http_4xx' | 'http_5xx' | 'http_429' | 'bad_answer'; retryable: boolean };
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class UpstreamClient {
+  private queue: Entry[] = [];
+  private inflight = 0;
+  private scheduled = false;
+  private failures = 0;
+  private openUntil = 0;
+  private probing = false;
+  private breaker: BreakerState = 'closed';
+  private readonly labels: { upstream: string };
+
+  constructor(readonly u: Upstream1, private readonly fetch: UpstreamFetch, private readonly metrics: Metrics, private readonly rng: XorShift32) {
+    this.labels = { upstream: u.name };
+    metrics.set('rewardfuse_upstream_breaker_state', this.labels, 0);
+  }
+
+  /** The breaker as it stands now (an open one whose cooldown is over is half-open). */
+  state(now = performance.now()): BreakerState {
+    if (this.breaker === 'open' && now >= this.openUntil) this.setBreaker('half-open');
+    return this.breaker;
+  }
+
+  submit(job: Job, row: number, sample: Sample): void {
+    this.queue.push({ job, row, sample });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => {
+      this.scheduled = false;
+      this.pump();
+    };
+    if (this.u.policy.batchWaitMs > 0) setTimeout(run, this.u.policy.batchWaitMs);
+    else queueMicrotask(run);
+  }
+
+  private pump(): void {
+    const p = this.u.policy;
+    while (this.queue.length && this.inflight < p.concurrency) {
+      const state = this.state();
+      if (state === 'open' || (state === 'half-open' && this.probing)) {
+        // masked while the breaker is open: answer now, call no one
+        const masked = this.take(Infinity);
+        for (const e of masked) e.job.put(e.row, this.u.k, null);
+        if (masked.length) this.metrics.inc('rewardfuse_upstream_masked_total', { upstream: this.u.name, reason: 'breaker_open' }, masked.length);
+        return;
+      }
+      const batch = this.take(p.maxBatch);
+      if (!batch.length) return;
+      if (state === 'half-open') this.probing = true;
+      this.inflight++;
+      this.metrics.set('rewardfuse_upstream_inflight', this.labels, this.inflight);
+      void this.call(batch).then(() => {
+        this.inflight--;
+        this.metrics.set('rewardfuse_upstream_inflight', this.labels, this.inflight);
+        this.pump();
+      });
+    }
+  }
+
+  /** Up to `max` queued entries whose request still waits; drops the others. */
+  private take(max: number): Entry[] {
+    const q = this.queue, out: Entry[] = [];
+    let i = 0;
+    for (; i < q.length && out.length < max; i++) if (!q[i].job.done) out.push(q[i]);
+    this.queue = i === q.length ? [] : q.slice(i);
+    return out;
+  }
+
+  /** One batched call, with its retries; never rejects. */
+  private async call(batch: Entry[]): Promise<void> {
+    const p = this.u.policy, labels = this.labels;
+    const t0 = performance.now();
+    let values: (number | null)[] | null = null;
+    let outcome = 'ok';
+    try {
+      const body = JSON.stringify(requestBody(this.u, batch.map((e) => e.sample)));
+      for (let attempt = 0; ; attempt++) {
+        const until = batch.reduce((t, e) => (e.job.done ? t : Math.max(t, e.job.deadline)), -Infinity);
+        const left = until - performance.now();
+        if (left <= 0) {
+          outcome = 'abandoned'; // every request it served was answered without it
+          break;
+        }
+        const r = await this.attempt(body, Math.min(p.timeoutMs, left), batch.length);
+        if (r.ok) {
+          values = r.values;
+          outcome = attempt ? 'ok_after_retry' : 'ok';
+          break;
+        }
+        outcome = r.kind;
+        this.metrics.inc('rewardfuse_upstream_errors_total', { upstream: this.u.name, kind: r.kind });
+        if (r.kind === 'timeout') this.metrics.inc('rewardfuse_upstream_timeouts_total', labels);
+        if (!r.retryable || attempt >= p.retries) break;
+        const wait = p.backoffMs * 2 ** attempt * (0.5 + this.rng.next());
+        if (performance.now() + wait >= until) break; // no time left to try again
+        this.metrics.inc('rewardfuse_upstream_retries_total', labels);
+        await sleep(wait);
+      }
+    } catch (e) {
+      outcome = 'bad_answer'; // a request body that cannot be built, or an adapter bug: masked, not a crash
+      this.metrics.inc('rewardfuse_upstream_errors_total', { upstream: this.u.name, kind: outcome });
+    }
+    this.record(values !== null, outcome);
+    this.metrics.inc('rewardfuse_upstream_calls_total', { upstream: this.u.name, outcome });
+    this.metrics.observe('rewardfuse_upstream_call_duration_seconds', labels, (performance.now() - t0) / 1000);
+    this.metrics.observe('rewardfuse_upstream_batch_size', labels, batch.length);
+    for (let i = 0; i < batch.length; i++) batch[i].job.put(batch[i].row, this.u.k, values ? values[i] : null);
+  }
+
+  private async attempt(body: string, timeoutMs: number, n: number): Promise<Outcome> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    try {
+      const res = await this.fetch(this.u.url, { method: 'POST', headers: { 'content-type': 'application/json', ...this.u.headers }, body, signal: ac.signal });
+      if (!res.ok) {
+        await res.text().catch(() => ''); // read, so the connection can be used again
+        const kind = res.status === 429 ? 'http_429' : res.status >= 500 ? 'http_5xx' : 'http_4xx';
+        return { ok: false, kind, retryable: kind !== 'http_4xx' };
+      }
+      const text = await res.text();
+      try {
+        return { ok: true, values: parseAnswer(this.u, JSON.parse(text), n) };
+      } catch {
+        return { ok: false, kind: 'bad_answer', retryable: false }; // not JSON, or not the protocol's shape (BadAnswer)
+      }
+    } catch {
+      return ac.signal.aborted ? { ok: false, kind: 'timeout', retryable: true } : { ok: false, kind: 'connect', retryable: true };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private record(ok: boolean, outcome: string): void {
+    if (outcome === 'abandoned') {
+      this.probing = false;
+      return;
+    }
+    if (ok) {
+      this.failures = 0;
+      this.probing = false;
+      if (this.breaker !== 'closed') this.setBreaker('closed');
+      return;
+    }
+    this.failures++;
+    if (this.probing || this.failures >= this.u.policy.breakerFailures) {
+      this.probing = false;
+      this.openUntil = performance.now() + this.u.policy.breakerCooldownMs;
+      this.setBreaker('open');
+    }
+  }
+
+  private setBreaker(s: BreakerState): void {
+    if (s === 'open' || this.breaker !== s) this.metrics.inc('rewardfuse_upstream_breaker_transitions_total', { upstream: this.u.name, to: s });
+    this.breaker = s;
+    this.metrics.set('rewardfuse_upstream_breaker_state', this.labels, BREAKER_GAUGE[s]);
+  }
+}

@@ -1,0 +1,671 @@
+// `rewardfuse serve`: the fetch handler behind node:http on 127.0.0.1, with
+// fake reward-model servers (test/serve/fake-rm.mjs) speaking vLLM, TEI,
+// OpenRLHF and generic JSON. The fused scores must equal the library's own;
+// faults mask a model and never lose a request; bad input is a 4xx naming
+// the field; and Deno, Bun and workerd serve /v1/fuse with the same bits.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as lib from '../dist/index.js';
+import { nodeFetch, serveNode } from '../dist/cli/serve.js';
+import { deadURL, fakeRM, fakeScore } from './serve/fake-rm.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-serve-'));
+
+// a small fusion model on the simulated ensemble: six models, three features
+const sim = lib.simulateEnsemble({ prompts: 60, seed: 11 });
+const pairs = lib.simPairs(sim, Array.from({ length: 40 }, (_, i) => i), 1);
+const model = lib.trainFusion(pairs, { arch: 'gated', seed: 3, epochs: 15, ensemble: 2, hidden: [16] });
+const MODEL_TEXT = lib.saveModel(model);
+const MODEL_FILE = join(dir, 'model.json');
+writeFileSync(MODEL_FILE, MODEL_TEXT);
+const M = model.models, K = M.length;
+// one protocol per model: every adapter is exercised, vLLM and TEI twice
+const PROTOCOL = ['vllm', 'tei', 'openrlhf', 'json', 'vllm', 'tei'];
+const EXTRA = { json: { inputField: 'texts', scorePath: 'results.*.score' }, tei: { input: 'pair' } };
+
+const prompts = ['What is 2+2?', 'Write a haiku about rain.', 'Sort [3,1,2] in Python.'];
+const responses = [' 4.', ' Rain taps the window.', ' sorted([3,1,2])'];
+
+/** Start fake RMs (faults per model name) and a server over them; returns {url, rms, close}. */
+async function start({ faults = {}, options = {}, only = M, fetch } = {}) {
+  const rms = {};
+  const upstreams = {};
+  for (const name of only) {
+    const k = M.indexOf(name), p = PROTOCOL[k];
+    const f = faults[name];
+    if (f === 'down') {
+      upstreams[name] = { type: p, url: await deadURL(), ...EXTRA[p] };
+      continue;
+    }
+    rms[name] = await fakeRM(p, k, f ?? {});
+    upstreams[name] = { type: p, url: rms[name].url, ...EXTRA[p] };
+  }
+  const handler = lib.createHandler(model, { upstreams, timeoutMs: 200, backoffMs: 5, deadlineMs: 2000, breakerCooldownMs: 100, fetch, ...options });
+  const server = await serveNode(handler, { port: 0 });
+  return {
+    url: server.url,
+    rms,
+    handler,
+    close: async () => {
+      await server.close();
+      await Promise.all(Object.values(rms).map((r) => r.close()));
+    },
+  };
+}
+
+async function post(url, body, headers = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** The library's own scores for rows of {model: score} (absent: no score). */
+function expected(rows, feats = []) {
+  const x = new Float32Array(rows.length * K).fill(NaN);
+  rows.forEach((r, i) => M.forEach((m, k) => { if (r[m] !== undefined && r[m] !== null) x[i * K + k] = r[m]; }));
+  const F = model.features.length;
+  const f = new Float32Array(rows.length * F).fill(NaN);
+  feats.forEach((r, i) => model.features.forEach((n, j) => { if (r?.[n] !== undefined) f[i * F + j] = r[n]; }));
+  return model.score({ models: M, features: model.features, scores: x, feats: f, ids: rows.map((_, i) => i) });
+}
+
+/** What every fake RM says of each sample, minus the masked models. */
+const fakeRows = (queries, masked = []) => queries.map((q) => Object.fromEntries(M.filter((m) => !masked.includes(m)).map((m) => [m, fakeScore(q, M.indexOf(m))])));
+const queries = prompts.map((p, i) => p + responses[i]);
+const sigmoid = (x) => 1 / (1 + Math.exp(-x));
+const openrlhfBody = { query: queries, prompts, labels: [null, null, null] };
+
+// ---
+
+const Protocol = suite('OpenRLHF /get_reward');
+
+Protocol('answers the request OpenRLHF sends, in the shape it reads: one finite entry a query in every list', async () => {
+  const s = await start();
+  try {
+    // OpenRLHF's aiohttp client: json= sets only the content type
+    const r = await post(`${s.url}/get_reward`, openrlhfBody);
+    assert.is(r.status, 200, r.text);
+    assert.match(r.headers.get('content-type'), /^application\/json/);
+    assert.equal(Object.keys(r.json), ['rewards', 'scores', 'extra_logs']);
+    assert.equal(Object.keys(r.json.extra_logs), ['uncertainty', 'models_missing', 'degraded', 'fallback']);
+    for (const xs of [r.json.rewards, r.json.scores, ...Object.values(r.json.extra_logs)]) {
+      assert.is(xs.length, 3);
+      assert.ok(xs.every((x) => typeof x === 'number' && Number.isFinite(x)), JSON.stringify(xs));
+    }
+    const e = expected(fakeRows(queries));
+    r.json.rewards.forEach((x, i) => assert.is(Math.fround(x), e.reward[i], `reward ${i}`));
+    r.json.scores.forEach((x, i) => assert.ok(Math.abs(x - sigmoid(r.json.rewards[i])) < 1e-12, 'scores = σ(reward)'));
+    assert.equal(r.json.extra_logs.models_missing, [0, 0, 0]);
+    assert.equal(r.json.extra_logs.degraded, [0, 0, 0]);
+    r.json.extra_logs.uncertainty.forEach((u, i) => assert.is(Math.fround(u), e.uncertainty[i]));
+  } finally {
+    await s.close();
+  }
+});
+
+Protocol('speaks each upstream protocol: vLLM /classify, TEI /predict, OpenRLHF /get_reward, generic JSON', async () => {
+  const s = await start();
+  try {
+    await post(`${s.url}/get_reward`, openrlhfBody);
+    const [vllm, tei, orl, js] = M.slice(0, 4).map((m) => s.rms[m].calls);
+    assert.is(vllm.length, 1, 'one batched call for three queries');
+    assert.equal(vllm[0].body, { model: M[0], input: queries, use_activation: false });
+    assert.equal(tei[0].body, { inputs: prompts.map((p, i) => [p, responses[i]]), raw_scores: true });
+    assert.equal(orl[0].body, { query: queries, prompts, labels: [null, null, null] });
+    assert.equal(js[0].body, { texts: queries });
+    assert.is(vllm[0].headers['content-type'], 'application/json');
+  } finally {
+    await s.close();
+  }
+});
+
+Protocol('an empty batch (OpenRLHF shards queries over replicas, so some get none) is answered with empty lists', async () => {
+  const s = await start();
+  try {
+    const r = await post(`${s.url}/get_reward`, { query: [], prompts: [], labels: [] });
+    assert.is(r.status, 200, r.text);
+    assert.equal(r.json, { rewards: [], scores: [], extra_logs: { uncertainty: [], models_missing: [], degraded: [], fallback: [] } });
+  } finally {
+    await s.close();
+  }
+});
+
+Protocol.run();
+
+// ---
+
+const Fusion = suite('fan-out and fusion equal the library');
+
+Fusion('/v1/fuse samples: per-model scores are the RMs\', the fused scores the library\'s, bit for bit', async () => {
+  const s = await start();
+  try {
+    const r = await post(`${s.url}/v1/fuse`, { samples: prompts.map((prompt, i) => ({ id: `s${i}`, prompt, response: responses[i] })) });
+    assert.is(r.status, 200, r.text);
+    assert.equal(r.json.models, M);
+    const e = expected(fakeRows(queries));
+    r.json.results.forEach((x, i) => {
+      assert.is(x.id, `s${i}`);
+      assert.is(x.status, 'ok');
+      assert.equal(x.missing, []);
+      assert.is(Math.fround(x.reward), e.reward[i]);
+      assert.is(Math.fround(x.uncertainty), e.uncertainty[i]);
+      assert.is(Math.fround(x.conservative), e.conservative[i]);
+      M.forEach((m, k) => assert.is(Math.fround(x.scores[m]), Math.fround(fakeScore(queries[i], k)), m));
+      M.forEach((m, k) => assert.is(Math.fround(x.weights[m]), e.weights[i * K + k]));
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+Fusion('/v1/fuse items: the caller\'s scores, nulls and features; nothing fanned out', async () => {
+  const handler = lib.createHandler(model, {});
+  const server = await serveNode(handler, { port: 0 });
+  try {
+    const items = [
+      { scores: { careful: 1.2, 'verbose-fan': -0.3, 'keyword-counter': 0.4, 'big-scale': 12, 'math-expert': 0.1, 'code-expert': -1 }, features: { 'domain:math': 1, 'domain:code': 0, 'domain:chat': 0 } },
+      { scores: { careful: 0.5, 'big-scale': null } },
+      { scores: {} },
+    ];
+    const r = await post(`${server.url}/v1/fuse`, { items });
+    assert.is(r.status, 200, r.text);
+    const e = expected(items.map((it) => it.scores), items.map((it) => it.features));
+    assert.equal(r.json.results.map((x) => x.status), ['ok', 'degraded', 'unscored']);
+    for (const i of [0, 1]) {
+      assert.is(Math.fround(r.json.results[i].reward), e.reward[i]);
+      assert.is(Math.fround(r.json.results[i].uncertainty), e.uncertainty[i]);
+    }
+    assert.equal(r.json.results[1].missing, ['verbose-fan', 'keyword-counter', 'big-scale', 'math-expert', 'code-expert']);
+    assert.is(r.json.results[2].reward, null, 'below the quorum: null');
+  } finally {
+    await server.close();
+  }
+});
+
+Fusion('concurrent samples are coalesced into batched calls, within each upstream\'s concurrency limit', async () => {
+  const s = await start({ options: { concurrency: 1 }, faults: Object.fromEntries(M.map((m) => [m, { delayMs: 50 }])) });
+  try {
+    const rs = await Promise.all(queries.concat(queries, queries, queries).map((q, i) => post(`${s.url}/get_reward`, { query: [q], prompts: [prompts[i % 3]] })));
+    assert.ok(rs.every((r) => r.status === 200 && r.json.extra_logs.degraded[0] === 0));
+    for (const m of M) {
+      const calls = s.rms[m].calls;
+      assert.is(calls.reduce((n, c) => n + (c.body.input ?? c.body.inputs ?? c.body.query ?? c.body.texts).length, 0), 12, `${m}: every sample once`);
+      assert.ok(calls.length < 12 && calls.length >= 2, `${m}: ${calls.length} calls for 12 samples`);
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+Fusion.run();
+
+// ---
+
+/** /get_reward and /v1/fuse samples, with the fused scores checked against the library with `masked` hidden. */
+async function checkMasked(s, masked) {
+  const r = await post(`${s.url}/get_reward`, openrlhfBody);
+  assert.is(r.status, 200, r.text);
+  const e = expected(fakeRows(queries, masked));
+  r.json.rewards.forEach((x, i) => assert.is(Math.fround(x), e.reward[i], `reward ${i} with ${masked} masked`));
+  assert.equal(r.json.extra_logs.models_missing, [masked.length, masked.length, masked.length]);
+  assert.equal(r.json.extra_logs.degraded, masked.length ? [1, 1, 1] : [0, 0, 0]);
+  const f = await post(`${s.url}/v1/fuse`, { samples: [{ prompt: prompts[0], response: responses[0] }] });
+  assert.is(f.json.results[0].status, masked.length ? 'degraded' : 'ok');
+  assert.equal(f.json.results[0].missing, masked);
+  return r;
+}
+
+const metric = async (url, line) => {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = text.split('\n').find((l) => l.startsWith(line + ' '));
+  return m ? Number(m.slice(line.length + 1)) : 0;
+};
+
+for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch', nodeFetch]]) {
+  const Faults = suite(`faults (upstreams through ${label}): a model that does not answer is masked; every request is answered`);
+
+  Faults('one upstream down (connection refused): masked, retried, counted', async () => {
+    const s = await start({ fetch: fetchImpl, faults: { 'big-scale': 'down' } });
+    try {
+      await checkMasked(s, ['big-scale']);
+      assert.ok(await metric(s.url, 'rewardfuse_upstream_errors_total{upstream="big-scale",kind="connect"}') >= 3, 'the first call and its two retries');
+      assert.ok(await metric(s.url, 'rewardfuse_upstream_retries_total{upstream="big-scale"}') >= 2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  Faults('one upstream slower than its timeout: masked, and the answer comes in about the timeout', async () => {
+    const s = await start({ fetch: fetchImpl, faults: { careful: { delayMs: 400 } }, options: { timeoutMs: 60, retries: 0 } });
+    try {
+      const t0 = performance.now();
+      await checkMasked(s, ['careful']);
+      assert.ok(performance.now() - t0 < 400, `${(performance.now() - t0).toFixed(0)} ms`);
+      assert.ok(await metric(s.url, 'rewardfuse_upstream_timeouts_total{upstream="careful"}') >= 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  Faults('one upstream answering 500, then 200: the retry gets the score', async () => {
+    const s = await start({ fetch: fetchImpl, faults: { 'keyword-counter': { fail: 1 } } });
+    try {
+      await checkMasked(s, []);
+      assert.is(s.rms['keyword-counter'].calls.length, 3, 'a 500, its retry, then the /v1/fuse call');
+      assert.is(await metric(s.url, 'rewardfuse_upstream_errors_total{upstream="keyword-counter",kind="http_5xx"}'), 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  Faults('429 is retried; 4xx is not', async () => {
+    const s = await start({ fetch: fetchImpl, faults: { careful: { fail: 1, failStatus: 429 }, 'math-expert': { fail: 9, failStatus: 400 } } });
+    try {
+      await checkMasked(s, ['math-expert']);
+      assert.is(s.rms['math-expert'].calls.length, 2, 'no retry of a 400: one call a request');
+    } finally {
+      await s.close();
+    }
+  });
+
+  for (const garbage of ['text', 'shape', 'length']) {
+    Faults(`one upstream answering garbage (${garbage}): masked, never a crash, not retried`, async () => {
+      const s = await start({ fetch: fetchImpl, faults: { 'verbose-fan': { garbage } } });
+      try {
+        await checkMasked(s, ['verbose-fan']);
+        assert.is(s.rms['verbose-fan'].calls.length, 2);
+        assert.is(await metric(s.url, 'rewardfuse_upstream_errors_total{upstream="verbose-fan",kind="bad_answer"}'), 2);
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  Faults('all upstreams down: /get_reward answers 200 with the fallback and degraded = 1; /v1/fuse with null', async () => {
+    const s = await start({ fetch: fetchImpl, faults: Object.fromEntries(M.map((m) => [m, 'down'])), options: { fallbackReward: -1, retries: 0 } });
+    try {
+      const r = await post(`${s.url}/get_reward`, openrlhfBody);
+      assert.is(r.status, 200);
+      assert.equal(r.json.rewards, [-1, -1, -1]);
+      r.json.scores.forEach((x) => assert.ok(Math.abs(x - sigmoid(-1)) < 1e-12));
+      assert.equal(r.json.extra_logs, { uncertainty: [0, 0, 0], models_missing: [6, 6, 6], degraded: [1, 1, 1], fallback: [1, 1, 1] });
+      const f = await post(`${s.url}/v1/fuse`, { samples: [{ prompt: 'a', response: 'b' }] });
+      assert.is(f.status, 200);
+      assert.is(f.json.results[0].status, 'unscored');
+      assert.is(f.json.results[0].reward, null);
+    } finally {
+      await s.close();
+    }
+  });
+
+  Faults('below the quorum (minModels): the fallback, though some models answered', async () => {
+    const down = M.slice(0, 4);
+    const s = await start({ fetch: fetchImpl, faults: Object.fromEntries(down.map((m) => [m, 'down'])), options: { minModels: 3, fallbackReward: 0.25, retries: 0 } });
+    try {
+      const r = await post(`${s.url}/get_reward`, openrlhfBody);
+      assert.equal(r.json.rewards, [0.25, 0.25, 0.25]);
+      assert.equal(r.json.extra_logs.models_missing, [4, 4, 4]);
+      assert.equal(r.json.extra_logs.fallback, [1, 1, 1]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  Faults('the request deadline: an upstream slower than the deadline is masked and the request answered on time', async () => {
+    const s = await start({ fetch: fetchImpl, faults: { 'code-expert': { delayMs: 500 } }, options: { deadlineMs: 80, timeoutMs: 5000 } });
+    try {
+      const t0 = performance.now();
+      await checkMasked(s, ['code-expert']);
+      assert.ok(performance.now() - t0 < 450, `${(performance.now() - t0).toFixed(0)} ms for two requests`);
+    } finally {
+      await s.close();
+    }
+  });
+
+  Faults('the circuit breaker opens after failures in a row, masks without calling, probes after its cooldown, and closes', async () => {
+    const s = await start({ fetch: fetchImpl, faults: { careful: { fail: 3 } }, options: { retries: 0, breakerFailures: 3, breakerCooldownMs: 100 } });
+    try {
+      for (let i = 0; i < 3; i++) await post(`${s.url}/get_reward`, openrlhfBody);
+      assert.is(s.rms.careful.calls.length, 3);
+      assert.is((await (await fetch(`${s.url}/health`)).json()).upstreams.careful.breaker, 'open');
+      assert.is(await metric(s.url, 'rewardfuse_upstream_breaker_state{upstream="careful"}'), 1);
+      await checkMasked(s, ['careful']); // open: masked, no call
+      assert.is(s.rms.careful.calls.length, 3);
+      await new Promise((r) => setTimeout(r, 120));
+      assert.is((await (await fetch(`${s.url}/health`)).json()).upstreams.careful.breaker, 'half-open');
+      await checkMasked(s, []); // the probe succeeds
+      assert.is((await (await fetch(`${s.url}/health`)).json()).upstreams.careful.breaker, 'closed');
+    } finally {
+      await s.close();
+    }
+  });
+
+  Faults('a mixed storm of faults: every request answered 200 with finite numbers', async () => {
+    const s = await start({ fetch: fetchImpl,
+      faults: { careful: 'down', 'verbose-fan': { delayMs: 300 }, 'keyword-counter': { fail: 4 }, 'big-scale': { garbage: 'shape' } },
+      options: { timeoutMs: 50, retries: 1 },
+    });
+    try {
+      const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`${s.url}/get_reward`, { query: [queries[i % 3], `q${i}`], prompts: [prompts[i % 3], ''] })));
+      for (const r of rs) {
+        assert.is(r.status, 200, r.text);
+        assert.is(r.json.rewards.length, 2);
+        assert.ok([...r.json.rewards, ...r.json.scores, ...Object.values(r.json.extra_logs).flat()].every(Number.isFinite));
+      }
+      assert.is(await metric(s.url, 'rewardfuse_requests_total{route="get_reward",code="200"}'), 40);
+    } finally {
+      await s.close();
+    }
+  });
+
+  Faults.run();
+}
+
+// ---
+
+const Input = suite('bad client input: a 4xx with a JSON error naming the field');
+
+Input('malformed JSON, wrong types, lists of different lengths, too big, unknown routes and methods', async () => {
+  const s = await start({ options: { maxBodyBytes: 2048, maxItems: 10 } });
+  try {
+    const cases = [
+      ['/get_reward', '{"query": ["a"', 400, 'body'],
+      ['/get_reward', '', 400, 'body'],
+      ['/get_reward', '[1, 2]', 400, 'body'],
+      ['/get_reward', { prompts: ['a'] }, 400, 'query'],
+      ['/get_reward', { query: 'a' }, 400, 'query'],
+      ['/get_reward', { query: ['a', 7] }, 400, 'query[1]'],
+      ['/get_reward', { query: ['a', 'b'], prompts: ['a'] }, 400, 'prompts'],
+      ['/get_reward', { query: ['a'], prompts: ['a'], labels: [1, 2] }, 400, 'labels'],
+      ['/get_reward', { query: Array(11).fill('a') }, 413, 'query'],
+      ['/get_reward', { query: ['x'.repeat(3000)] }, 413, 'body'],
+      ['/v1/fuse', {}, 400, 'items'],
+      ['/v1/fuse', { items: [], samples: [] }, 400, 'samples'],
+      ['/v1/fuse', { items: {} }, 400, 'items'],
+      ['/v1/fuse', { items: [7] }, 400, 'items[0]'],
+      ['/v1/fuse', { items: [{ scores: [] }] }, 400, 'items[0].scores'],
+      ['/v1/fuse', { items: [{ scores: { careful: '1.5' } }] }, 400, 'items[0].scores.careful'],
+      ['/v1/fuse', { items: [{ scores: { careful: 1e39 } }] }, 400, 'items[0].scores.careful'],
+      ['/v1/fuse', { items: [{ scores: { mystery: 1 } }] }, 400, 'items[0].scores.mystery'],
+      ['/v1/fuse', { items: [{ scores: { careful: 1 }, features: { 'domain:math': true } }] }, 400, 'items[0].features.domain:math'],
+      ['/v1/fuse', { samples: [{ prompt: 'a' }] }, 400, 'samples[0].response'],
+      ['/v1/nope', {}, 404, 'path'],
+    ];
+    for (const [path, body, status, field] of cases) {
+      const r = await post(s.url + path, body);
+      assert.is(r.status, status, `${path} ${JSON.stringify(body).slice(0, 60)}: ${r.text}`);
+      assert.is(r.json.field, field, r.text);
+      assert.match(r.json.error, field === 'body' ? /^body: / : new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: `));
+    }
+    const get = await fetch(`${s.url}/get_reward`);
+    assert.is(get.status, 405);
+    assert.is(get.headers.get('allow'), 'POST');
+    assert.is((await get.json()).field, 'method');
+    const health = await fetch(`${s.url}/health`, { method: 'POST', body: '{}' });
+    assert.is(health.status, 405);
+    // a chunked body past the limit (no Content-Length to refuse it by)
+    const chunked = await new Promise((resolve, reject) => {
+      const req = httpRequest(`${s.url}/get_reward`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        let t = '';
+        res.on('data', (c) => (t += c));
+        res.on('end', () => resolve({ status: res.statusCode, json: JSON.parse(t) }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 5; i++) req.write('x'.repeat(1000));
+      req.end();
+    });
+    assert.is(chunked.status, 413);
+    assert.is(chunked.json.field, 'body');
+    // still serving
+    assert.is((await post(`${s.url}/get_reward`, openrlhfBody)).status, 200);
+  } finally {
+    await s.close();
+  }
+});
+
+Input('samples with no upstreams configured: 503 naming the upstreams', async () => {
+  const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
+  try {
+    const r = await post(`${server.url}/get_reward`, openrlhfBody);
+    assert.is(r.status, 503);
+    assert.is(r.json.field, 'upstreams');
+  } finally {
+    await server.close();
+  }
+});
+
+Input('bad options fail when the handler is built, naming the field', () => {
+  const bad = [
+    [{ upstreams: { mystery: { type: 'vllm', url: 'http://127.0.0.1:1' } } }, /^upstreams\.mystery: "mystery" is not a model/],
+    [{ upstreams: { careful: { type: 'grpc', url: 'http://127.0.0.1:1' } } }, /^upstreams\.careful\.type: /],
+    [{ upstreams: { careful: { type: 'vllm', url: 'nope' } } }, /^upstreams\.careful\.url: /],
+    [{ upstreams: { careful: { type: 'vllm', url: 'http://127.0.0.1:1', input: 'pair' } } }, /^upstreams\.careful\.input: /],
+    [{ upstreams: { careful: { type: 'json', url: 'http://127.0.0.1:1' } } }, /^upstreams\.careful\.scorePath: /],
+    [{ upstreams: { careful: { type: 'tei', url: 'http://127.0.0.1:1', timeout: 5 } } }, /^upstreams\.careful\.timeout: unknown field/],
+    [{ minModels: 7 }, /^minModels: /],
+    [{ timeoutMs: -1 }, /^timeoutMs: /],
+  ];
+  for (const [o, re] of bad) assert.throws(() => lib.createHandler(model, o), (e) => re.test(e.message), JSON.stringify(o));
+});
+
+Input.run();
+
+// ---
+
+const Token = suite('the token');
+
+Token('with --token, requests need it (Bearer header or ?token=); GET /health does not', async () => {
+  const s = await start({ options: { token: 's3cret' } });
+  try {
+    const none = await post(`${s.url}/get_reward`, openrlhfBody);
+    assert.is(none.status, 401);
+    assert.is(none.json.field, 'authorization');
+    assert.is(none.headers.get('www-authenticate'), 'Bearer');
+    assert.is((await post(`${s.url}/get_reward`, openrlhfBody, { authorization: 'Bearer wrong' })).status, 401);
+    assert.is((await post(`${s.url}/get_reward`, openrlhfBody, { authorization: 'Bearer s3cret' })).status, 200);
+    // OpenRLHF sends no headers: the token rides in the URL
+    assert.is((await post(`${s.url}/get_reward?token=s3cret`, openrlhfBody)).status, 200);
+    assert.is((await post(`${s.url}/nowhere`, {})).status, 401, 'routes are not revealed without the token');
+    assert.is((await fetch(`${s.url}/metrics`)).status, 401);
+    assert.is((await fetch(`${s.url}/health`)).status, 200);
+  } finally {
+    await s.close();
+  }
+});
+
+Token.run();
+
+// ---
+
+const Ops = suite('/health and /metrics');
+
+Ops('/metrics is Prometheus text: requests, a latency histogram, upstream errors, timeouts, breaker state', async () => {
+  const s = await start({ faults: { careful: 'down' }, options: { retries: 0 } });
+  try {
+    await post(`${s.url}/get_reward`, openrlhfBody);
+    const res = await fetch(`${s.url}/metrics`);
+    assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    for (const l of [
+      '# TYPE rewardfuse_requests_total counter',
+      'rewardfuse_requests_total{route="get_reward",code="200"} 1',
+      '# TYPE rewardfuse_request_duration_seconds histogram',
+      'rewardfuse_request_duration_seconds_bucket{route="get_reward",le="+Inf"} 1',
+      'rewardfuse_request_duration_seconds_count{route="get_reward"} 1',
+      'rewardfuse_upstream_errors_total{upstream="careful",kind="connect"} 1',
+      '# TYPE rewardfuse_upstream_timeouts_total counter',
+      'rewardfuse_upstream_breaker_state{upstream="careful"} 0',
+      'rewardfuse_items_total{route="get_reward",status="degraded"} 3',
+    ]) assert.ok(text.includes(l + '\n') || text.includes(l), `missing: ${l}`);
+    for (const line of text.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+\w.]+)$/, line);
+    const h = await (await fetch(`${s.url}/health`)).json();
+    assert.is(h.status, 'ok');
+    assert.equal(h.models, M);
+    assert.equal(Object.keys(h.upstreams), M);
+  } finally {
+    await s.close();
+  }
+});
+
+Ops.run();
+
+// ---
+
+const Cli = suite('rewardfuse serve (the command)');
+
+const BIN = join(ROOT, 'dist/cli/main.js');
+
+Cli('binds 127.0.0.1 by default, serves, and stops on SIGTERM', async () => {
+  const rms = await Promise.all(M.map((m, k) => fakeRM(PROTOCOL[k], k)));
+  const cfg = join(dir, 'upstreams.json');
+  writeFileSync(cfg, JSON.stringify({ upstreams: Object.fromEntries(M.map((m, k) => [m, { type: PROTOCOL[k], url: rms[k].url, ...EXTRA[PROTOCOL[k]] }])), timeoutMs: 500 }));
+  const child = spawn(process.execPath, [BIN, 'serve', MODEL_FILE, '--upstreams', cfg, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const line = await new Promise((resolve, reject) => {
+      let out = '', err = '';
+      child.stdout.on('data', (c) => { out += c; if (out.includes('\n')) resolve(out.split('\n')[0]); });
+      child.stderr.on('data', (c) => (err += c));
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
+    });
+    const url = line.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+    assert.ok(url, line);
+    const r = await post(`${url}/get_reward`, openrlhfBody);
+    assert.is(r.status, 200, r.text);
+    const e = expected(fakeRows(queries));
+    r.json.rewards.forEach((x, i) => assert.is(Math.fround(x), e.reward[i]));
+    const code = await new Promise((resolve) => { child.on('exit', resolve); child.kill('SIGTERM'); });
+    assert.is(code, 0);
+  } finally {
+    child.kill();
+    await Promise.all(rms.map((r) => r.close()));
+  }
+});
+
+Cli('a bad upstreams file exits 1 with one line naming the file and the field', () => {
+  const cfg = join(dir, 'bad-upstreams.json');
+  writeFileSync(cfg, JSON.stringify({ upstreams: { careful: { type: 'vllm', url: 'http://127.0.0.1:1', retries: -1 } } }));
+  const r = spawnSync(process.execPath, [BIN, 'serve', MODEL_FILE, '--upstreams', cfg, '--port', '0'], { encoding: 'utf8', timeout: 20000 });
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^rewardfuse: .*bad-upstreams\.json: field "upstreams\.careful\.retries": expected 0 or more, got -1\n$/);
+  const u = spawnSync(process.execPath, [BIN, 'serve', MODEL_FILE, '--min-models', '9'], { encoding: 'utf8', timeout: 20000 });
+  assert.is(u.status, 2, u.stderr);
+  assert.match(u.stderr, /--min-models: expected 1…6, got 9/);
+});
+
+Cli.run();
+
+// ---
+
+const Examples = suite('examples/serve');
+
+Examples('upstreams.json is a valid config for a model of the simulated ensemble', () => {
+  const cfg = JSON.parse(readFileSync(join(ROOT, 'examples/serve/upstreams.json'), 'utf8'));
+  lib.createHandler(model, cfg);
+});
+
+Examples('the verl compute_score (single and batched) and the TRL async reward_func get the server\'s fused rewards', async () => {
+  const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) return console.log('  (no python3: skipped)');
+  const s = await start();
+  try {
+    const script = `
+import asyncio, json, sys
+sys.path.insert(0, 'examples/serve')
+import verl_reward, trl_reward
+p, r = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+one = verl_reward.compute_score('demo', r[0], None, {'prompt': p[0]})
+batch = verl_reward.compute_score_batch(['demo'] * len(p), r, [None] * len(p), [{'prompt': x} for x in p])
+trl = asyncio.run(trl_reward.fused_reward(p, [[{'role': 'assistant', 'content': x}] for x in r]))
+print(json.dumps({'one': one, 'batch': batch, 'trl': trl}))`;
+    const out = await new Promise((resolve, reject) => {
+      const child = spawn('python3', ['-c', script, JSON.stringify(prompts), JSON.stringify(responses)], { cwd: ROOT, env: { ...process.env, REWARDFUSE_URL: s.url } });
+      let o = '', e = '';
+      child.stdout.on('data', (c) => (o += c));
+      child.stderr.on('data', (c) => (e += c));
+      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(o)) : reject(new Error(e))));
+    });
+    const e = expected(fakeRows(queries));
+    assert.equal(Object.keys(out.one), ['score', 'uncertainty', 'models_missing', 'degraded']);
+    assert.is(Math.fround(out.one.score), e.reward[0]);
+    out.batch.forEach((b, i) => assert.is(Math.fround(b.score), e.reward[i]));
+    out.trl.forEach((x, i) => assert.is(Math.fround(x), e.reward[i]));
+  } finally {
+    await s.close();
+  }
+});
+
+Examples.run();
+
+// ---
+
+const Edge = suite('the same handler under Deno, Bun and workerd: /v1/fuse with given scores');
+
+const ITEMS = [
+  { id: 'a', scores: { careful: 1.2, 'verbose-fan': -0.3, 'keyword-counter': 0.4, 'big-scale': 12, 'math-expert': 0.1, 'code-expert': -1 } },
+  { id: 'b', scores: { careful: -0.5, 'big-scale': null, 'code-expert': 2 }, features: { 'domain:code': 1 } },
+];
+const nodeAnswer = async () => {
+  const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
+  try {
+    return (await post(`${server.url}/v1/fuse`, { items: ITEMS })).json;
+  } finally {
+    await server.close();
+  }
+};
+
+/** Run test/edge/serve.mjs in a runtime; it prints its URL; post to it; stop it. */
+async function runtime(cmd, args) {
+  const bin = join(ROOT, 'node_modules', '.bin', cmd);
+  if (!existsSync(bin)) throw new Error(`${bin} is missing (npm ci installs it)`);
+  const child = spawn(bin, [...args, join(ROOT, 'test/edge/serve.mjs'), MODEL_FILE], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '', err = '';
+      const timer = setTimeout(() => reject(new Error(`${cmd}: no URL after 60 s: ${err}`)), 60000);
+      child.stdout.on('data', (c) => { out += c; const m = out.match(/"url":"([^"]+)"/); if (m) { clearTimeout(timer); resolve(m[1]); } });
+      child.stderr.on('data', (c) => (err += c));
+      child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${err}`)));
+    });
+    assert.match(new URL(url).hostname, /^127\.0\.0\.1$/);
+    return (await post(`${url}/v1/fuse`, { items: ITEMS })).json;
+  } finally {
+    child.kill();
+  }
+}
+
+Edge('Deno.serve', async () => assert.equal(await runtime('deno', ['run', '--allow-read', '--allow-env', '--allow-net=127.0.0.1', '--quiet']), await nodeAnswer()));
+Edge('Bun.serve', async () => assert.equal(await runtime('bun', ['run']), await nodeAnswer()));
+
+Edge('workerd (a Worker, through miniflare)', async () => {
+  const { Miniflare } = await import('miniflare');
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(ROOT, 'test/edge/serve-worker.mjs'),
+    modulesRoot: ROOT,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }],
+    compatibilityDate: '2025-01-01',
+    bindings: { MODEL: MODEL_TEXT },
+  });
+  try {
+    const url = await mf.ready;
+    assert.equal((await post(new URL('/v1/fuse', url).href, { items: ITEMS })).json, await nodeAnswer());
+    assert.is((await post(new URL('/get_reward', url).href, openrlhfBody)).status, 503, 'no upstreams in this worker');
+  } finally {
+    await mf.dispose();
+  }
+});
+
+Edge.run();
