@@ -630,7 +630,8 @@ const nodeAnswer = async () => {
 async function runtime(cmd, args) {
   const bin = join(ROOT, 'node_modules', '.bin', cmd);
   if (!existsSync(bin)) throw new Error(`${bin} is missing (npm ci installs it)`);
-  const child = spawn(bin, [...args, join(ROOT, 'test/edge/serve.mjs'), MODEL_FILE], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
+  // its own process group: the .bin launcher starts the runtime as a child of its own, and both must go
+  const child = spawn(bin, [...args, join(ROOT, 'test/edge/serve.mjs'), MODEL_FILE], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
   try {
     const url = await new Promise((resolve, reject) => {
       let out = '', err = '';
@@ -642,7 +643,13 @@ async function runtime(cmd, args) {
     assert.match(new URL(url).hostname, /^127\.0\.0\.1$/);
     return (await post(`${url}/v1/fuse`, { items: ITEMS })).json;
   } finally {
-    child.kill();
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+    child.stdout.destroy();
+    child.stderr.destroy();
   }
 }
 

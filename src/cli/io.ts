@@ -10,13 +10,14 @@
 // Every failure is a one-line CliError naming the path and the system's reason.
 import {
   accessSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readlinkSync,
-  realpathSync, renameSync, rmSync, statSync, writeSync, type Stats,
+  readSync, realpathSync, renameSync, rmSync, statSync, writeSync, type Stats,
 } from 'node:fs';
+import { open as openAsync } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import { DataError } from '../data/errors.js';
-import { parseData } from '../data/index.js';
+import { DataReader } from '../data/stream.js';
 import type { DataSet, ItemSet, PairSet, ReadOptions } from '../data/types.js';
 import { loadModel } from '../models/file.js';
 import type { FusionModel } from '../models/model.js';
@@ -55,14 +56,108 @@ export function readText(file: string): string {
   }
 }
 
-export function readData(file: string, kind: 'pairs', opts?: ReadOptions): PairSet;
-export function readData(file: string, kind: 'items', opts?: ReadOptions): ItemSet;
-export function readData(file: string, kind?: 'pairs' | 'items', opts?: ReadOptions): DataSet;
-/** A data file; pairs whose every label is a tie are refused (nothing to learn or to score accuracy on). */
-export function readData(file: string, kind?: 'pairs' | 'items', opts: ReadOptions = {}): DataSet {
-  const data = parseData(readText(file), file, kind, opts);
+/** The name errors give standard input, read when a file is named `-`. */
+export const STDIN = '<stdin>';
+
+/** Bytes read a call: a bounded buffer, whatever the file's size. */
+const CHUNK = 1 << 20;
+
+/** Open `file` (or standard input for `-`) for reading, remembering a regular file as an input. */
+function openInput(file: string): number {
+  let fd: number | undefined;
+  try {
+    fd = file === '-' ? 0 : openSync(file, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    if (st.isFile()) inputs.push({ file: file === '-' ? 'standard input' : file, dev: st.dev, ino: st.ino });
+    return fd;
+  } catch (e) {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
+    throw readError(file, e);
+  }
+}
+
+function readError(file: string, e: unknown): CliError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const name = file === '-' ? STDIN : file;
+  return new CliError(code === 'ENOENT' ? `${name}: no such file` : code === 'EISDIR' ? `${name}: is a directory, not a file` : `${name}: cannot read (${reason(e)})`);
+}
+
+/**
+ * Each piece of `file`'s text (UTF-8, decoded across the pieces' edges), read
+ * a bounded buffer at a time, synchronously; `-` is standard input.
+ */
+export function* readPieces(file: string): Generator<string> {
+  const fd = openInput(file);
+  const buf = Buffer.allocUnsafe(CHUNK), dec = new TextDecoder('utf-8', { ignoreBOM: true });
+  try {
+    for (;;) {
+      let got: number;
+      try {
+        got = readSync(fd, buf, 0, CHUNK, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') { // a non-blocking standard input with nothing yet
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          continue;
+        }
+        if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+        throw readError(file, e);
+      }
+      if (!got) break;
+      yield dec.decode(buf.subarray(0, got), { stream: true });
+    }
+    const tail = dec.decode();
+    if (tail) yield tail;
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+}
+
+/** The same pieces, read asynchronously (so that signals are handled between them). */
+export async function* readPiecesAsync(file: string): AsyncGenerator<string> {
+  const fd = openInput(file);
+  const dec = new TextDecoder('utf-8', { ignoreBOM: true });
+  if (fd === 0) {
+    try {
+      for await (const b of process.stdin) yield dec.decode(b as Buffer, { stream: true });
+    } catch (e) {
+      throw readError(file, e);
+    }
+  } else {
+    const fh = await openAsync(file, 'r').catch((e) => { throw readError(file, e); });
+    closeSync(fd);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    try {
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, CHUNK, null).catch((e) => { throw readError(file, e); });
+        if (!bytesRead) break;
+        yield dec.decode(buf.subarray(0, bytesRead), { stream: true });
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  const tail = dec.decode();
+  if (tail) yield tail;
+}
+
+export function readData(file: string, kind: 'pairs', opts?: ReadOptions, onRows?: (rows: number) => void): PairSet;
+export function readData(file: string, kind: 'items', opts?: ReadOptions, onRows?: (rows: number) => void): ItemSet;
+export function readData(file: string, kind?: 'pairs' | 'items', opts?: ReadOptions, onRows?: (rows: number) => void): DataSet;
+/**
+ * A data file, read a bounded buffer at a time into columns (`-`: standard
+ * input); `onRows` hears the rows read so far after each buffer. Pairs whose
+ * every label is a tie are refused (nothing to learn or to score accuracy on).
+ */
+export function readData(file: string, kind?: 'pairs' | 'items', opts: ReadOptions = {}, onRows?: (rows: number) => void): DataSet {
+  const reader = new DataReader(file === '-' ? STDIN : file, kind, opts);
+  for (const piece of readPieces(file)) {
+    reader.push(piece);
+    onRows?.(reader.rows);
+  }
+  const data = reader.end();
   if (data.kind === 'pairs' && data.label.every((t) => t === 0.5)) {
-    throw new DataError(file, 0, 'label', 'every pair is a tie; training and accuracy need at least one pair labelled "a" or "b"');
+    throw new DataError(data.source, 0, 'label', 'every pair is a tie; training and accuracy need at least one pair labelled "a" or "b"');
   }
   return data;
 }
@@ -247,6 +342,104 @@ export function writeOutput(file: string, text: string): void {
     // two more turns of the event loop (the first starts watching for signals,
     // the second reads them), so that a signal that came during the write is acted on
     setImmediate(() => setImmediate(() => {}));
+  }
+}
+
+/**
+ * An output written a piece at a time, with writeOutput's guarantees: a
+ * regular file (or a new path) is written to a temporary file beside it and
+ * renamed over it by close(); abort() removes it. `undefined` or `-` is
+ * standard output. Writes are held until `hold` bytes have gathered, so that a
+ * short output that fails is not partly written anywhere.
+ */
+export class Output {
+  private fd: number;
+  private tmp: string | undefined;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private done = false;
+
+  constructor(readonly file: string | undefined, private readonly hold = 16 << 20) {
+    const name = this.name;
+    if (file === undefined || file === '-') {
+      notAnInput(name, fstat(1, name));
+      this.fd = 1;
+      return;
+    }
+    const t = target(file);
+    if (t.how === 'fd') { this.fd = t.fd; return; }
+    try {
+      if (t.how === 'in place') { this.fd = openSync(t.path, 'w'); return; }
+      trapSignals();
+      this.tmp = `${t.path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+      pending.add(this.tmp);
+      this.fd = openSync(this.tmp, 'wx');
+      if (t.mode !== undefined) fchmodSync(this.fd, t.mode);
+      this.final = t.path;
+    } catch (e) {
+      this.abort();
+      throw new CliError(`${file}: cannot write (${reason(e)})`);
+    }
+  }
+
+  private final: string | undefined;
+
+  private get name(): string {
+    return this.file === undefined || this.file === '-' ? 'standard output' : this.file;
+  }
+
+  write(text: string): void {
+    const b = Buffer.from(text, 'utf8');
+    this.held.push(b);
+    this.heldBytes += b.length;
+    if (this.heldBytes >= this.hold) this.flush();
+  }
+
+  private flush(): void {
+    const data = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held);
+    this.held = [];
+    this.heldBytes = 0;
+    try {
+      writeAll(this.fd, data);
+    } catch (e) {
+      this.abort();
+      throw new CliError(`${this.name}: cannot write (${reason(e)})`);
+    }
+  }
+
+  /** Everything written: flushed, and a temporary file synced and renamed into place. */
+  close(): void {
+    this.flush();
+    if (this.done) return;
+    this.done = true;
+    try {
+      if (this.tmp) {
+        fsyncSync(this.fd);
+        closeSync(this.fd);
+        renameSync(this.tmp, this.final!);
+        pending.delete(this.tmp);
+      } else if (this.fd > 2) {
+        closeSync(this.fd);
+      }
+    } catch (e) {
+      if (this.tmp) { rmSync(this.tmp, { force: true }); pending.delete(this.tmp); }
+      throw new CliError(`${this.name}: cannot write (${reason(e)})`);
+    } finally {
+      setImmediate(() => setImmediate(() => {}));
+    }
+  }
+
+  /** Give up: a temporary file is removed, the target untouched. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    this.held = [];
+    try {
+      if (this.fd > 2) closeSync(this.fd);
+    } catch {
+      // closing is all that is left to do
+    }
+    if (this.tmp) { rmSync(this.tmp, { force: true }); pending.delete(this.tmp); }
   }
 }
 

@@ -27,9 +27,9 @@ ${DEMO_USAGE}
 
 ${SERVE_USAGE}`;
 
-const COMMANDS: Record<string, (argv: string[]) => void> = { train, score, eval: evaluate, explain, demo, serve };
+const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = { train, score, eval: evaluate, explain, demo, serve };
 
-function main(argv: string[]): number {
+function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   const help = !cmd || cmd === 'help' || cmd === '--help' || cmd === '-h';
   const run = help ? () => writeStdout(USAGE + '\n') : COMMANDS[cmd];
@@ -38,21 +38,26 @@ function main(argv: string[]): number {
     return 2;
   }
   try {
-    run(rest);
+    const done = run(rest);
+    if (done instanceof Promise) return done.then(() => 0, (e) => failed(cmd, e)); // a command that streams
     return cmd ? 0 : 2;
   } catch (e) {
-    const err = e as Error;
-    if (e instanceof UsageError) {
-      writeStderr(`rewardfuse ${cmd}: ${err.message}\n`);
-      return 2;
-    }
-    if (e instanceof DataError || e instanceof CliError || /^rewardfuse: /.test(err?.message)) {
-      writeStderr(`rewardfuse: ${err.message.replace(/^rewardfuse: /, '')}\n`);
-      return 1;
-    }
-    writeStderr(`rewardfuse: internal error: ${err?.message ?? String(e)} (please report it)\n`);
-    return 70;
+    return failed(cmd, e);
   }
+}
+
+function failed(cmd: string, e: unknown): number {
+  const err = e as Error;
+  if (e instanceof UsageError) {
+    writeStderr(`rewardfuse ${cmd}: ${err.message}\n`);
+    return 2;
+  }
+  if (e instanceof DataError || e instanceof CliError || /^rewardfuse: /.test(err?.message)) {
+    writeStderr(`rewardfuse: ${err.message.replace(/^rewardfuse: /, '')}\n`);
+    return 1;
+  }
+  writeStderr(`rewardfuse: internal error: ${err?.message ?? String(e)} (please report it)\n`);
+  return 70;
 }
 
 // Commands that print through console.log or process.stdout get their write
@@ -68,4 +73,6 @@ process.stdout.on('error', (e) => {
 });
 process.stderr.on('error', () => {});
 
-process.exitCode = main(process.argv.slice(2));
+const code = main(process.argv.slice(2));
+if (typeof code === 'number') process.exitCode = code;
+else void code.then((c) => { process.exitCode ||= c; });

@@ -1,31 +1,169 @@
-// rewardfuse score <model.json> <items.jsonl|csv> [-o out.jsonl] [--ignore-unknown]
+// rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N]
+// Items stream through: read a bounded buffer at a time, cut at the last whole
+// record, scored piece by piece (score-piece.ts) and written in order, so
+// memory stays flat whatever the input's size. With --threads N the pieces
+// are scored by N worker threads, and written in the same order: the same bytes.
+import { Worker } from 'node:worker_threads';
+import { DataError } from '../data/errors.js';
+import { Cutter, formatOf, type Format } from '../data/stream.js';
+import type { Row } from '../data/csv.js';
+import { loadModel } from '../models/file.js';
 import { parseArgs, UsageError } from './args.js';
-import { checkFinite, checkKnownModels, checkScorable, atLines } from './check.js';
-import { checkOutput, readData, readModel, writeOutput, writeStderr, writeStdout } from './io.js';
+import { CliError, Output, readPiecesAsync, readText, STDIN, writeStderr } from './io.js';
+import { note } from './progress.js';
+import { rebase, scorePiece, type Piece, type Scored } from './score-piece.js';
 
-export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv> [-o out.jsonl] [--ignore-unknown]
+export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N]
   one JSON line per item: id, reward, uncertainty, conservative, and per-model weights (gated);
-  items need no "target"`;
+  items need no "target"; - reads standard input (or writes standard output); the items
+  stream through in pieces, in flat memory; --threads N scores them in N worker threads`;
 
-export function score(argv: string[]): void {
-  const { positional, flags } = parseArgs(argv, { out: 'string', 'ignore-unknown': 'boolean' }, { o: 'out' });
+/** Text gathered before a piece is cut and scored. */
+const PIECE = 1 << 20;
+
+export async function score(argv: string[]): Promise<void> {
+  const { positional, flags } = parseArgs(argv, { out: 'string', 'ignore-unknown': 'boolean', threads: 'integer' }, { o: 'out' });
   if (positional.length !== 2) throw new UsageError(`score takes a model and an items file (see rewardfuse --help)`);
-  const model = readModel(positional[0]);
-  const items = readData(positional[1], 'items', { targets: false });
-  const out = flags.out as string | undefined;
-  if (out) checkOutput(out);
-  if (!flags['ignore-unknown']) checkKnownModels(model, items);
-  checkScorable(model, items, positional[0]);
-  const s = atLines(items, () => model.score(items));
-  checkFinite(items, s);
-  if (s.unknownModels.length) writeStderr(`rewardfuse: ignoring models the fusion model does not know: ${s.unknownModels.join(', ')}\n`);
-  const K = model.models.length;
-  const lines = items.ids.map((id, i) => {
-    const row: Record<string, unknown> = { id, reward: s.reward[i], uncertainty: s.uncertainty[i], conservative: s.conservative[i] };
-    if (s.weights) row.weights = Object.fromEntries(model.models.map((m, k) => [m, s.weights![i * K + k]]));
-    return JSON.stringify(row);
-  });
-  const text = lines.join('\n') + '\n';
-  if (out) writeOutput(out, text);
-  else writeStdout(text);
+  const threads = (flags.threads as number | undefined) ?? 1;
+  if (threads < 1 || threads > 64) throw new UsageError(`--threads takes 1 to 64, got ${threads}`);
+  const modelFile = positional[0], file = positional[1];
+  const modelText = readText(modelFile);
+  const model = loadModel(modelText, modelFile);
+  const source = file === '-' ? STDIN : file;
+  const pieces = readPiecesAsync(file);
+  const first = await pieces.next(); // opens the input (remembered as one) before the output is checked
+  const out = new Output(flags.out as string | undefined);
+  const base = { source, ignoreUnknown: !!flags['ignore-unknown'], modelFile };
+  const pool = threads > 1 ? new Pool(threads, modelText, modelFile) : undefined;
+  const unknown = new Set<string>();
+  let items = 0, offset = 0, header: Row | undefined;
+  const t0 = Date.now();
+  let shown = t0;
+  const tell = () => {
+    const now = Date.now();
+    if (now - shown < 1000) return;
+    shown = now;
+    note(process.stderr, `scored ${items} items`);
+  };
+  // results in input order: add them up, write them, and say how far
+  const take = (r: Scored) => {
+    offset += r.lines;
+    items += r.items;
+    header ??= r.header;
+    for (const m of r.unknown) unknown.add(m);
+    if (r.out) out.write(r.out);
+    tell();
+  };
+  try {
+    const cutter = new Cutter(formatOf(source));
+    let text = '';
+    const send = async (piece: string) => {
+      const p: Piece = { ...base, text: piece, format: cutter.format as Format, header };
+      if (!pool) {
+        try {
+          take(scorePiece(model, p));
+        } catch (e) {
+          throw rebase(e, source, offset);
+        }
+        return;
+      }
+      // CSV: the first piece with records holds the header the others need
+      const waitForHeader = cutter.format === 'csv' && !header;
+      await pool.submit(p, (r, e) => {
+        if (e) throw rebase(e, source, offset);
+        take(r!);
+      });
+      if (waitForHeader) await pool.drain();
+    };
+    for (let r = first; !r.done; r = await pieces.next()) {
+      text += cutter.push(r.value);
+      if (text.length >= PIECE) {
+        await send(text);
+        text = '';
+      }
+    }
+    text += cutter.end();
+    if (text) await send(text);
+    await pool?.drain();
+    if (!items) throw new DataError(source, 0, '', 'no items found');
+    if (unknown.size) writeStderr(`rewardfuse: ignoring models the fusion model does not know: ${[...unknown].join(', ')}\n`);
+    out.close();
+    if (Date.now() - t0 >= 1000) note(process.stderr, `scored ${items} items, wrote ${flags.out && flags.out !== '-' ? flags.out : 'standard output'}\n`);
+  } catch (e) {
+    out.abort();
+    throw e;
+  } finally {
+    await pool?.close();
+    await pieces.return(undefined);
+  }
+}
+
+type Done = (r: Scored | undefined, e: unknown) => void;
+
+/** Worker threads taking pieces in turn; results are handed back in the order the pieces were sent. */
+class Pool {
+  private readonly workers: Worker[];
+  private next = 0;
+  private seq = 0;
+  private readonly waiting = new Map<number, Done>();
+  private readonly results = new Map<number, { r?: Scored; e?: unknown }>();
+  private wake: (() => void) | undefined;
+  private failure: unknown;
+
+  constructor(n: number, modelText: string, modelFile: string) {
+    const url = new URL('./score-worker.js', import.meta.url);
+    this.workers = Array.from({ length: n }, () => {
+      const w = new Worker(url, { workerData: { modelText, modelFile } });
+      w.on('message', (m: { seq: number; result?: Scored; error?: { message: string; data?: { file: string; line: number; field: string; reason: string } } }) => {
+        const d = m.error?.data;
+        const e = m.error && (d ? new DataError(d.file, d.line, d.field, d.reason) : new CliError(m.error.message.replace(/^rewardfuse: /, '')));
+        this.results.set(m.seq, { r: m.result, e });
+        this.flush();
+      });
+      w.on('error', (e) => { this.failure ??= e; this.wake?.(); });
+      return w;
+    });
+  }
+
+  /** Send a piece; waits while twice as many pieces as workers are in flight. */
+  async submit(piece: Piece, done: Done): Promise<void> {
+    if (this.failure) throw this.failure;
+    while (this.waiting.size >= 2 * this.workers.length) await this.settle();
+    const seq = this.seq++;
+    this.waiting.set(seq, done);
+    this.workers[seq % this.workers.length].postMessage({ seq, piece });
+  }
+
+  /** Wait until every piece sent has been handed back. */
+  async drain(): Promise<void> {
+    while (this.waiting.size) await this.settle();
+  }
+
+  private settle(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<void>((resolve) => { this.wake = resolve; }).then(() => {
+      if (this.failure) throw this.failure;
+    });
+  }
+
+  // hand back the results that are next in order
+  private flush(): void {
+    while (this.results.has(this.next)) {
+      const { r, e } = this.results.get(this.next)!;
+      this.results.delete(this.next);
+      const done = this.waiting.get(this.next)!;
+      this.waiting.delete(this.next);
+      this.next++;
+      try {
+        done(r, e);
+      } catch (err) {
+        this.failure ??= err;
+      }
+    }
+    this.wake?.();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }

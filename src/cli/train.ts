@@ -44,7 +44,13 @@ export function train(argv: string[]): void {
   if (!flags.out) throw new UsageError(`train needs -o <model.json> (see rewardfuse --help)`);
   const archs = ['library', 'auto', ...ARCH_NAMES];
   if (flags.arch !== undefined && !archs.includes(flags.arch as string)) throw new UsageError(`--arch takes one of ${archs.join(', ')}, got "${flags.arch}"`);
-  const data = readData(positional[0]);
+  let shown = Date.now();
+  const data = readData(positional[0], undefined, {}, (rows) => {
+    // a progress line at most once a second, so that a short read says nothing
+    if (Date.now() - shown < 1000) return;
+    shown = Date.now();
+    note(process.stderr, `reading ${positional[0]}: ${rows} rows`);
+  });
   checkOutput(flags.out as string);
   const ensemble = (flags.ensemble as number | undefined) ?? 5;
   const epochs = (flags.epochs as number | undefined) ?? FIT_DEFAULTS.epochs;

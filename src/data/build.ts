@@ -26,46 +26,62 @@ export const LABEL = { a: 1, b: 0, tie: 0.5 } as const;
 
 export class PairBuilder {
   private readonly rows: Rows;
-  private readonly a: Record<string, number | null>[] = [];
-  private readonly b: Record<string, number | null>[] = [];
-  private readonly label: number[] = [];
+  private readonly a: Block;
+  private readonly b: Block;
+  private readonly label = new Column(Float32Array);
 
   /** `models` and `features` seed the column order (a CSV header's). */
   constructor(origin: Origin, models: readonly string[] = [], features: readonly string[] = []) {
     this.rows = new Rows(origin, models, features);
+    this.a = new Block(this.rows.models.list.length);
+    this.b = new Block(this.rows.models.list.length);
+  }
+
+  /** records added so far */
+  get count(): number {
+    return this.rows.ids.length;
   }
 
   add(r: PairRecord, line: number): void {
-    this.rows.add(r, [r.a, r.b], line, 'pair');
-    this.a.push(r.a);
-    this.b.push(r.b);
+    const t = this.rows;
+    t.add(r, [r.a, r.b], line, 'pair');
+    t.put(this.a, r.a, t.models);
+    t.put(this.b, r.b, t.models);
     this.label.push(LABEL[r.label]);
   }
 
   finish(): PairSet {
     const t = this.rows;
     t.nonEmpty('pairs');
+    const K = t.models.list.length;
     return {
       kind: 'pairs', source: t.origin.file, models: t.models.list, features: t.features.list,
       ids: t.ids, groups: t.groups,
-      a: t.matrix(this.a, t.models), b: t.matrix(this.b, t.models), feats: t.matrix(t.feats, t.features),
-      label: Float32Array.from(this.label), lines: Int32Array.from(t.lines),
+      a: this.a.finish(K), b: this.b.finish(K), feats: t.feats.finish(t.features.list.length),
+      label: this.label.finish() as Float32Array, lines: t.lines.finish() as Int32Array,
     };
   }
 }
 
 export class ItemBuilder {
   private readonly rows: Rows;
-  private readonly scores: Record<string, number | null>[] = [];
-  private readonly target: number[] = [];
+  private readonly scores: Block;
+  private readonly target = new Column(Float32Array);
 
   constructor(origin: Origin, models: readonly string[] = [], features: readonly string[] = []) {
     this.rows = new Rows(origin, models, features);
+    this.scores = new Block(this.rows.models.list.length);
+  }
+
+  /** records added so far */
+  get count(): number {
+    return this.rows.ids.length;
   }
 
   add(r: ItemRecord, line: number): void {
-    this.rows.add(r, [r.scores], line, 'item');
-    this.scores.push(r.scores);
+    const t = this.rows;
+    t.add(r, [r.scores], line, 'item');
+    t.put(this.scores, r.scores, t.models);
     this.target.push(r.target ?? NaN);
   }
 
@@ -75,8 +91,8 @@ export class ItemBuilder {
     return {
       kind: 'items', source: t.origin.file, models: t.models.list, features: t.features.list,
       ids: t.ids, groups: t.groups,
-      scores: t.matrix(this.scores, t.models), feats: t.matrix(t.feats, t.features),
-      target: Float32Array.from(this.target), lines: Int32Array.from(t.lines),
+      scores: this.scores.finish(t.models.list.length), feats: t.feats.finish(t.features.list.length),
+      target: this.target.finish() as Float32Array, lines: t.lines.finish() as Int32Array,
     };
   }
 }
@@ -99,54 +115,122 @@ class Names {
   }
 }
 
+/** A typed array that grows by half again when full: one number a row. */
+class Column {
+  private data: Float32Array | Int32Array;
+  length = 0;
+  constructor(private readonly Type: Float32ArrayConstructor | Int32ArrayConstructor) {
+    this.data = new Type(1024);
+  }
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new this.Type(Math.ceil(this.data.length * 1.5));
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  at(i: number): number {
+    return this.data[i];
+  }
+  /** the values, in an array of their exact length */
+  finish(): Float32Array | Int32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/**
+ * Rows of f32 values (rows, width), NaN where unset, in one buffer that grows
+ * by half again when full; the width grows when a new model or feature appears
+ * (the rows so far are laid out again, which happens once a name).
+ */
+class Block {
+  data: Float32Array;
+  private rows = 0;
+  constructor(private width: number) {
+    this.data = new Float32Array(Math.max(width, 1) * 1024).fill(NaN);
+  }
+  /** a new row of NaN, at least `width` wide; returns its offset into `data` */
+  row(width: number): number {
+    if (width > this.width) this.widen(width);
+    const W = this.width;
+    if ((this.rows + 1) * W > this.data.length) {
+      const next = new Float32Array(Math.ceil(this.data.length * 1.5)).fill(NaN);
+      next.set(this.data.subarray(0, this.rows * W));
+      this.data = next;
+    }
+    return this.rows++ * W;
+  }
+  private widen(width: number): void {
+    const W = this.width, n = this.rows;
+    const next = new Float32Array(Math.max(n, 1024) * width).fill(NaN);
+    for (let i = 0; i < n; i++) for (let k = 0; k < W; k++) next[i * width + k] = this.data[i * W + k];
+    this.data = next;
+    this.width = width;
+  }
+  /** (rows, width) in an array of its exact length */
+  finish(width: number): Float32Array {
+    if (width > this.width) this.widen(width);
+    return this.data.slice(0, this.rows * this.width);
+  }
+}
+
 /** What pairs and items share: ids, groups, lines, features, the model names. */
 class Rows {
   readonly ids: string[] = [];
   readonly groups: (string | undefined)[] = [];
-  readonly lines: number[] = [];
-  readonly feats: Record<string, number>[] = [];
+  readonly lines = new Column(Int32Array);
+  readonly feats: Block;
   readonly models: Names;
   readonly features: Names;
-  private readonly firstLine = new Map<string, number>();
+  private readonly seen = new Set<string>();
+  // one string a group name, however many rows name it
+  private readonly groupNames = new Map<string, string>();
 
   constructor(readonly origin: Origin, models: readonly string[], features: readonly string[]) {
     this.models = new Names(models);
     this.features = new Names(features);
+    this.feats = new Block(this.features.list.length);
   }
 
   add(r: { id: string; group?: string; features?: Record<string, number> }, maps: Record<string, number | null>[], line: number, what: string): void {
-    const first = this.firstLine.get(r.id);
-    if (first !== undefined) {
+    if (this.seen.has(r.id)) {
+      const first = this.lines.at(this.ids.indexOf(r.id));
       fail(this.origin, line, 'id', `duplicate id ${show(r.id)} (first ${this.origin.unit === 'line' ? 'on line' : 'in record'} ${first})`);
     }
     let scored = false;
     for (const m of maps) {
-      for (const [name, v] of Object.entries(m)) {
+      for (const name of Object.keys(m)) {
         this.models.col(name);
-        if (v !== null) scored = true;
+        if (m[name] !== null) scored = true;
       }
     }
     if (!scored) fail(this.origin, line, '', `no model scored this ${what}`);
     const feats = r.features ?? {};
     for (const name of Object.keys(feats)) this.features.col(name);
-    this.firstLine.set(r.id, line);
+    this.seen.add(r.id);
     this.ids.push(r.id);
-    this.groups.push(r.group);
-    this.feats.push(feats);
+    let g = r.group;
+    if (g !== undefined) {
+      const same = this.groupNames.get(g);
+      if (same === undefined) this.groupNames.set(g, g);
+      else g = same;
+    }
+    this.groups.push(g);
+    this.put(this.feats, feats, this.features);
     this.lines.push(line);
+  }
+
+  /** One row of `block` from a map name → value; NaN where a name is absent or null. */
+  put(block: Block, m: Record<string, number | null>, names: Names): void {
+    const at = block.row(names.list.length), data = block.data;
+    for (const name of Object.keys(m)) {
+      const v = m[name];
+      if (v !== null) data[at + names.col(name)] = v;
+    }
   }
 
   nonEmpty(what: string): void {
     if (this.ids.length === 0) fail(this.origin, 0, '', `no ${what} found`);
-  }
-
-  /** (n, names) from one map per row; NaN where a name is absent or null. */
-  matrix(maps: Record<string, number | null>[], names: Names): Float32Array {
-    const K = names.list.length;
-    const out = new Float32Array(maps.length * K).fill(NaN);
-    maps.forEach((m, i) => {
-      for (const [name, v] of Object.entries(m)) if (v !== null) out[i * K + names.col(name)] = v;
-    });
-    return out;
   }
 }

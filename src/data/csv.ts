@@ -14,10 +14,10 @@
 // empty feature cell means the feature is absent. Models and features are
 // ordered as in the header.
 import { f32, ItemBuilder, PairBuilder } from './build.js';
-import { expected, fail, origin, show, type Origin } from './errors.js';
-import type { ItemSet, PairSet, ReadOptions } from './types.js';
+import { expected, fail, show, type Origin } from './errors.js';
+import type { ReadOptions } from './types.js';
 
-interface Row {
+export interface Row {
   cells: string[];
   /** 1-based line the row starts on */
   line: number;
@@ -38,57 +38,56 @@ interface Columns {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-export function parsePairsCsv(text: string, source = '<memory>'): PairSet {
-  const o = origin('parsePairsCsv', text, source);
-  const [head, ...body] = csvRows(text, o);
-  if (!head) fail(o, 0, '', 'no pairs found');
-  const cols = header(head, o, 'pairs');
-  const out = new PairBuilder(o, [...cols.models.keys()], [...cols.features.keys()]);
-  for (const row of body) {
-    const cell = cells(row, head, o);
-    const label = cell(cols.key);
-    if (label !== 'a' && label !== 'b' && label !== 'tie') expected(o, row.line, 'label', 'a, b or tie', label);
-    out.add({
-      id: id(cell(cols.id), o, row.line),
-      group: cell(cols.group) || undefined,
-      a: scores(cols.models, head, cell, o, row.line),
-      b: scores(cols.b, head, cell, o, row.line),
-      label,
-      features: features(cols.features, head, cell, o, row.line),
-    }, row.line);
-  }
-  return out.finish();
-}
-
-export function parseItemsCsv(text: string, source = '<memory>', opts: ReadOptions = {}): ItemSet {
-  const o = origin('parseItemsCsv', text, source);
-  const needTarget = opts?.targets !== false;
-  const [head, ...body] = csvRows(text, o);
-  if (!head) fail(o, 0, '', 'no items found');
-  const cols = header(head, o, 'items', needTarget);
-  const out = new ItemBuilder(o, [...cols.models.keys()], [...cols.features.keys()]);
-  for (const row of body) {
-    const cell = cells(row, head, o);
-    const target = cell(cols.key);
-    out.add({
-      id: id(cell(cols.id), o, row.line),
-      group: cell(cols.group) || undefined,
-      scores: scores(cols.models, head, cell, o, row.line),
-      target: target === '' && !needTarget ? undefined : f32(target === '' ? undefined : number(target), o, row.line, 'target', 'a number'),
-      features: features(cols.features, head, cell, o, row.line),
-    }, row.line);
-  }
-  return out.finish();
-}
-
-/** Pairs or items, from the header. */
-export function sniffCsv(text: string, source: string): 'pairs' | 'items' {
-  const o = origin('parseData', text, source);
-  const head = csvRows(text, o)[0];
-  if (!head) fail(o, 0, '', 'no records found');
+/** Pairs or items, from the header row. */
+export function sniffHeader(head: Row, o: Origin): 'pairs' | 'items' {
   if (head.cells.includes('label')) return 'pairs';
   if (head.cells.includes('target')) return 'items';
   return fail(o, head.line, '', 'cannot tell pairs from items (no "label" or "target" column)');
+}
+
+/** The rows after the header, into a PairBuilder or ItemBuilder. */
+export class CsvBody {
+  readonly cols: Columns;
+  out: PairBuilder | ItemBuilder;
+  private readonly needTarget: boolean;
+
+  constructor(readonly head: Row, readonly o: Origin, readonly kind: 'pairs' | 'items', opts: ReadOptions = {}) {
+    this.needTarget = kind === 'pairs' || opts?.targets !== false;
+    this.cols = header(head, o, kind, this.needTarget);
+    this.out = this.renew();
+  }
+
+  /** a new, empty builder for the rows that follow */
+  renew(): PairBuilder | ItemBuilder {
+    const cols = this.cols;
+    return (this.out = new (this.kind === 'pairs' ? PairBuilder : ItemBuilder)(this.o, [...cols.models.keys()], [...cols.features.keys()]));
+  }
+
+  add(row: Row): void {
+    const { head, o, cols } = this;
+    const cell = cells(row, head, o);
+    if (this.kind === 'pairs') {
+      const label = cell(cols.key);
+      if (label !== 'a' && label !== 'b' && label !== 'tie') expected(o, row.line, 'label', 'a, b or tie', label);
+      (this.out as PairBuilder).add({
+        id: id(cell(cols.id), o, row.line),
+        group: cell(cols.group) || undefined,
+        a: scores(cols.models, head, cell, o, row.line),
+        b: scores(cols.b, head, cell, o, row.line),
+        label,
+        features: features(cols.features, head, cell, o, row.line),
+      }, row.line);
+      return;
+    }
+    const target = cell(cols.key);
+    (this.out as ItemBuilder).add({
+      id: id(cell(cols.id), o, row.line),
+      group: cell(cols.group) || undefined,
+      scores: scores(cols.models, head, cell, o, row.line),
+      target: target === '' && !this.needTarget ? undefined : f32(target === '' ? undefined : number(target), o, row.line, 'target', 'a number'),
+      features: features(cols.features, head, cell, o, row.line),
+    }, row.line);
+  }
 }
 
 function header(head: Row, o: Origin, kind: 'pairs' | 'items', needKey = true): Columns {
@@ -176,12 +175,12 @@ function number(s: string): number | string {
 }
 
 /** RFC 4180 rows, blank lines dropped; a line ends at LF, CRLF or CR. */
-export function csvRows(text: string, o: Origin): Row[] {
+export function csvRows(text: string, o: Origin, firstLine = 1): Row[] {
   const rows: Row[] = [];
   const n = text.length;
   const eol = (j: number) => text[j] === '\n' || text[j] === '\r';
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let line = 1;
+  let i = text.charCodeAt(0) === 0xfeff && firstLine === 1 ? 1 : 0;
+  let line = firstLine;
   while (i < n) {
     const start = line;
     const cells: string[] = [];
@@ -222,7 +221,7 @@ export function csvRows(text: string, o: Origin): Row[] {
 }
 
 /** Line ends (LF, CRLF or CR, each one) in text[from, to). */
-function countLineEnds(text: string, from: number, to: number): number {
+export function countLineEnds(text: string, from: number, to: number): number {
   let k = 0;
   for (let p = from; p < to; p++) if (text[p] === '\n' || (text[p] === '\r' && text[p + 1] !== '\n')) k++;
   return k;

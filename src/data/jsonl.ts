@@ -7,24 +7,10 @@
 // The records API checks in-memory arrays of the same shape, counting records
 // instead of lines.
 import { f32, ItemBuilder, PairBuilder } from './build.js';
-import { expected, fail, origin, sourceArg, type Origin } from './errors.js';
+import { expected, fail, sourceArg, type Origin } from './errors.js';
 import type { ItemRecord, ItemSet, PairRecord, PairSet, ReadOptions } from './types.js';
 
 type Obj = Record<string, unknown>;
-
-export function parsePairsJsonl(text: string, source = '<memory>'): PairSet {
-  const o = origin('parsePairsJsonl', text, source);
-  const out = new PairBuilder(o);
-  for (const { value, line } of jsonLines(text, o)) out.add(checkPair(value, o, line), line);
-  return out.finish();
-}
-
-export function parseItemsJsonl(text: string, source = '<memory>', opts: ReadOptions = {}): ItemSet {
-  const o = origin('parseItemsJsonl', text, source);
-  const out = new ItemBuilder(o);
-  for (const { value, line } of jsonLines(text, o)) out.add(checkItem(value, o, line, opts?.targets !== false), line);
-  return out.finish();
-}
 
 export function pairsFromRecords(records: readonly PairRecord[], source = '<memory>'): PairSet {
   const o: Origin = { file: sourceArg('pairsFromRecords', source), unit: 'record' };
@@ -41,33 +27,23 @@ export function itemsFromRecords(records: readonly ItemRecord[], source = '<memo
 }
 
 /** Pairs or items, from the keys of the first record. */
-export function sniffJsonl(text: string, source: string): 'pairs' | 'items' {
-  const o = origin('parseData', text, source);
-  for (const { value, line } of jsonLines(text, o)) {
-    const r = object(value, o, line);
-    if ('a' in r || 'b' in r || 'label' in r) return 'pairs';
-    if ('scores' in r || 'target' in r) return 'items';
-    fail(o, line, '', 'cannot tell a pair from an item (no "a", "b", "label", "scores" or "target")');
-  }
-  return fail(o, 0, '', 'no records found');
+export function sniffRecord(value: unknown, o: Origin, line: number): 'pairs' | 'items' {
+  const r = object(value, o, line);
+  if ('a' in r || 'b' in r || 'label' in r) return 'pairs';
+  if ('scores' in r || 'target' in r) return 'items';
+  return fail(o, line, '', 'cannot tell a pair from an item (no "a", "b", "label", "scores" or "target")');
 }
 
-function* jsonLines(text: string, o: Origin): Generator<{ value: unknown; line: number }> {
-  const lines = text.split(/\r\n|\r|\n/); // a raw CR cannot be inside a JSON string
-  for (let i = 0; i < lines.length; i++) {
-    if (!lines[i].trim()) continue; // trim also drops a leading BOM
-    const s = i === 0 && text.charCodeAt(0) === 0xfeff ? lines[0].slice(1) : lines[i];
-    let value: unknown;
-    try {
-      value = JSON.parse(s);
-    } catch (e) {
-      fail(o, i + 1, '', `not valid JSON (${(e as Error).message})`);
-    }
-    yield { value, line: i + 1 };
+/** One line's JSON value. */
+export function parseLine(s: string, o: Origin, line: number): unknown {
+  try {
+    return JSON.parse(s);
+  } catch (e) {
+    return fail(o, line, '', `not valid JSON (${(e as Error).message})`);
   }
 }
 
-function checkPair(v: unknown, o: Origin, line: number): PairRecord {
+export function checkPair(v: unknown, o: Origin, line: number): PairRecord {
   const r = object(v, o, line);
   if (!('a' in r || 'b' in r || 'label' in r) && ('scores' in r || 'target' in r)) {
     fail(o, line, '', `this ${o.unit} looks like a pointwise item (has ${'scores' in r ? '"scores"' : '"target"'}); expected a pair`);
@@ -81,7 +57,7 @@ function checkPair(v: unknown, o: Origin, line: number): PairRecord {
   return { id, group, a, b, label, features: featureMap(r, o, line) };
 }
 
-function checkItem(v: unknown, o: Origin, line: number, needTarget: boolean): ItemRecord {
+export function checkItem(v: unknown, o: Origin, line: number, needTarget: boolean): ItemRecord {
   const r = object(v, o, line);
   if (!('scores' in r || 'target' in r) && ('a' in r || 'b' in r || 'label' in r)) {
     fail(o, line, '', `this ${o.unit} looks like a pair (has ${'label' in r ? '"label"' : '"a"'}); expected a pointwise item`);
@@ -135,3 +111,4 @@ function featureMap(r: Obj, o: Origin, line: number): Record<string, number> | u
   for (const [name, v] of Object.entries(m)) f32(v, o, line, `features.${name}`, 'a finite number');
   return m as Record<string, number>;
 }
+

@@ -2,8 +2,11 @@
 //   z = (x − median)·scale,   scale = 1/spread,
 //   spread = IQR/1.349, else MAD·1.4826, else the standard deviation, else 1
 // (the first that is positive: a judge that gives 0, 1 or 2 can have IQR 0).
-// Applying it is the wasm kernel normalizeColumns; fitting is sorting and
-// interpolation, exact in any engine.
+// Applying it is the wasm kernel normalizeColumns; fitting is order statistics
+// and interpolation, exact in any engine. The quantiles are found by selection
+// (O(n), not a sort); the standard deviation, a sum whose bits depend on its
+// order, is only needed when IQR and MAD are both 0, and is then summed over
+// the sorted values as before.
 
 import { quantile } from './math.js';
 
@@ -20,25 +23,80 @@ export function fitNormaliser(cols: number, ...blocks: Float32Array[]): Normalis
   const rows = blocks.reduce((s, x) => s + x.length / Math.max(cols, 1), 0);
   const buf = new Float64Array(rows), dev = new Float64Array(rows);
   for (let j = 0; j < cols; j++) {
-    let n = 0;
-    for (const x of blocks) for (let i = j; i < x.length; i += cols) if (x[i] === x[i]) buf[n++] = x[i];
+    let n = 0, negZero = false;
+    for (const x of blocks) {
+      for (let i = j; i < x.length; i += cols) {
+        const v = x[i];
+        if (v !== v) continue;
+        if (v === 0 && 1 / v < 0) negZero = true;
+        buf[n++] = v;
+      }
+    }
     if (!n) continue;
-    const v = buf.subarray(0, n).sort(); // typed arrays sort numerically
-    const med = quantile(v, 0.5);
-    const iqr = (quantile(v, 0.75) - quantile(v, 0.25)) / 1.349;
+    const v = buf.subarray(0, n);
+    // −0 and +0 compare equal, so a selection could return either where a sort puts −0 first: sort then
+    if (negZero) v.sort();
+    const q = negZero ? quantile : selectQuantile;
+    const med = q(v, 0.5);
+    const iqr = (q(v, 0.75) - q(v, 0.25)) / 1.349;
     const d = dev.subarray(0, n);
     for (let i = 0; i < n; i++) d[i] = Math.abs(v[i] - med);
-    d.sort();
-    const mad = quantile(d, 0.5) * 1.4826;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += v[i];
-    const mean = sum / n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += (v[i] - mean) * (v[i] - mean);
-    const sd = Math.sqrt(ss / n);
-    const spread = [iqr, mad, sd].find((s) => s > 1e-12) ?? 1;
+    const mad = (negZero ? quantile : selectQuantile)(d, 0.5) * 1.4826;
+    let spread = [iqr, mad].find((s) => s > 1e-12);
+    if (spread === undefined) {
+      v.sort(); // typed arrays sort numerically
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += v[i];
+      const mean = sum / n;
+      let ss = 0;
+      for (let i = 0; i < n; i++) ss += (v[i] - mean) * (v[i] - mean);
+      const sd = Math.sqrt(ss / n);
+      spread = sd > 1e-12 ? sd : 1;
+    }
     center[j] = med;
     scale[j] = 1 / spread;
   }
   return { center, scale };
+}
+
+/** quantile(sorted v, q), without sorting: v is reordered in place; the result is the same number. */
+export function selectQuantile(v: Float64Array, q: number): number {
+  const h = (v.length - 1) * q;
+  const lo = Math.floor(h);
+  const a = select(v, lo);
+  if (lo + 1 >= v.length) return a;
+  let b = Infinity; // the next order statistic: the least value right of lo
+  for (let i = lo + 1; i < v.length; i++) if (v[i] < b) b = v[i];
+  return a + (h - lo) * (b - a);
+}
+
+/** The k-th smallest of v (no NaN), leaving v[i] ≤ v[k] for i < k and v[i] ≥ v[k] for i > k (Hoare's selection). */
+function select(v: Float64Array, k: number): number {
+  let lo = 0, hi = v.length - 1, rounds = 0;
+  while (hi > lo) {
+    if (++rounds > 64) { // an unlucky run of pivots: finish the range by sorting it
+      v.subarray(lo, hi + 1).sort();
+      return v[k];
+    }
+    // pivot: the median of three
+    const m = (lo + hi) >>> 1;
+    let a = v[lo], b = v[m], c = v[hi];
+    if (a > b) [a, b] = [b, a];
+    if (b > c) [b, c] = [c, b];
+    if (a > b) [a, b] = [b, a];
+    const pivot = b;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        const t = v[i]; v[i] = v[j]; v[j] = t;
+        i++; j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
 }

@@ -84,6 +84,7 @@ export interface HandlerOptions extends CallPolicy {
   fetch?: UpstreamFetch;
 }
 
+/** @internal */
 export interface Policy {
   timeoutMs: number;
   retries: number;
@@ -95,6 +96,7 @@ export interface Policy {
   breakerCooldownMs: number;
 }
 
+/** @internal */
 export interface Upstream1 {
   name: string;
   /** column of this model in the model file */
@@ -114,6 +116,7 @@ export interface Upstream1 {
   policy: Policy;
 }
 
+/** @internal */
 export interface Checked {
   upstreams: Upstream1[];
   token?: string;
@@ -167,7 +170,7 @@ function policy(prefix: string, o: Record<string, unknown>, base: Policy): Polic
   };
 }
 
-/** "results.*.score" → ['results', '*', 'score']; "data.0" → ['data', 0]. */
+/** @internal "results.*.score" → ['results', '*', 'score']; "data.0" → ['data', 0]. */
 export function parseScorePath(field: string, p: string): (string | number)[] {
   const parts = p.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   if (parts.some((s) => s === '')) fail(field, `"${p}" has an empty segment`);
@@ -223,7 +226,7 @@ function upstream(name: string, c: unknown, models: string[], base: Policy): Ups
   };
 }
 
-/** Check the options against the model's names; fill in the defaults. */
+/** @internal Check the options against the model's names; fill in the defaults. */
 export function checkOptions(models: string[], o: HandlerOptions): Checked {
   if (!isObj(o)) fail('options', 'expected an object');
   const base = policy('', o as Record<string, unknown>, POLICY);

@@ -26,11 +26,16 @@ import { fitBaselines, fitItemBaselines, fitTemperature } from './baselines.js';
 import { hideJudges, judgeSubsets, makeFolds, stratifiedSample } from './folds.js';
 import { trainNets, type NetOptions } from './nets.js';
 
-export const NET_CANDIDATES = ['mlp', 'gated'] as const satisfies readonly Arch[];
-export type Candidate = ItemBaseline | (typeof NET_CANDIDATES)[number];
+/** the fusion nets in the library */
+export type NetCandidate = Extract<Arch, 'mlp' | 'gated'>;
+export type Candidate = ItemBaseline | NetCandidate;
+/** @internal */
+export const NET_CANDIDATES: readonly NetCandidate[] = ['mlp', 'gated'];
+/** @internal */
 export const CANDIDATES: readonly Candidate[] = [...ITEM_BASELINES, ...NET_CANDIDATES];
+/** @internal */
 export const ANCHOR: Candidate = 'tbma';
-/** a rival replaces the anchor when it wins by more than this many standard errors of the per-fold differences */
+/** @internal a rival replaces the anchor when it wins by more than this many standard errors of the per-fold differences */
 export const SWITCH_SE = 2;
 
 export interface LibraryOptions extends NetOptions {
@@ -71,9 +76,9 @@ export interface LibraryChoice {
   ece?: number;
 }
 
-const isNet = (c: Candidate): c is (typeof NET_CANDIDATES)[number] => (NET_CANDIDATES as readonly string[]).includes(c);
+const isNet = (c: Candidate): c is NetCandidate => (NET_CANDIDATES as readonly string[]).includes(c);
 
-/** Fit the library on all of `data` as chosen by cross-validation: the default fusion model. */
+/** @internal Fit the library on all of `data` as chosen by cross-validation: the default fusion model. */
 export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionModel {
   const choice = chooseFromLibrary(data, opts);
   opts.onProgress?.(`fitting ${choice.chosen} on all ${data.ids.length} ${data.kind}`);
@@ -99,7 +104,7 @@ export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionMo
   });
 }
 
-/** Cross-validate every candidate, and choose (see the top of this file). */
+/** @internal Cross-validate every candidate, and choose (see the top of this file). */
 export function chooseFromLibrary(data: DataSet, opts: LibraryOptions = {}): LibraryChoice {
   const limit = opts.selectionRows ?? 20_000;
   if (data.ids.length > limit) {
@@ -142,7 +147,7 @@ export function chooseFromLibrary(data: DataSet, opts: LibraryOptions = {}): Lib
   return { chosen: chosen.name, reason, folds: folds.describe, candidates: estimates, calibration, ece: calibrationError };
 }
 
-/** Every candidate's out-of-fold estimates, with every judge and with judges hidden. */
+/** @internal Every candidate's out-of-fold estimates, with every judge and with judges hidden. */
 export function estimateLibrary(data: DataSet, opts: LibraryOptions = {}) {
   const n = data.ids.length, K = data.models.length, seed = opts.seed ?? 0;
   const names = opts.candidates ?? CANDIDATES;

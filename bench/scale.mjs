@@ -1,0 +1,155 @@
+// npm run bench:scale — rewardfuse at 10⁶ rows (a benchmark, not a test).
+// It writes its data to a temporary directory and removes it at the end; it
+// uses only local files and subprocesses. Parts:
+//   1. train the default on 10⁶ simulated pairs (K = 8) from a JSONL file, through
+//      the CLI: wall time and peak RSS; beside it, when python3 has scikit-learn,
+//      Python's json + LogisticRegression on robust z-differences, same file
+//   2. score 10⁵ and 10⁶ items file to file, one thread and two: items/s, peak RSS
+//   3. read a 1 GB JSONL (the streaming reader): rows, time, peak RSS
+//   4. quality: held-out accuracy of the default against full-epoch training
+//      (no step budget: maxSteps = MAX_SAFE_INTEGER) at 10⁵ and 10⁶ pairs (SCALE_QUICK=1 skips 10⁶)
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { simulateEnsemble, simPairs, simItems, SIM_JUDGES } from '../dist/data/simulate.js';
+import { trainFusion, pairReport } from '../dist/index.js';
+
+const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-scale-'));
+const quick = !!process.env.SCALE_QUICK;
+const rows = [];
+const row = (job, value, note = '') => { rows.push([job, value, note]); console.log(`${job}: ${value} ${note}`); };
+
+// eight judges: the six simulated ones and two more of the same kinds
+const JUDGES = [...SIM_JUDGES, { ...SIM_JUDGES[0], name: 'careful-2', noise: 0.9 }, { ...SIM_JUDGES[1], name: 'verbose-2', length: 0.7 }];
+
+/** n pairs (or items) of a fresh simulation, as a set and, if `file`, as JSONL with 5 significant digits. */
+function simulate(kind, n, seed, file) {
+  const P = Math.ceil(kind === 'pairs' ? n / 4 : n / 8);
+  const sim = simulateEnsemble({ judges: JUDGES, prompts: P, seed });
+  const idx = Int32Array.from({ length: P }, (_, i) => i);
+  const set = kind === 'pairs' ? simPairs(sim, idx, seed) : simItems(sim, idx);
+  if (!file) return set;
+  const K = set.models.length, fd = openSync(file, 'w');
+  const scores = (x, i) => {
+    let s = '{';
+    for (let k = 0; k < K; k++) { const v = x[i * K + k]; s += `${k ? ',' : ''}"${set.models[k]}":${v === v ? Number(v.toPrecision(5)) : null}`; }
+    return s + '}';
+  };
+  let buf = '';
+  for (let i = 0; i < n; i++) {
+    buf += kind === 'pairs'
+      ? `{"id":"${set.ids[i]}","group":"${set.groups[i]}","a":${scores(set.a, i)},"b":${scores(set.b, i)},"label":"${set.label[i] === 1 ? 'a' : 'b'}"}\n`
+      : `{"id":"${set.ids[i]}","scores":${scores(set.scores, i)}}\n`;
+    if (buf.length > 1 << 22) { writeSync(fd, buf); buf = ''; }
+  }
+  writeSync(fd, buf);
+  closeSync(fd);
+  return set;
+}
+
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+/** Run a command; wall seconds and peak RSS (MiB, from /usr/bin/time when there is one). */
+function run(cmd, args, opts = {}) {
+  const t0 = performance.now();
+  const r = TIME
+    ? spawnSync(TIME, ['-f', 'RSS %M', cmd, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26, ...opts })
+    : spawnSync(cmd, args, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const m = /RSS (\d+)/.exec(r.stderr ?? '');
+  return { seconds, rss: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout, stderr: r.stderr };
+}
+const mib = (x) => (x === x ? `${x.toFixed(0)} MiB` : 'n/a');
+
+try {
+  // ---- 1. training ----
+  const pairsFile = join(dir, 'pairs.jsonl');
+  simulate('pairs', 1e6, 1, pairsFile);
+  row('pairs file', `${(statSync(pairsFile).size / 1e6).toFixed(0)} MB`, '10⁶ pairs, K = 8');
+  const tr = run(process.execPath, [BIN, 'train', 'pairs.jsonl', '-o', 'model.json']);
+  const chose = /^chose (\S+):/m.exec(tr.stdout)?.[1];
+  row('train the default, 10⁶ pairs (CLI, file to model)', `${tr.seconds.toFixed(1)} s`, `peak RSS ${mib(tr.rss)}; chose ${chose}`);
+
+  // the first python3 that has scikit-learn (a pyenv shim may hide the system's)
+  const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0);
+  if (python) {
+    const script = join(dir, 'logit.py');
+    const fd = openSync(script, 'w');
+    writeSync(fd, `import json, sys
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+models = list(rows[0]['a'].keys())
+def col(side, m):
+    return np.array([r[side].get(m) if r[side].get(m) is not None else np.nan for r in rows], dtype=np.float64)
+A = np.stack([col('a', m) for m in models], 1); B = np.stack([col('b', m) for m in models], 1)
+both = np.concatenate([A, B])
+med = np.nanmedian(both, 0); q75, q25 = np.nanpercentile(both, 75, 0), np.nanpercentile(both, 25, 0)
+spread = (q75 - q25) / 1.349; spread[spread <= 1e-12] = 1
+D = np.nan_to_num((A - med) / spread - (B - med) / spread)
+y = np.array([1 if r['label'] == 'a' else 0 for r in rows])
+clf = LogisticRegression(max_iter=1000).fit(D, y)
+print('accuracy', clf.score(D, y))
+`);
+    closeSync(fd);
+    const p = run(python, [script, 'pairs.jsonl']);
+    row('Python json + scikit-learn LogisticRegression, same file', `${p.seconds.toFixed(1)} s`, `peak RSS ${mib(p.rss)}; rewardfuse/Python time ratio ${(tr.seconds / p.seconds).toFixed(2)}`);
+  } else {
+    row('Python json + scikit-learn LogisticRegression', 'skipped', '(python3 with scikit-learn not found: apt-get install python3-sklearn)');
+  }
+
+  // ---- 2. scoring ----
+  for (const n of [1e5, 1e6]) {
+    const f = `items-${n}.jsonl`;
+    simulate('items', n, 2, join(dir, f));
+    let one;
+    for (const threads of [1, 2]) {
+      const r = run(process.execPath, [BIN, 'score', 'model.json', f, '-o', `scores-${n}-${threads}.jsonl`, '--threads', String(threads)]);
+      if (threads === 1) one = r.seconds;
+      row(`score ${n === 1e5 ? '10⁵' : '10⁶'} items, file to file, ${threads} thread${threads > 1 ? 's' : ''}`, `${Math.round(n / r.seconds / 1000)}k items/s`,
+        `${r.seconds.toFixed(2)} s, peak RSS ${mib(r.rss)}${threads > 1 ? `, ${(one / r.seconds).toFixed(2)}× one thread` : ''}`);
+    }
+    const same = spawnSync('cmp', [`scores-${n}-1.jsonl`, `scores-${n}-2.jsonl`], { cwd: dir });
+    if (same.status !== 0) throw new Error('two threads wrote other bytes than one');
+  }
+
+  // ---- 3. a 1 GB file ----
+  const big = join(dir, 'big.jsonl');
+  {
+    const fd = openSync(big, 'w');
+    const base = spawnSync('head', ['-n', '200000', pairsFile], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout;
+    let size = 0;
+    for (let k = 0; size < 1e9; k++) {
+      const chunk = base.replaceAll('{"id":"', `{"id":"r${k}-`);
+      writeSync(fd, chunk);
+      size += Buffer.byteLength(chunk);
+    }
+    closeSync(fd);
+  }
+  const reader = `import { readData } from ${JSON.stringify(new URL('../dist/cli/io.js', import.meta.url).href)};
+const t = performance.now(); const d = readData(process.argv[1]);
+console.log(d.ids.length, ((performance.now() - t) / 1000).toFixed(1));`;
+  const rd = run(process.execPath, ['--input-type=module', '-e', reader, big]);
+  const [bigRows] = rd.stdout.trim().split(' ');
+  row(`read a ${(statSync(big).size / 1e9).toFixed(2)} GB JSONL (${bigRows} pairs)`, `${rd.seconds.toFixed(1)} s`, `peak RSS ${mib(rd.rss)}`);
+  rmSync(big);
+
+  // ---- 4. quality: the default against full-epoch training ----
+  for (const n of quick ? [1e5] : [1e5, 1e6]) {
+    const train = simulate('pairs', n, 11), test = simulate('pairs', 2e5, 12);
+    for (const [name, opts] of [['default', {}], ['full epochs (no step budget)', { maxSteps: Number.MAX_SAFE_INTEGER }]]) {
+      const t0 = performance.now();
+      const m = trainFusion(train, { seed: 0, ...opts });
+      const acc = pairReport(m.scorePairs(test).margin, test.label).accuracy;
+      row(`held-out accuracy, ${n === 1e5 ? '10⁵' : '10⁶'} training pairs, ${name}`, `${(100 * acc).toFixed(2)}%`, `${((performance.now() - t0) / 1000).toFixed(0)} s in process, chose ${m.train.library?.chosen}`);
+    }
+  }
+
+  console.log('\n| job | result | notes |\n|---|---:|---|');
+  for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

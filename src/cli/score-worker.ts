@@ -1,0 +1,19 @@
+// A worker thread of `rewardfuse score --threads N`: loads the model once,
+// then scores each piece it is sent (score-piece.ts) and posts the lines back.
+import { parentPort, workerData } from 'node:worker_threads';
+import { DataError } from '../data/errors.js';
+import { loadModel } from '../models/file.js';
+import { scorePiece, type Piece } from './score-piece.js';
+
+const { modelText, modelFile } = workerData as { modelText: string; modelFile: string };
+const model = loadModel(modelText, modelFile);
+
+parentPort!.on('message', ({ seq, piece }: { seq: number; piece: Piece }) => {
+  try {
+    parentPort!.postMessage({ seq, result: scorePiece(model, piece) });
+  } catch (e) {
+    const err = e as Error;
+    const data = e instanceof DataError ? { file: e.file, line: e.line, field: e.field, reason: e.reason } : undefined;
+    parentPort!.postMessage({ seq, error: { message: err?.message ?? String(e), data } });
+  }
+});
