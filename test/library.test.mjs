@@ -132,6 +132,14 @@ Library("the library's gated net starts at tempered BMA's weighting: its gate is
   throwsWith(() => trainNets(train, 'mlp', { gatePrior: { logits, logScale: 0 } }), /gatePrior is for the gated architecture/);
 });
 
+Library('under 10 rows: no cross-validation, the anchor, said so', () => {
+  const few = subsetPairs(train, [0, 1, 2, 3, 4]);
+  const m = trainFusion(few, { seed: 1 });
+  assert.is(m.name, 'tbma');
+  assert.match(m.train.library.reason, /under 10 rows are too few to cross-validate/);
+  assert.ok(m.scorePairs(test).margin.every(Number.isFinite));
+});
+
 Library('two groups: two folds cannot tell, so tempered BMA stays', () => {
   const two = { ...train, groups: train.groups.map((g) => (g === 'math' ? 'math' : 'other')) };
   const c = chooseFromLibrary(two, { ...FAST, seed: 1 });

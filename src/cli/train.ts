@@ -91,6 +91,7 @@ export function train(argv: string[]): void {
 
 /** The library's estimates as a table, the choice and why, and the calibration. */
 export function describeChoice(lib: LibraryChoice, kind: 'pairs' | 'items'): string[] {
+  if (!lib.candidates.length) return [`library: chose ${lib.reason}`];
   const fmt = (x: number) => (kind === 'pairs' ? `${(100 * x).toFixed(1)}%` : x.toFixed(3)).padStart(8);
   const what = kind === 'pairs' ? 'accuracy' : 'Pearson r';
   const out = [`library: ${lib.folds}; each candidate fitted on the other folds and scored with every judge, and with random judges hidden (${what})`, ''];

@@ -114,6 +114,9 @@ export function chooseFromLibrary(data: DataSet, opts: LibraryOptions = {}): Lib
     const choice = chooseFromLibrary(subset(data, idx), { ...opts, selectionRows: Infinity });
     return { ...choice, folds: `${choice.folds}, on a stratified sample of ${idx.length} of ${data.ids.length} ${data.kind}` };
   }
+  if (data.ids.length < 10) {
+    return { chosen: ANCHOR, reason: `${ANCHOR}: the anchor; under 10 rows are too few to cross-validate`, folds: 'none', candidates: [], calibration: { scale: 1, offset: 0 } };
+  }
   const { estimates, oof, folds } = estimateLibrary(data, opts);
   const byName = new Map(estimates.map((e) => [e.name, e]));
   const anchor = byName.get(ANCHOR) ?? estimates[0];
