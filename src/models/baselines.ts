@@ -75,6 +75,8 @@ export function baselineItemScores(f: FittedBaselines, scores: Float32Array, nam
   for (const name of ITEM_BASELINES) out[name] = new Float64Array(n);
   const feats = new Float32Array(0);
   if (names.includes('stacking')) out.stacking.set(f.stacking.score({ models: f.stacking.models, features: [], scores, feats, ids: new Array(n) }).reward);
+  // the per-row sort (median, min) and spread (meanStd) only when asked for: scoring one rule stays one pass
+  const sorted = names.includes('median') || names.includes('min'), spread = names.includes('meanStd');
   const v: number[] = [];
   for (let i = 0; i < n; i++) {
     v.length = 0;
@@ -92,13 +94,14 @@ export function baselineItemScores(f: FittedBaselines, scores: Float32Array, nam
     out.best[i] = best === best ? best : 0;
     if (!v.length) continue;
     const mean = v.reduce((s, x) => s + x, 0) / v.length;
-    const sd = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length);
-    v.sort((p, q) => p - q);
-    const h = v.length >> 1;
     out.mean[i] = mean;
-    out.median[i] = v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-    out.min[i] = v[0];
-    out.meanStd[i] = mean - f.lambda * sd;
+    if (spread) out.meanStd[i] = mean - f.lambda * Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length);
+    if (sorted) {
+      v.sort((p, q) => p - q);
+      const h = v.length >> 1;
+      out.median[i] = v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+      out.min[i] = v[0];
+    }
     out.bma[i] = wsum > 0 ? bma / wsum : 0;
     out.tbma[i] = tsum > 0 ? tbma / tsum : 0;
   }

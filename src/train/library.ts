@@ -168,8 +168,9 @@ export function estimateLibrary(data: DataSet, opts: LibraryOptions = {}) {
     opts.onProgress?.(`cross-validating the library: fold ${f + 1} of ${folds.count} (${test.length} held out)`);
     const scorers = fitCandidates(tr, names, opts);
     const views = [te, ...Array.from({ length: draws }, (_, d) => hidden1(te, subsets[f * draws + d]))];
+    const rules = views.map((v) => ruleScores(scorers, names, v));
     for (const c of names) {
-      const per = views.map((v) => predict(scorers, c, v));
+      const per = views.map((v, d) => predict(scorers, c, v, rules[d]));
       test.forEach((i, j) => (oof.get(c)![i] = per[0][j]));
       full.get(c)!.push(metric(per[0], te));
       hidden.get(c)!.push(per.slice(1).reduce((s, p, d) => s + metric(p, views[d + 1]), 0) / draws);
@@ -200,16 +201,21 @@ function fitFor(data: DataSet, opts: LibraryOptions): FittedBaselines {
   return data.kind === 'pairs' ? fitBaselines(data, o) : fitItemBaselines(data, o);
 }
 
+type RuleScores = Record<ItemBaseline, Float64Array>[];
+
+// every rule candidate's item scores on one view, in one pass a side: [items] or [a, b]
+function ruleScores(s: Scorers, names: readonly Candidate[], data: DataSet): RuleScores {
+  const rules = names.filter((c): c is ItemBaseline => !isNet(c));
+  const sides = data.kind === 'pairs' ? [data.a, data.b] : [data.scores];
+  return sides.map((x) => baselineItemScores(s.rules, x, rules));
+}
+
 // pairs: s(a) − s(b); items: s
-function predict(s: Scorers, c: Candidate, data: DataSet): Float64Array {
-  const one = (x: Float32Array): Float64Array => {
-    const net = s.nets.get(c);
-    if (net) return Float64Array.from(net.score({ models: data.models, features: data.features, scores: x, feats: data.feats, ids: data.ids }).reward);
-    return baselineItemScores(s.rules, x, [c as ItemBaseline])[c as ItemBaseline];
-  };
-  if (data.kind === 'items') return one(data.scores);
-  const a = one(data.a), b = one(data.b);
-  return a.map((v, i) => v - b[i]);
+function predict(s: Scorers, c: Candidate, data: DataSet, rules: RuleScores): Float64Array {
+  const net = s.nets.get(c);
+  const sides = (data.kind === 'pairs' ? [data.a, data.b] : [data.scores]).map((x, j) =>
+    net ? Float64Array.from(net.score({ models: data.models, features: data.features, scores: x, feats: data.feats, ids: data.ids }).reward) : rules[j][c as ItemBaseline]);
+  return sides.length === 1 ? sides[0] : sides[0].map((v, i) => v - sides[1][i]);
 }
 
 function hidden1(data: DataSet, keep: Uint8Array): DataSet {
