@@ -9,7 +9,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DataReader, parseData } from '../dist/data/index.js';
+import fc from 'fast-check';
+import { LineScanner } from '../dist/data/scan.js';
+import { Fields } from '../dist/data/build.js';
+import { DataReader, parseData, pairsFromRecords, itemsFromRecords } from '../dist/data/index.js';
 import { simulateEnsemble, simItems, simPairs, trainFusion, saveModel, loadModel } from '../dist/index.js';
 
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -104,6 +107,82 @@ Reading('the first error is the same, with its line and field', () => {
   try { inPieces(badCsv, 'p.csv', 11, 14); } catch (e) { piecewise = e.message; }
   assert.match(whole, /field "label"/);
   assert.is(piecewise, whole);
+});
+
+Reading('the line scanner reads what JSON.parse reads, bit for bit, or the same error', () => {
+  // numbers written every way JSON allows, and some it does not
+  // (mostly plain lines, which the scanner reads; the rest it declines)
+  const num = fc.oneof(
+    { weight: 3, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e16, max: 1e16 }).map((v) => JSON.stringify(v)) },
+    { weight: 3, arbitrary: fc.tuple(fc.integer({ min: -99999, max: 99999 }), fc.nat(30), fc.integer({ min: -40, max: 40 }), fc.constantFrom('', 'e', 'E', 'e+', 'e-'))
+      .map(([m, z, e, E]) => `${m}.${'0'.repeat(z % 5)}${Math.abs(m) % 97}${E && E + Math.abs(e)}`) },
+    { weight: 3, arbitrary: fc.integer({ min: -1e6, max: 1e6 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom('0', '-0', '0.0', '-0.000', '1e15', '1E-7', '5e-324', '2.5e-8', '123456789012345678', '0.1234567890123456789') },
+    fc.constantFrom('0', '-0', '0.0', '-0.000', '1e15', '1e16', '123456789012345678', '0.1234567890123456789', '1E-7', '5e-324', '2.5e-8', '00', '1.', '.5', '+1', '-', '1e', 'NaN', '0x10'),
+  );
+  const name = fc.oneof({ weight: 40, arbitrary: fc.constantFrom('m1', 'rm-two', 'three') }, fc.constantFrom('2', 'é', 'a\\u0062', ''));
+  const ws = fc.constantFrom('', ' ', '  ', '\t');
+  const map = fc.array(fc.tuple(name, fc.oneof({ weight: 4, arbitrary: num }, fc.constant('null')), ws), { maxLength: 5 })
+    .map((kv) => `{${kv.map(([k, v, w]) => `${w}"${k}"${w}:${w}${v}`).join(',')}}`);
+  const str = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('"p1"', '"p2"', '"x y"') }, fc.constantFrom('"é"', '"q\\"r"', '""', '7', 'null'));
+  const field = fc.oneof(
+    fc.tuple(fc.constant('id'), str), fc.tuple(fc.constant('group'), fc.constantFrom('"g1"', '"g2"', '"g1"', 'null', 'null', '3')),
+    fc.tuple(fc.constant('label'), fc.constantFrom('"a"', '"b"', '"tie"', '"a"', '"c"')), fc.tuple(fc.constant('a'), map), fc.tuple(fc.constant('b'), map),
+    fc.tuple(fc.constant('features'), map), fc.tuple(fc.constant('note'), fc.constantFrom('"x"', 'true', 'false', 'null', '3.5', '-1e3', '[1,2]', '{"k":1}')),
+  );
+  const line = fc.tuple(fc.uniqueArray(field, { selector: (f) => f[0], maxLength: 4 }), fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, fc.constant(true)), fc.nat(99), ws)
+    .map(([fields, dup, n, w]) => {
+      const all = [...new Map([['id', `"r${n}"`], ['label', '"a"'], ['a', '{"m1":1}'], ['b', '{"m1":0.5,"three":null}'], ...fields])];
+      if (dup) all.push(all[n % all.length]);
+      return `${w}{${all.map(([k, v]) => `"${k}":${w}${v}`).join(',')}}${w}`;
+    });
+  const read = (lines) => {
+    try {
+      return { set: parseData(lines.join('\n'), 'f.jsonl', 'pairs') };
+    } catch (e) {
+      return { error: e.message };
+    }
+  };
+  // JSON.parse line by line, then the records API, which checks as the reader does; the first fault wins
+  const reference = (lines) => {
+    const records = [];
+    let bad = 0;
+    for (const [i, l] of lines.entries()) {
+      try { records.push(JSON.parse(l)); } catch { bad = i + 1; break; }
+    }
+    if (bad && !records.length) return { error: `line ${bad}` };
+    try {
+      const set = pairsFromRecords(records, 'f.jsonl');
+      return bad ? { error: `line ${bad}` } : { set };
+    } catch (e) {
+      return { error: e.message.replace(/^f\.jsonl: record (\d+)/, 'f.jsonl:$1').replace('first in record', 'first on line') };
+    }
+  };
+  // how many lines the scanner itself reads (the rest go to JSON.parse): the property must test it
+  const scanner = new LineScanner('pairs'), fields = new Fields(), enc = new TextEncoder();
+  let lines = 0, scanned = 0;
+  fc.assert(fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), (ls) => {
+    for (const l of ls) { const b = enc.encode(l); lines++; if (scanner.scan(b, 0, b.length, fields)) scanned++; }
+    const got = read(ls), want = reference(ls);
+    if (want.error?.startsWith('line ')) return assert.ok(got.error?.startsWith(`f.jsonl:${want.error.slice(5)}: not valid JSON`), got.error);
+    if (want.error || got.error) return assert.is(got.error, want.error);
+    same({ ...got.set, lines: null, source: null }, { ...want.set, lines: null, source: null });
+  }), { seed: 20261127, numRuns: 1000 });
+  assert.ok(scanned > 0.3 * lines && scanned < 0.9 * lines, `the scanner read ${scanned} of ${lines} lines`);
+});
+
+Reading('bytes cut anywhere, also inside a character, read as the whole text', () => {
+  const text = pairsJsonl.replace(/"p(\d)/g, '"é€😀p$1');
+  const bytes = new TextEncoder().encode(text), next = rng(15);
+  const r = new DataReader('p.jsonl');
+  for (let i = 0; i < bytes.length; ) {
+    const n = 1 + Math.floor(next() * 9);
+    r.push(bytes.subarray(i, i + n));
+    i += n;
+  }
+  const whole = parseData(text, 'p.jsonl');
+  assert.ok(whole.ids[0].includes('😀'));
+  same(r.end(), whole);
 });
 
 Reading.run();

@@ -84,14 +84,14 @@ function readError(file: string, e: unknown): CliError {
 }
 
 /**
- * Each piece of `file`'s text (UTF-8, decoded across the pieces' edges), read
- * a bounded buffer at a time, synchronously; `-` is standard input.
+ * Each piece of `file`'s bytes, read a bounded buffer at a time,
+ * synchronously; `-` is standard input.
  */
-export function* readPieces(file: string): Generator<string> {
+export function* readPieces(file: string): Generator<Uint8Array> {
   const fd = openInput(file);
-  const buf = Buffer.allocUnsafe(CHUNK), dec = new TextDecoder('utf-8', { ignoreBOM: true });
   try {
     for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK);
       let got: number;
       try {
         got = readSync(fd, buf, 0, CHUNK, null);
@@ -104,41 +104,36 @@ export function* readPieces(file: string): Generator<string> {
         throw readError(file, e);
       }
       if (!got) break;
-      yield dec.decode(buf.subarray(0, got), { stream: true });
+      yield buf.subarray(0, got);
     }
-    const tail = dec.decode();
-    if (tail) yield tail;
   } finally {
     if (fd !== 0) closeSync(fd);
   }
 }
 
 /** The same pieces, read asynchronously (so that signals are handled between them). */
-export async function* readPiecesAsync(file: string): AsyncGenerator<string> {
+export async function* readPiecesAsync(file: string): AsyncGenerator<Uint8Array> {
   const fd = openInput(file);
-  const dec = new TextDecoder('utf-8', { ignoreBOM: true });
   if (fd === 0) {
     try {
-      for await (const b of process.stdin) yield dec.decode(b as Buffer, { stream: true });
+      for await (const b of process.stdin) yield b as Buffer;
     } catch (e) {
       throw readError(file, e);
     }
-  } else {
-    const fh = await openAsync(file, 'r').catch((e) => { throw readError(file, e); });
-    closeSync(fd);
-    const buf = Buffer.allocUnsafe(CHUNK);
-    try {
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, CHUNK, null).catch((e) => { throw readError(file, e); });
-        if (!bytesRead) break;
-        yield dec.decode(buf.subarray(0, bytesRead), { stream: true });
-      }
-    } finally {
-      await fh.close();
-    }
+    return;
   }
-  const tail = dec.decode();
-  if (tail) yield tail;
+  const fh = await openAsync(file, 'r').catch((e) => { throw readError(file, e); });
+  closeSync(fd);
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null).catch((e) => { throw readError(file, e); });
+      if (!bytesRead) break;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 export function readData(file: string, kind: 'pairs', opts?: ReadOptions, onRows?: (rows: number) => void): PairSet;
@@ -355,7 +350,7 @@ export function writeOutput(file: string, text: string): void {
 export class Output {
   private fd: number;
   private tmp: string | undefined;
-  private held: Buffer[] = [];
+  private held: Uint8Array[] = [];
   private heldBytes = 0;
   private done = false;
 
@@ -388,8 +383,8 @@ export class Output {
     return this.file === undefined || this.file === '-' ? 'standard output' : this.file;
   }
 
-  write(text: string): void {
-    const b = Buffer.from(text, 'utf8');
+  write(text: string | Uint8Array): void {
+    const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     this.held.push(b);
     this.heldBytes += b.length;
     if (this.heldBytes >= this.hold) this.flush();

@@ -11,8 +11,8 @@ import type { FusionModel } from '../models/model.js';
 import { atLines, checkFinite, checkKnownModels, checkScorable } from './check.js';
 
 export interface Piece {
-  /** whole records (the last piece may lack its final line end) */
-  text: string;
+  /** whole records (the last piece may lack its final line end): JSONL bytes or CSV text */
+  text: string | Uint8Array;
   /** the file name errors give */
   source: string;
   format: Format;

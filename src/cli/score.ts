@@ -5,7 +5,7 @@
 // are scored by N worker threads, and written in the same order: the same bytes.
 import { Worker } from 'node:worker_threads';
 import { DataError } from '../data/errors.js';
-import { Cutter, formatOf, type Format } from '../data/stream.js';
+import { formatOf, joinRecords, Splitter, type Format } from '../data/stream.js';
 import type { Row } from '../data/csv.js';
 import { loadModel } from '../models/file.js';
 import { parseArgs, UsageError } from './args.js';
@@ -55,10 +55,10 @@ export async function score(argv: string[]): Promise<void> {
     tell();
   };
   try {
-    const cutter = new Cutter(formatOf(source));
-    let text = '';
-    const send = async (piece: string) => {
-      const p: Piece = { ...base, text: piece, format: cutter.format as Format, header };
+    const splitter = new Splitter(formatOf(source));
+    let parts: (string | Uint8Array)[] = [], size = 0;
+    const send = async (piece: string | Uint8Array) => {
+      const p: Piece = { ...base, text: piece, format: splitter.format as Format, header };
       if (!pool) {
         try {
           take(scorePiece(model, p));
@@ -68,7 +68,7 @@ export async function score(argv: string[]): Promise<void> {
         return;
       }
       // CSV: the first piece with records holds the header the others need
-      const waitForHeader = cutter.format === 'csv' && !header;
+      const waitForHeader = splitter.format === 'csv' && !header;
       await pool.submit(p, (r, e) => {
         if (e) throw rebase(e, source, offset);
         take(r!);
@@ -76,14 +76,17 @@ export async function score(argv: string[]): Promise<void> {
       if (waitForHeader) await pool.drain();
     };
     for (let r = first; !r.done; r = await pieces.next()) {
-      text += cutter.push(r.value);
-      if (text.length >= PIECE) {
-        await send(text);
-        text = '';
+      const records = splitter.push(r.value);
+      if (records.length) { parts.push(records); size += records.length; }
+      if (size >= PIECE) {
+        await send(joinRecords(parts));
+        parts = [];
+        size = 0;
       }
     }
-    text += cutter.end();
-    if (text) await send(text);
+    const rest = splitter.end();
+    if (rest.length) parts.push(rest);
+    if (parts.length) await send(joinRecords(parts));
     await pool?.drain();
     if (!items) throw new DataError(source, 0, '', 'no items found');
     if (unknown.size) writeStderr(`rewardfuse: ignoring models the fusion model does not know: ${[...unknown].join(', ')}\n`);
@@ -131,7 +134,9 @@ class Pool {
     while (this.waiting.size >= 2 * this.workers.length) await this.settle();
     const seq = this.seq++;
     this.waiting.set(seq, done);
-    this.workers[seq % this.workers.length].postMessage({ seq, piece });
+    const t = piece.text;
+    // bytes move to the worker (joinRecords gave them a buffer of their own); text is copied
+    this.workers[seq % this.workers.length].postMessage({ seq, piece }, typeof t === 'string' || t.byteLength !== t.buffer.byteLength ? [] : [t.buffer as ArrayBuffer]);
   }
 
   /** Wait until every piece sent has been handed back. */

@@ -24,6 +24,46 @@ export function f32(v: unknown, o: Origin, line: number, field: string, what: st
 
 export const LABEL = { a: 1, b: 0, tie: 0.5 } as const;
 
+/**
+ * One record's fields as a reader found them, reused record after record:
+ * id, group, the label (1, 0 or ½) or target (NaN: none), and each map's
+ * names and values in the order written (NaN: null). Maps: 0 = a (or the
+ * item's scores), 1 = b, 2 = features.
+ */
+export class Fields {
+  id = '';
+  group: string | undefined = undefined;
+  y = NaN;
+  readonly maps = [new FieldMap(), new FieldMap(), new FieldMap()];
+
+  /** a record's maps, as Object.keys orders them */
+  fromRecord(id: string, group: string | undefined, y: number, maps: (Record<string, number | null> | undefined)[]): this {
+    this.id = id;
+    this.group = group;
+    this.y = y;
+    for (let m = 0; m < 3; m++) {
+      const f = this.maps[m], r = maps[m];
+      f.n = 0;
+      if (r) for (const name of Object.keys(r)) f.push(name, r[name] ?? NaN);
+    }
+    return this;
+  }
+}
+
+export class FieldMap {
+  readonly names: string[] = [];
+  readonly values: number[] = [];
+  /** columns, once resolved */
+  cols = new Int32Array(16);
+  n = 0;
+  push(name: string, v: number): void {
+    this.names[this.n] = name;
+    this.values[this.n++] = v;
+  }
+}
+
+const scratch = new Fields();
+
 export class PairBuilder {
   private readonly rows: Rows;
   private readonly a: Block;
@@ -43,11 +83,17 @@ export class PairBuilder {
   }
 
   add(r: PairRecord, line: number): void {
+    this.addFields(scratch.fromRecord(r.id, r.group, LABEL[r.label], [r.a, r.b, r.features]), line);
+  }
+
+  /** Add a record's fields; false (and nothing added) when a map names one model twice, which only JSON.parse's last-one-wins can read. */
+  addFields(f: Fields, line: number): boolean {
     const t = this.rows;
-    t.add(r, [r.a, r.b], line, 'pair');
-    t.put(this.a, r.a, t.models);
-    t.put(this.b, r.b, t.models);
-    this.label.push(LABEL[r.label]);
+    if (!t.add(f, 2, line, 'pair')) return false;
+    t.put(this.a, f.maps[0], t.models);
+    t.put(this.b, f.maps[1], t.models);
+    this.label.push(f.y);
+    return true;
   }
 
   finish(): PairSet {
@@ -79,10 +125,16 @@ export class ItemBuilder {
   }
 
   add(r: ItemRecord, line: number): void {
+    this.addFields(scratch.fromRecord(r.id, r.group, r.target ?? NaN, [r.scores, undefined, r.features]), line);
+  }
+
+  /** As PairBuilder.addFields. */
+  addFields(f: Fields, line: number): boolean {
     const t = this.rows;
-    t.add(r, [r.scores], line, 'item');
-    t.put(this.scores, r.scores, t.models);
-    this.target.push(r.target ?? NaN);
+    if (!t.add(f, 1, line, 'item')) return false;
+    t.put(this.scores, f.maps[0], t.models);
+    this.target.push(f.y);
+    return true;
   }
 
   finish(): ItemSet {
@@ -101,6 +153,9 @@ export class ItemBuilder {
 class Names {
   readonly list: string[] = [];
   private readonly cols = new Map<string, number>();
+  // per column, the last map that named it (to find a name given twice in one map)
+  private mark = new Int32Array(16);
+  private marks = 0;
   constructor(seed: readonly string[]) {
     for (const name of seed) this.col(name);
   }
@@ -112,6 +167,23 @@ class Names {
       this.list.push(name);
     }
     return c;
+  }
+  /** The columns of a map's names into f.cols, in order (new names are added); false if a name is given twice. */
+  resolve(f: FieldMap): boolean {
+    const tick = ++this.marks;
+    if (f.cols.length < f.n) f.cols = new Int32Array(2 * f.n);
+    for (let j = 0; j < f.n; j++) {
+      const c = this.col(f.names[j]);
+      if (c >= this.mark.length) {
+        const next = new Int32Array(2 * c + 2);
+        next.set(this.mark);
+        this.mark = next;
+      }
+      if (this.mark[c] === tick) return false;
+      this.mark[c] = tick;
+      f.cols[j] = c;
+    }
+    return true;
   }
 }
 
@@ -193,40 +265,43 @@ class Rows {
     this.feats = new Block(this.features.list.length);
   }
 
-  add(r: { id: string; group?: string; features?: Record<string, number> }, maps: Record<string, number | null>[], line: number, what: string): void {
-    if (this.seen.has(r.id)) {
-      const first = this.lines.at(this.ids.indexOf(r.id));
-      fail(this.origin, line, 'id', `duplicate id ${show(r.id)} (first ${this.origin.unit === 'line' ? 'on line' : 'in record'} ${first})`);
+  /**
+   * A record's id, group, line and features; its first `scoreMaps` maps name
+   * models. False (nothing added but names) when a map names one twice.
+   */
+  add(f: Fields, scoreMaps: number, line: number, what: string): boolean {
+    for (let m = 0; m < scoreMaps; m++) if (!this.models.resolve(f.maps[m])) return false;
+    if (!this.features.resolve(f.maps[2])) return false;
+    if (this.seen.has(f.id)) {
+      const first = this.lines.at(this.ids.indexOf(f.id));
+      fail(this.origin, line, 'id', `duplicate id ${show(f.id)} (first ${this.origin.unit === 'line' ? 'on line' : 'in record'} ${first})`);
     }
     let scored = false;
-    for (const m of maps) {
-      for (const name of Object.keys(m)) {
-        this.models.col(name);
-        if (m[name] !== null) scored = true;
-      }
+    for (let m = 0; m < scoreMaps && !scored; m++) {
+      const v = f.maps[m].values;
+      for (let j = 0; j < f.maps[m].n; j++) if (v[j] === v[j]) { scored = true; break; }
     }
     if (!scored) fail(this.origin, line, '', `no model scored this ${what}`);
-    const feats = r.features ?? {};
-    for (const name of Object.keys(feats)) this.features.col(name);
-    this.seen.add(r.id);
-    this.ids.push(r.id);
-    let g = r.group;
+    this.seen.add(f.id);
+    this.ids.push(f.id);
+    let g = f.group;
     if (g !== undefined) {
       const same = this.groupNames.get(g);
       if (same === undefined) this.groupNames.set(g, g);
       else g = same;
     }
     this.groups.push(g);
-    this.put(this.feats, feats, this.features);
+    this.put(this.feats, f.maps[2], this.features);
     this.lines.push(line);
+    return true;
   }
 
-  /** One row of `block` from a map name → value; NaN where a name is absent or null. */
-  put(block: Block, m: Record<string, number | null>, names: Names): void {
+  /** One row of `block` from a resolved map; NaN where a name is absent or null. */
+  put(block: Block, f: FieldMap, names: Names): void {
     const at = block.row(names.list.length), data = block.data;
-    for (const name of Object.keys(m)) {
-      const v = m[name];
-      if (v !== null) data[at + names.col(name)] = v;
+    for (let j = 0; j < f.n; j++) {
+      const v = f.values[j];
+      if (v === v) data[at + f.cols[j]] = v;
     }
   }
 

@@ -11,10 +11,14 @@
 // A chunk is processed up to its last complete record; the rest waits for the
 // next one. A record is complete at a line end (LF, CRLF or CR; a CR at the end
 // of a chunk waits, as it may be half a CRLF) and, in CSV, outside quotes.
-import { ItemBuilder, PairBuilder } from './build.js';
+// Chunks are text or UTF-8 bytes. JSONL is read as bytes (text is encoded, so
+// a lone surrogate reads as U+FFFD, as it would from a file), each plain line
+// by the scanner (scan.ts) and any other by JSON.parse; CSV is read as text.
+import { Fields, ItemBuilder, PairBuilder } from './build.js';
 import { countLineEnds, csvRows, CsvBody, sniffHeader, type Row } from './csv.js';
 import { fail, origin, type Origin } from './errors.js';
 import { checkItem, checkPair, parseLine, sniffRecord } from './jsonl.js';
+import { LineScanner } from './scan.js';
 import type { DataSet, ItemSet, PairSet, ReadOptions } from './types.js';
 
 export type Format = 'jsonl' | 'csv';
@@ -49,18 +53,15 @@ export function readWhole(o: Origin, text: string, kind: 'pairs' | 'items' | und
 }
 
 /**
- * Text in, complete records out: push() returns the text up to the last
- * complete record (a line end outside CSV quotes; '' if none yet), end() the
- * rest. The format, unless given, is told by the first non-blank character.
+ * CSV text in, complete records out: push() returns the text up to the last
+ * complete record (a line end outside quotes; '' if none yet), end() the rest.
  */
 export class Cutter {
   private rest = '';
   private started = false;
-  // CSV: where the scan of `rest` stopped, and in what state
+  // where the scan of `rest` stopped, and in what state
   private scanned = 0;
   private state = START;
-
-  constructor(public format?: Format) {}
 
   push(chunk: string): string {
     if (!this.started) {
@@ -69,14 +70,9 @@ export class Cutter {
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1); // a byte order mark
     }
     const text = this.rest + chunk;
-    if (!this.format) {
-      const first = text.search(/\S/);
-      if (first < 0) { this.rest = text; return ''; }
-      this.format = text[first] === '{' ? 'jsonl' : 'csv';
-    }
-    const cut = this.format === 'jsonl' ? lastLineEnd(text) : this.csvCut(text);
+    const cut = this.csvCut(text);
     if (!cut) { this.rest = text; return ''; }
-    if (this.format === 'csv') this.scanned -= cut;
+    this.scanned -= cut;
     this.rest = text.slice(cut);
     return text.slice(0, cut);
   }
@@ -126,24 +122,158 @@ export class Cutter {
   }
 }
 
+const ENCODER = new TextEncoder();
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** JSONL bytes in, whole lines out: what Cutter does for text, on UTF-8 bytes. */
+export class ByteCutter {
+  private rest = EMPTY;
+  private started = false;
+
+  push(chunk: Uint8Array): Uint8Array {
+    if (!this.started) {
+      if (!chunk.length) return EMPTY;
+      this.started = true;
+      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3); // a byte order mark
+    }
+    let bytes = chunk;
+    if (this.rest.length) {
+      bytes = new Uint8Array(this.rest.length + chunk.length);
+      bytes.set(this.rest);
+      bytes.set(chunk, this.rest.length);
+    }
+    const cut = lastLineEnd(bytes);
+    this.rest = bytes.subarray(cut);
+    return bytes.subarray(0, cut);
+  }
+
+  /** what is left: the last line, with or without a line end */
+  end(): Uint8Array {
+    const rest = this.rest;
+    this.rest = EMPTY;
+    return rest;
+  }
+
+  noMark(): void {
+    this.started = true;
+  }
+}
+
+/**
+ * Text or bytes in, whole records out, in the format's own unit: bytes for
+ * JSONL, text for CSV. The format, unless given, is told by the first
+ * non-blank character: `{` is JSONL.
+ */
+export class Splitter {
+  private text: Cutter | undefined;
+  private bytes: ByteCutter | undefined;
+  private decoder: TextDecoder | undefined;
+  private waiting: (string | Uint8Array)[] = [];
+  private mark = true;
+
+  constructor(public format?: Format) {
+    if (format) this.open(format);
+  }
+
+  push(chunk: string | Uint8Array): string | Uint8Array {
+    if (!this.format) {
+      const f = sniffFormat(chunk);
+      this.waiting.push(chunk);
+      if (!f) return '';
+      this.open(f);
+      const all = this.waiting;
+      this.waiting = [];
+      if (all.length === 1) return this.push(all[0]);
+      // blank chunks first: what they hold matters only in line counts, and they are few
+      const parts = all.map((c) => this.push(c));
+      return this.bytes ? concat(parts as Uint8Array[]) : (parts as string[]).join('');
+    }
+    if (this.bytes) return this.bytes.push(typeof chunk === 'string' ? ENCODER.encode(chunk) : chunk);
+    return this.text!.push(typeof chunk === 'string' ? chunk : this.decoder!.decode(chunk, { stream: true }));
+  }
+
+  /** what is left: the last record, with or without its line end */
+  end(): string | Uint8Array {
+    if (!this.format) {
+      // only blanks: as JSONL if the name did not say
+      const all = this.waiting;
+      this.waiting = [];
+      this.open('jsonl');
+      const parts = all.map((c) => this.push(c));
+      const rest = this.bytes!.end();
+      return concat([...(parts as Uint8Array[]), rest]);
+    }
+    if (this.bytes) return this.bytes.end();
+    const tail = this.decoder?.decode() ?? '';
+    return this.text!.push(tail) + this.text!.end();
+  }
+
+  /** the text does not start a file: no byte order mark */
+  noMark(): void {
+    this.mark = false;
+    this.text?.noMark();
+    this.bytes?.noMark();
+  }
+
+  private open(format: Format): void {
+    this.format = format;
+    if (format === 'jsonl') this.bytes = new ByteCutter();
+    else {
+      this.text = new Cutter();
+      this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    }
+    if (!this.mark) this.noMark();
+  }
+}
+
+/** The format the first non-blank character says ('{': JSONL), or undefined while there is none. */
+function sniffFormat(chunk: string | Uint8Array): Format | undefined {
+  if (typeof chunk === 'string') {
+    const first = chunk.search(/[^\s\ufeff]/);
+    return first < 0 ? undefined : chunk[first] === '{' ? 'jsonl' : 'csv';
+  }
+  let i = 0;
+  if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
+  for (; i < chunk.length; i++) {
+    const c = chunk[i];
+    if (c !== SPACE && c !== TAB && c !== LF && c !== CR) return c === LBRACE ? 'jsonl' : 'csv';
+  }
+  return undefined;
+}
+
+/** Pieces of records (all text, or all bytes) as one, in a buffer of its own. */
+export function joinRecords(parts: (string | Uint8Array)[]): string | Uint8Array {
+  return typeof parts[0] === 'string' ? (parts as string[]).join('') : concat(parts as Uint8Array[]);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
 export class DataReader {
   private readonly o: Origin;
   private kind: 'pairs' | 'items' | undefined;
   private out: PairBuilder | ItemBuilder | undefined;
   private csv: CsvBody | undefined;
-  private readonly cutter: Cutter;
+  private readonly splitter: Splitter;
   /** the line the unread text starts on */
   private line = 1;
+  /** JSONL: reads plain lines without JSON.parse, once the kind is known */
+  private scanner: LineScanner | undefined;
+  private readonly fields = new Fields();
 
   /** `format` by default from the source's name, else from the first non-blank character (`{`: JSONL). */
   constructor(readonly source: string, kind?: 'pairs' | 'items', private readonly opts: ReadOptions = {}, format?: Format) {
     this.o = { file: source, unit: 'line' };
     this.kind = kind;
-    this.cutter = new Cutter(format ?? formatOf(source));
+    this.splitter = new Splitter(format ?? formatOf(source));
   }
 
   get format(): Format | undefined {
-    return this.cutter.format;
+    return this.splitter.format;
   }
 
   /** records read so far (since the last drain) */
@@ -158,19 +288,20 @@ export class DataReader {
 
   /** Text that continues a file from the middle: no byte order mark, and (CSV) this header. */
   continues(header?: Row): void {
-    this.cutter.noMark();
+    this.splitter.noMark();
     if (header) this.header(header);
   }
 
-  push(chunk: string): void {
-    const text = this.cutter.push(chunk);
-    if (text) this.take(text);
+  /** text, or UTF-8 bytes (not both in one reader: a byte sequence cut between chunks must continue in bytes) */
+  push(chunk: string | Uint8Array): void {
+    const records = this.splitter.push(chunk);
+    if (records.length) this.take(records);
   }
 
   /** The set read; the text after the last line end is the last record. */
   end(): DataSet {
-    const rest = this.cutter.end();
-    if (rest) this.take(rest, true);
+    const rest = this.splitter.end();
+    if (rest.length) this.take(rest, true);
     if (!this.out) {
       if (this.kind === undefined || (this.format === 'csv' && !this.csv)) fail(this.o, 0, '', this.kind ? `no ${this.kind} found` : 'no records found');
       this.builder(this.kind!);
@@ -189,8 +320,8 @@ export class DataReader {
 
   /** The rest of a piece of text (which need not end in a line end) read, then drain(). */
   endPiece(): DataSet | undefined {
-    const rest = this.cutter.end();
-    if (rest) this.take(rest, true);
+    const rest = this.splitter.end();
+    if (rest.length) this.take(rest, true);
     return this.drain();
   }
 
@@ -208,45 +339,76 @@ export class DataReader {
   private builder(kind: 'pairs' | 'items'): void {
     this.kind = kind;
     this.out = kind === 'pairs' ? new PairBuilder(this.o) : new ItemBuilder(this.o);
+    this.scanner ??= new LineScanner(kind, this.opts?.targets !== false);
   }
 
-  /** Complete records (text ends at a line end, or is the last of the input). */
-  private take(text: string, last = false): void {
+  /** Complete records (ending at a line end, or the last of the input): CSV text or JSONL bytes. */
+  private take(records: string | Uint8Array, last = false): void {
     const o = this.o;
-    if (this.format === 'csv') {
-      for (const row of csvRows(text, o, this.line)) {
+    if (typeof records === 'string') {
+      for (const row of csvRows(records, o, this.line)) {
         if (!this.csv) this.header(row);
         else this.csv.add(row);
       }
-      this.line += countLineEnds(text, 0, text.length);
+      this.line += countLineEnds(records, 0, records.length);
       return;
     }
-    const lines = text.split(/\r\n|\r|\n/); // a raw CR cannot be inside a JSON string
-    const count = last ? lines.length : lines.length - 1; // a complete chunk ends in a line end: its last piece is ''
-    const needTarget = this.opts?.targets !== false;
-    for (let i = 0; i < count; i++) {
-      const s = lines[i], line = this.line + i;
-      if (!s.trim()) continue;
-      const value = parseLine(s, o, line);
-      if (!this.out) this.builder(this.kind ?? sniffRecord(value, o, line));
-      if (this.kind === 'pairs') (this.out as PairBuilder).add(checkPair(value, o, line), line);
-      else (this.out as ItemBuilder).add(checkItem(value, o, line, needTarget), line);
+    const b = records;
+    if (b.indexOf(CR) >= 0) {
+      // CR line ends: as text, split where JSON allows (a raw CR cannot be inside a JSON string)
+      const lines = DECODER.decode(b).split(/\r\n|\r|\n/);
+      const count = last ? lines.length : lines.length - 1; // a complete chunk ends in a line end: its last piece is ''
+      for (let i = 0; i < count; i++) this.parse(lines[i], this.line + i);
+      this.line += lines.length - 1;
+      return;
     }
-    this.line += lines.length - 1;
+    // LF line ends only (nearly every file): no line is decoded unless the scanner declines it
+    let line = this.line, p = 0;
+    for (;;) {
+      const lf = b.indexOf(LF, p);
+      if (lf < 0) {
+        if (last && p < b.length) this.record(b, p, b.length, line);
+        break;
+      }
+      this.record(b, p, lf, line++);
+      p = lf + 1;
+    }
+    this.line = line;
+  }
+
+  /** One JSONL line, bytes b[p, q): by the scanner when it reads it, else decoded and parse(). */
+  private record(b: Uint8Array, p: number, q: number, line: number): void {
+    if (this.scanner && b[p] === LBRACE && this.scanner.scan(b, p, q, this.fields)) {
+      if ((this.out as PairBuilder).addFields(this.fields, line)) return;
+    }
+    this.parse(DECODER.decode(b.subarray(p, q)), line);
+  }
+
+  /** One JSONL line by JSON.parse and the checks in jsonl.ts. */
+  private parse(s: string, line: number): void {
+    if (!s.trim()) return;
+    const o = this.o;
+    const value = parseLine(s, o, line);
+    if (!this.out) this.builder(this.kind ?? sniffRecord(value, o, line));
+    if (this.kind === 'pairs') (this.out as PairBuilder).add(checkPair(value, o, line), line);
+    else (this.out as ItemBuilder).add(checkItem(value, o, line, this.opts?.targets !== false), line);
   }
 }
+
+/** a line's bytes as text; a byte order mark inside the file is kept (JSON.parse then names it) */
+const DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 
 // CSV scanning states: at a cell's start (blanks skipped), in an unquoted cell,
 // in a quoted cell, after a closing quote (the cell reader rejects all but blanks there)
 const START = 0, UNQUOTED = 1, QUOTED = 2, AFTER = 3;
-const LF = 10, CR = 13, QUOTE = 34, COMMA = 44, SPACE = 32, TAB = 9;
+const LF = 10, CR = 13, QUOTE = 34, COMMA = 44, SPACE = 32, TAB = 9, LBRACE = 123;
 
-/** The index after the last line end in text that is surely whole (a final CR may be half a CRLF); 0 if none. */
-function lastLineEnd(text: string): number {
-  let lim = text.length;
-  if (lim && text.charCodeAt(lim - 1) === CR) lim--;
+/** The index after the last line end in bytes that is surely whole (a final CR may be half a CRLF); 0 if none. */
+function lastLineEnd(b: Uint8Array): number {
+  let lim = b.length;
+  if (lim && b[lim - 1] === CR) lim--;
   if (!lim) return 0;
-  const nl = text.lastIndexOf('\n', lim - 1);
-  for (let i = lim - 1; i > nl; i--) if (text.charCodeAt(i) === CR) return i + 1; // a lone CR after the last LF
+  const nl = b.lastIndexOf(LF, lim - 1);
+  for (let i = lim - 1; i > nl; i--) if (b[i] === CR) return i + 1; // a lone CR after the last LF
   return nl + 1;
 }
