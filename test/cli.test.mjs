@@ -32,7 +32,7 @@ const Commands = suite('commands');
 Commands('train writes a model file, with plain progress lines off a terminal', () => {
   const r = cli('train', 'train.jsonl', '-o', 'model.json', '--arch', 'mlp', '--epochs', '40', '--ensemble', '2', '--val', '0.2');
   assert.is(r.code, 0, r.err);
-  assert.match(r.out, /wrote model\.json: mlp \[16\] × 2 on 360 pairs from 6 models and 3 features, 40 epochs/);
+  assert.match(r.out, /wrote model\.json: mlp \[16\] × 2 on 360 pairs from 6 models and 3 features, 40 epochs \(\d+ steps, ended by (epochs|converged)\)/);
   assert.match(r.err, /net 1\/2  epoch  1\/40  train \d\.\d{4}  val \d\.\d{4}  \d+ samples\/s\n/);
   const m = JSON.parse(readFileSync(at('model.json'), 'utf8'));
   assert.is(m.format, 'rewardfuse-model');

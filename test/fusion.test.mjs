@@ -127,6 +127,22 @@ Train('early stopping on validation loss ends before the epoch budget and keeps 
   assert.is(f.bestValLoss, Math.min(...f.valLoss));
 });
 
+Train('the cost follows the work: a flat loss ends the fit, else the step budget or the epochs do', () => {
+  // ~100 steps an epoch: 1,000 epochs would be 100,000 steps
+  const per = Math.ceil(train.ids.length / 32);
+  const flat = trainFusion(train, { arch: 'mlp', epochs: 1000, maxSteps: 60_000, ensemble: 1 }).train.fit[0];
+  assert.is(flat.ended, 'converged');
+  assert.ok(flat.steps >= 3000 && flat.steps < 60_000 && flat.steps % 1000 === 0, `${flat.steps} steps`);
+  const budget = trainFusion(train, { arch: 'mlp', epochs: 1000, maxSteps: 2500, converge: false, ensemble: 1 }).train.fit[0];
+  assert.is(budget.ended, 'steps');
+  assert.is(budget.steps, 2500);
+  assert.is(budget.epochs, Math.ceil(2500 / per));
+  const epochs = trainFusion(train, { arch: 'mlp', epochs: 3, ensemble: 1 }).train.fit[0];
+  assert.is(epochs.ended, 'epochs');
+  assert.is(epochs.steps, 3 * per);
+  throwsWith(() => trainFusion(train, { converge: 'yes' }), /option "converge" must be true or false/);
+});
+
 Train('k-fold cross-validation returns an out-of-fold prediction for every row', () => {
   const folds = assignFolds(50, 10, 1);
   for (let f = 0; f < 10; f++) assert.is(folds.filter((v) => v === f).length, 5);

@@ -5,7 +5,7 @@ import { Mlp } from '../dist/engine.js';
 import { pairsFromRecords, trainFusion } from '../dist/index.js';
 import { ARCH_NAMES } from '../dist/models/archs.js';
 
-export const GOLDEN_FORMAT = { format: 'rewardfuse-golden', version: 2 };
+export const GOLDEN_FORMAT = { format: 'rewardfuse-golden', version: 3 };
 
 const bits = (f) => Array.from(new Uint32Array(Float32Array.from(f).buffer), (u) => u.toString(16).padStart(8, '0'));
 

@@ -2,7 +2,7 @@
 import { baselinesToJSON } from '../models/file.js';
 import { ARCHS, ARCH_NAMES } from '../models/archs.js';
 import { fitBaselines } from '../train/baselines.js';
-import { pairReport } from '../eval/report.js';
+import { logLoss, pairwiseAccuracy, sigmoid } from '../eval/metrics.js';
 import { saveModel } from '../models/file.js';
 import { FIT_DEFAULTS } from '../train/options.js';
 import { trainFusion } from '../train/train.js';
@@ -67,10 +67,10 @@ export function train(argv: string[]): void {
   });
   endProgress(process.stderr);
   if (data.kind === 'pairs') {
-    const fitted = model.scorer.kind === 'rule' ? model.scorer.baselines : fitBaselines(data, { seed: model.seed });
-    const r = pairReport(model.scorePairs(data).margin, data.label);
-    model.train!.baselines = baselinesToJSON(fitted);
-    model.train!.metrics = { trainAccuracy: r.accuracy, trainLogLoss: r.logLoss };
+    // the baselines eval compares with, fitted on the same data (the library has them already)
+    if (!model.train!.baselines) model.train!.baselines = baselinesToJSON(model.scorer.kind === 'rule' ? model.scorer.baselines : fitBaselines(data, { seed: model.seed }));
+    const margin = model.scorePairs(data).margin;
+    model.train!.metrics = { trainAccuracy: pairwiseAccuracy(margin, data.label), trainLogLoss: logLoss(Float64Array.from(margin, sigmoid), data.label) };
   }
   onProgress(`writing ${flags.out}`);
   writeOutput(flags.out as string, saveModel(model));
@@ -85,7 +85,7 @@ export function train(argv: string[]): void {
   }
   const fit = model.train!.fit;
   out.push(`wrote ${flags.out}: ${model.name} on ${data.ids.length} ${data.kind} from ${data.models.length} models` +
-    `${model.features.length ? ` and ${model.features.length} features` : ''}${fit.length ? `, ${fit[0].epochs} epochs` : ''}`);
+    `${model.features.length ? ` and ${model.features.length} features` : ''}${fit.length ? `, ${fit[0].epochs} epochs (${fit[0].steps ?? '?'} steps, ended by ${fit[0].ended ?? 'epochs'})` : ''}`);
   writeStdout(out.join('\n') + '\n');
 }
 

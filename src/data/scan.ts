@@ -319,14 +319,11 @@ function sameBytes(s: Uint8Array, p: number, q: number, bytes: Uint8Array): bool
 /** ASCII bytes s[p, q) as a string */
 function ascii(s: Uint8Array, p: number, q: number): string {
   const n = q - p;
-  if (n > CODES.length) return DECODER.decode(s.subarray(p, q));
-  for (let i = 0; i < n; i++) CODES[i] = s[p + i];
-  CODES.length = n;
-  const out = String.fromCharCode.apply(null, CODES);
-  CODES.length = 64;
-  return out;
+  if (n > 256) return DECODER.decode(s.subarray(p, q));
+  const codes = new Array<number>(n);
+  for (let i = 0; i < n; i++) codes[i] = s[p + i];
+  return String.fromCharCode.apply(null, codes);
 }
-const CODES: number[] = new Array(64).fill(0);
 const DECODER = new TextDecoder();
 
 /** an array index, which a JS object lists before its other keys */

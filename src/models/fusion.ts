@@ -112,18 +112,32 @@ export class FusionNet {
    */
   loadRows(order: ArrayLike<number>, a: Float32Array, b: Float32Array | undefined, fa: Float32Array, fb: Float32Array | undefined, t: Float32Array): ArenaRows {
     const g = this.graph, n = order.length, C = this.cols;
-    const pick = (x: Float32Array, cols: number) => {
-      const out = new Float32Array(n * cols);
-      for (let i = 0; i < n; i++) out.set(x.subarray(order[i] * cols, order[i] * cols + cols), i * cols);
-      return out;
-    };
     const rowsA = g.arena.alloc(n * C);
-    this.encode(rowsA, pick(a, this.K), pick(fa, this.F), n);
+    this.encodeInOrder(rowsA, order, a, fa);
     const rowsB = b ? g.arena.alloc(n * C) : 0;
-    if (b) this.encode(rowsB, pick(b, this.K), pick(fb!, this.F), n);
+    if (b) this.encodeInOrder(rowsB, order, b, fb!);
     const targets = g.arena.alloc(n);
-    g.arena.f32.set(pick(t, 1), targets >> 2);
+    const f32 = g.arena.f32, at = targets >> 2;
+    for (let i = 0; i < n; i++) f32[at + i] = t[order[i]];
     return { n, pairs: !!b, a: rowsA, b: rowsB, targets, order: g.arena.alloc(n) };
+  }
+
+  // encode() of rows order[0], order[1], … of x (rows, K) and f (rows, F), gathered a chunk of the arena's rows at a time
+  private encodeInOrder(dst: number, order: ArrayLike<number>, x: Float32Array, f: Float32Array): void {
+    const g = this.graph, K = this.K, F = this.F, n = order.length, R = g.maxRows;
+    let identity = true;
+    for (let i = 0; i < n && identity; i++) identity = order[i] === i;
+    if (identity) return this.encode(dst, x.subarray(0, n * K), f.subarray(0, n * F), n);
+    const xs = new Float32Array(R * K), fs = new Float32Array(R * F);
+    for (let r0 = 0; r0 < n; r0 += R) {
+      const B = Math.min(R, n - r0);
+      for (let i = 0; i < B; i++) {
+        const src = order[r0 + i];
+        for (let k = 0; k < K; k++) xs[i * K + k] = x[src * K + k];
+        for (let k = 0; k < F; k++) fs[i * F + k] = f[src * F + k];
+      }
+      this.encode(dst + 4 * r0 * this.cols, xs, fs, B);
+    }
   }
 
   /** A seeded permutation of 0 … n−1 from the net's own generator. */

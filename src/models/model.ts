@@ -49,7 +49,7 @@ export interface TrainInfo {
   rows: number;
   source: string;
   /** each net's loss curve (none for a rule) */
-  fit: { bestEpoch: number; bestValLoss: number | null; epochs: number; trainLoss: number[]; valLoss: (number | null)[] }[];
+  fit: { bestEpoch: number; bestValLoss: number | null; epochs: number; steps?: number; ended?: string; trainLoss: number[]; valLoss: (number | null)[] }[];
   metrics?: Record<string, unknown>;
   /** how arch 'auto' chose: each candidate's cross-validated score */
   selection?: { arch: string; candidates: { arch: string; score: number; loss: number }[] };

@@ -36,9 +36,16 @@ export function fitNormaliser(cols: number, ...blocks: Float32Array[]): Normalis
     const v = buf.subarray(0, n);
     // −0 and +0 compare equal, so a selection could return either where a sort puts −0 first: sort then
     if (negZero) v.sort();
-    const q = negZero ? quantile : selectQuantile;
-    const med = q(v, 0.5);
-    const iqr = (q(v, 0.75) - q(v, 0.25)) / 1.349;
+    let med: number, iqr: number;
+    if (negZero) {
+      med = quantile(v, 0.5);
+      iqr = (quantile(v, 0.75) - quantile(v, 0.25)) / 1.349;
+    } else {
+      // the median's selection splits v at m: the quartiles are then searched for on their side only
+      med = selectQuantile(v, 0.5);
+      const m = Math.floor((n - 1) / 2), q1 = Math.floor((n - 1) * 0.25);
+      iqr = (selectQuantile(v, 0.75, m, n) - selectQuantile(v, 0.25, 0, q1 + 1 <= m ? m + 1 : n)) / 1.349;
+    }
     const d = dev.subarray(0, n);
     for (let i = 0; i < n; i++) d[i] = Math.abs(v[i] - med);
     const mad = (negZero ? quantile : selectQuantile)(d, 0.5) * 1.4826;
@@ -59,20 +66,25 @@ export function fitNormaliser(cols: number, ...blocks: Float32Array[]): Normalis
   return { center, scale };
 }
 
-/** quantile(sorted v, q), without sorting: v is reordered in place; the result is the same number. */
-export function selectQuantile(v: Float64Array, q: number): number {
+/**
+ * quantile(sorted v, q), without sorting: v is reordered in place; the result
+ * is the same number. Only v[from, to) is searched and reordered: it must
+ * hold the order statistics from … to − 1 (as it does after a selection
+ * at from − 1 or at to − 1), and the ones the quantile needs must be among them.
+ */
+export function selectQuantile(v: Float64Array, q: number, from = 0, to = v.length): number {
   const h = (v.length - 1) * q;
   const lo = Math.floor(h);
-  const a = select(v, lo);
+  const a = select(v, lo, from, to - 1);
   if (lo + 1 >= v.length) return a;
   let b = Infinity; // the next order statistic: the least value right of lo
-  for (let i = lo + 1; i < v.length; i++) if (v[i] < b) b = v[i];
+  for (let i = lo + 1; i < to; i++) if (v[i] < b) b = v[i];
   return a + (h - lo) * (b - a);
 }
 
-/** The k-th smallest of v (no NaN), leaving v[i] ≤ v[k] for i < k and v[i] ≥ v[k] for i > k (Hoare's selection). */
-function select(v: Float64Array, k: number): number {
-  let lo = 0, hi = v.length - 1, rounds = 0;
+/** The k-th smallest of v[first, last] (no NaN), leaving v[i] ≤ v[k] for i < k and v[i] ≥ v[k] for i > k in it (Hoare's selection). */
+function select(v: Float64Array, k: number, first: number, last: number): number {
+  let lo = first, hi = last, rounds = 0;
   while (hi > lo) {
     if (++rounds > 64) { // an unlucky run of pivots: finish the range by sorting it
       v.subarray(lo, hi + 1).sort();

@@ -1,7 +1,9 @@
 // Fitting the baselines (see models/baselines.ts for what each one is) on
 // training pairs or items: the best single model, each model's Bradley–Terry
 // temperature and BMA weight, logistic stacking, and each baseline's σ(τ·margin).
-import type { ItemSet, PairSet } from '../data/types.js';
+// Everything is fitted on every row, but τ (one number a baseline) on an even
+// sample of 2^16 rows when there are more.
+import { subsetPairs, type ItemSet, type PairSet } from '../data/types.js';
 import { logSigmoid, pairwiseAccuracy, sigmoid } from '../eval/metrics.js';
 import { BASELINES, baselineMargins, zScores, type BaselineName, type FittedBaselines } from '../models/baselines.js';
 import { fitNormaliser } from '../models/normalise.js';
@@ -19,10 +21,14 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
   // best single model, and each model's Bradley–Terry temperature and log-likelihood
   let best = 0, bestAcc = -1;
   const beta = new Float64Array(K), logLik = new Float64Array(K);
+  const d = new Float64Array(n), filled = new Float64Array(n), ties = t.every((v) => v === 0.5);
   for (let m = 0; m < K; m++) {
-    const d = new Float64Array(n);
-    for (let i = 0; i < n; i++) d[i] = za[i * K + m] - zb[i * K + m];
-    const acc = accuracy(d, t);
+    for (let i = 0; i < n; i++) {
+      const v = za[i * K + m] - zb[i * K + m];
+      d[i] = v;
+      filled[i] = v === v ? v : 0;
+    }
+    const acc = ties ? 0 : pairwiseAccuracy(filled, t); // a missing margin counts as a tie, ½; 0 when every gold label is a tie
     if (acc > bestAcc) { bestAcc = acc; best = m; }
     beta[m] = fitTemperature(d, t);
     logLik[m] = logLikelihood(d, t, beta[m]);
@@ -32,12 +38,13 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
   const Z = post.reduce((s, v) => s + v, 0);
   const bmaWeights = post.map((v) => v / Z);
   const tbma = fitTemperedBma(za, zb, t, K);
-  const stacking = trainNets(train, 'linear', { ...STACKING, seed: opts.seed ?? 0 });
+  const stacking = trainNets(train, 'linear', { ...STACKING, seed: opts.seed ?? 0, norm });
   const fitted: FittedBaselines = {
     norm, best, bmaWeights, bmaBeta: beta, tbmaWeights: tbma.weights, tbmaBeta: tbma.beta, stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1,
   };
-  const raw = baselineMargins(fitted, train);
-  for (const name of BASELINES) fitted.tau[name] = fitTemperature(raw[name], t);
+  const few = n > WARM_ROWS ? subsetPairs(train, Int32Array.from({ length: WARM_ROWS }, (_, i) => Math.floor((i * n) / WARM_ROWS))) : train;
+  const raw = baselineMargins(fitted, few);
+  for (const name of BASELINES) fitted.tau[name] = fitTemperature(raw[name], few.label);
   return fitted;
 }
 
@@ -75,7 +82,7 @@ export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?:
   const top = Math.max(...logLik);
   const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
   const Z = post.reduce((a, v) => a + v, 0);
-  const stacking = trainNets(train, 'linear', { ...STACKING, loss: 'mse', seed: opts.seed ?? 0 });
+  const stacking = trainNets(train, 'linear', { ...STACKING, loss: 'mse', seed: opts.seed ?? 0, norm });
   const tau = Object.fromEntries(BASELINES.map((b) => [b, 1])) as Record<BaselineName, number>;
   // tempered: the mean log-likelihood per item, −½·log(rss/n)
   const tbmaWeights = temper(logLik.map((l) => (n ? l / n : 0)));
@@ -95,18 +102,36 @@ export const TBMA_ETA = 20;
 function fitTemperedBma(za: Float64Array, zb: Float64Array, t: Float32Array, K: number): { weights: Float64Array; beta: Float64Array } {
   const n = t.length;
   const beta = new Float64Array(K), ell = new Float64Array(K);
+  const d = new Float64Array(n), y = new Float32Array(n);
   for (let m = 0; m < K; m++) {
-    const d: number[] = [], y: number[] = [];
+    let c = 0;
     for (let i = 0; i < n; i++) {
       const v = za[i * K + m] - zb[i * K + m];
-      if (v === v) { d.push(v); y.push(t[i]); }
+      if (v === v) { d[c] = v; y[c++] = t[i]; }
     }
-    beta[m] = fitSignedTemperature(d, y);
-    let l = (n - d.length) * Math.log(0.5);
-    for (let i = 0; i < d.length; i++) l += y[i] * logSigmoid(beta[m] * d[i]) + (1 - y[i]) * logSigmoid(-beta[m] * d[i]);
+    const dm = d.subarray(0, c), ym = y.subarray(0, c);
+    beta[m] = warm(dm, ym, fitSignedTemperature);
+    let l = (n - c) * Math.log(0.5);
+    for (let i = 0; i < c; i++) l += ym[i] * logSigmoid(beta[m] * dm[i]) + (1 - ym[i]) * logSigmoid(-beta[m] * dm[i]);
     ell[m] = n ? l / n : 0;
   }
   return { weights: temper(ell), beta };
+}
+
+/**
+ * Above this many rows, a one-parameter Newton fit starts from its fit on an
+ * even sample of them (every k-th row), so that it takes a few passes over
+ * all the rows, not a dozen; it converges to the same optimum.
+ */
+const WARM_ROWS = 1 << 16;
+
+function warm(d: Float64Array, t: Float32Array, fit: (d: Float64Array, t: Float32Array, start?: number) => number): number {
+  const n = d.length;
+  if (n <= WARM_ROWS) return fit(d, t);
+  const k = Math.ceil(n / WARM_ROWS), m = Math.ceil(n / k);
+  const ds = new Float64Array(m), ts = new Float32Array(m);
+  for (let i = 0, j = 0; i < n; i += k, j++) { ds[j] = d[i]; ts[j] = t[i]; }
+  return fit(d, t, fit(ds, ts));
 }
 
 // exp(η(ℓ_m − max ℓ)): the best model weighs 1
@@ -115,10 +140,10 @@ function temper(ell: Float64Array): Float64Array {
   return ell.map((l) => Math.exp(TBMA_ETA * (l - top)));
 }
 
-/** argmax_β Σ y·log σ(βd) + (1−y)·log σ(−βd) − 10⁻³β²/2, by Newton from 0 (concave: no step control needed). */
-function fitSignedTemperature(d: number[], y: number[]): number {
+/** argmax_β Σ y·log σ(βd) + (1−y)·log σ(−βd) − 10⁻³β²/2, by Newton from `start` (concave: no step control needed). */
+function fitSignedTemperature(d: Float64Array, y: Float32Array, start = 0): number {
   const ridge = 1e-3;
-  let beta = 0;
+  let beta = start;
   for (let it = 0; it < 100; it++) {
     let g = -ridge * beta, h = ridge;
     for (let i = 0; i < d.length; i++) {
@@ -134,12 +159,6 @@ function fitSignedTemperature(d: number[], y: number[]): number {
   return beta;
 }
 
-// pairwise accuracy of margins d (a missing one counts as a tie, ½); 0 when every gold label is a tie
-function accuracy(d: Float64Array, t: Float32Array): number {
-  if (t.every((v) => v === 0.5)) return 0;
-  return pairwiseAccuracy(d.map((v) => (v === v ? v : 0)), t);
-}
-
 // Σ t·log σ(βd) + (1−t)·log σ(−βd); a missing d (NaN) predicts ½
 function logLikelihood(d: Float64Array, t: Float32Array, beta: number): number {
   let l = 0;
@@ -150,9 +169,13 @@ function logLikelihood(d: Float64Array, t: Float32Array, beta: number): number {
   return l;
 }
 
-/** The β ≥ 0 that maximises the Bradley–Terry likelihood of labels t under margins d (Newton, from β = 1). */
+/** The β ≥ 0 that maximises the Bradley–Terry likelihood of labels t under margins d (NaN: none); Newton from β = 1, or from the fit on a sample of many rows. */
 export function fitTemperature(d: Float64Array, t: Float32Array): number {
-  let beta = 1;
+  return warm(d, t, newtonTemperature);
+}
+
+function newtonTemperature(d: Float64Array, t: Float32Array, start = 1): number {
+  let beta = start;
   for (let it = 0; it < 50; it++) {
     let g = 0, h = 0;
     for (let i = 0; i < d.length; i++) {

@@ -11,7 +11,18 @@ export interface FitResult {
   history: EpochReport[];
   bestEpoch: number;
   bestValLoss: number | null;
+  /** AdamW steps taken */
+  steps: number;
+  /** why the fit ended */
+  ended: 'epochs' | 'steps' | 'converged' | 'early stopping';
 }
+
+/**
+ * Convergence: the training loss is averaged over windows of this many steps;
+ * the fit stops once two windows in a row fail to beat the best window by
+ * more than two standard errors (of their batch losses' mean).
+ */
+export const CONVERGE_WINDOW = 1000;
 
 /** Rows for one net: raw scores (n, K) with NaN for none, features (n, F), and targets. */
 export interface FitRows {
@@ -68,6 +79,11 @@ export class Fit {
   private best = Infinity;
   private bestParams: Float32Array | null = null;
   private stopped = false;
+  private converged = false;
+  // the current convergence window: steps, Σ loss, Σ loss²; the best window's mean, and windows since it
+  private win = { n: 0, sum: 0, sq: 0 };
+  private bestWindow = Infinity;
+  private flat = 0;
 
   constructor(readonly net: FusionNet, data: FitRows, private opts: TrainOptions = {}) {
     const pairs = data.kind === 'pairs';
@@ -76,12 +92,16 @@ export class Fit {
     checkOptions(o);
     const n = data.n;
     this.batch = Math.max(1, Math.min(o.batchSize, net.batchLimit(pairs)));
-    // split: a seeded permutation; the last nVal rows of the order validate
+    // split: a seeded permutation, whose last nVal rows validate; without a
+    // split the rows are laid out in order (read in sequence, not gathered: every epoch shuffles them)
     const held = data.heldOut ?? 0;
-    const order = (this.order = new Int32Array(n));
-    order.set(net.permutation(n - held));
-    for (let i = n - held; i < n; i++) order[i] = i;
     this.nVal = held ? held : o.val > 0 && n >= 10 ? Math.max(1, Math.round(n * o.val)) : 0;
+    const order = (this.order = new Int32Array(n));
+    if (this.nVal && !held) order.set(net.permutation(n));
+    else {
+      if (held) order.set(net.permutation(n - held));
+      for (let i = held ? n - held : 0; i < n; i++) order[i] = i;
+    }
     this.nTrain = n - this.nVal;
     if (this.nTrain < 1) throw new Error('rewardfuse: no training rows left after the validation split');
     this.rows = net.loadRows(order, data.a, data.b, data.featsA, data.featsB, data.target);
@@ -92,7 +112,7 @@ export class Fit {
 
   /** false once the epochs or the step budget are spent, or early stopping stopped the fit */
   get running(): boolean {
-    return !this.stopped && this.history.length < this.settings.epochs && this.steps < this.settings.maxSteps;
+    return !this.stopped && !this.converged && this.history.length < this.settings.epochs && this.steps < this.settings.maxSteps;
   }
 
   /** the best validation loss so far, or null without a validation split */
@@ -109,10 +129,12 @@ export class Fit {
     const t0 = now();
     net.shuffle(rows, nTrain);
     let sum = 0, seen = 0;
-    for (let from = 0; from < nTrain && this.steps < o.maxSteps; from += batch, this.steps++) {
+    for (let from = 0; from < nTrain && this.steps < o.maxSteps && !this.converged; from += batch, this.steps++) {
       const P = Math.min(batch, nTrain - from);
-      sum += trainStep(net, rows, from, P, o) * P;
+      const loss = trainStep(net, rows, from, P, o);
+      sum += loss * P;
       seen += P;
+      if (o.converge) this.window(loss);
     }
     const trainLoss = sum / seen;
     if (!Number.isFinite(trainLoss)) throw new Error(`rewardfuse: training diverged at epoch ${epoch} (loss ${trainLoss}); lower the learning rate`);
@@ -132,6 +154,30 @@ export class Fit {
     return report;
   }
 
+  // one step's loss into the convergence window; at its end, compare with the best window
+  private window(loss: number): void {
+    const w = this.win;
+    w.n++;
+    w.sum += loss;
+    w.sq += loss * loss;
+    if (w.n < CONVERGE_WINDOW) return;
+    const mean = w.sum / w.n, se = Math.sqrt(Math.max(w.sq / w.n - mean * mean, 0) / w.n);
+    if (mean < this.bestWindow - 2 * se) {
+      this.bestWindow = mean;
+      this.flat = 0;
+    } else if (++this.flat >= 2) {
+      this.converged = true;
+    }
+    this.win = { n: 0, sum: 0, sq: 0 };
+  }
+
+  /** why the fit ended (or would, now) */
+  get ended(): FitResult['ended'] {
+    if (this.stopped) return 'early stopping';
+    if (this.converged) return 'converged';
+    return this.steps >= this.settings.maxSteps ? 'steps' : 'epochs';
+  }
+
   /**
    * New scores and features for the same rows (same split and order), e.g.
    * after the simulated judges changed; the best-so-far is forgotten.
@@ -143,12 +189,16 @@ export class Fit {
     this.bestEpoch = 0;
     this.bestParams = null;
     this.stopped = false;
+    this.converged = false;
+    this.win = { n: 0, sum: 0, sq: 0 };
+    this.bestWindow = Infinity;
+    this.flat = 0;
   }
 
   /** End the fit: the best validation weights win. */
   finish(): FitResult {
     if (this.bestParams) this.net.graph.setParameters(this.bestParams);
-    return { history: this.history, bestEpoch: this.nVal ? this.bestEpoch : this.history.length, bestValLoss: this.bestValLoss };
+    return { history: this.history, bestEpoch: this.nVal ? this.bestEpoch : this.history.length, bestValLoss: this.bestValLoss, steps: this.steps, ended: this.ended };
   }
 }
 
@@ -207,6 +257,7 @@ function checkOptions(o: Settings): void {
   int(o.batchSize, 'batchSize', 1);
   int(o.patience, 'patience', 1);
   int(o.maxSteps, 'maxSteps', 1);
+  if (typeof o.converge !== 'boolean') throw new Error(`rewardfuse: converge must be true or false, got ${o.converge}`);
   const num = (v: number, name: string, lo: number, hi: number) => {
     if (!(v >= lo && v <= hi)) throw new Error(`rewardfuse: ${name} must be in [${lo}, ${hi}], got ${v}`);
   };

@@ -21,6 +21,7 @@ import { agreement, ece } from '../eval/metrics.js';
 import type { Arch } from '../models/archs.js';
 import { baselineItemScores, ITEM_BASELINES, type FittedBaselines, type ItemBaseline } from '../models/baselines.js';
 import { sigmoid } from '../models/math.js';
+import { baselinesToJSON } from '../models/file.js';
 import { FusionModel, type Calibration } from '../models/model.js';
 import { fitBaselines, fitItemBaselines, fitTemperature } from './baselines.js';
 import { hideJudges, judgeSubsets, makeFolds, stratifiedSample } from './folds.js';
@@ -85,12 +86,15 @@ export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionMo
   const library = { ...choice } as unknown as Record<string, unknown>;
   const { onEpoch, onProgress, validation, folds, grouped, hideDraws, candidates, selectionRows, ...options } = opts;
   void onProgress; void folds; void grouped; void hideDraws; void candidates; void selectionRows;
+  // once, on all the data: the chosen rule, the gated net's prior, and the baselines eval compares with
+  const fitted = fitFor(data, opts);
+  const baselines = data.kind === 'pairs' ? baselinesToJSON(fitted) : undefined;
   if (isNet(choice.chosen)) {
-    const model = trainNets(data, choice.chosen, { ...netDefaults(options, fitFor(data, opts), choice.chosen), onEpoch, validation }, choice.calibration);
+    const model = trainNets(data, choice.chosen, { ...netDefaults(options, fitted, choice.chosen), onEpoch, validation }, choice.calibration);
     model.train!.library = library;
+    model.train!.baselines = baselines;
     return model;
   }
-  const fitted = fitFor(data, opts);
   return new FusionModel({
     models: data.models,
     features: [],
@@ -100,7 +104,7 @@ export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionMo
     seed: opts.seed ?? 0,
     lambda: opts.lambda ?? 1,
     calibration: choice.calibration,
-    train: { options: { ...options, arch: 'library' }, rows: data.ids.length, source: data.source, fit: [], library },
+    train: { options: { ...options, arch: 'library' }, rows: data.ids.length, source: data.source, fit: [], library, baselines },
   });
 }
 
@@ -244,7 +248,7 @@ function leastSquares(s: ArrayLike<number>, t: ArrayLike<number>): Calibration {
 // net starts at tempered BMA's weighting (logits log(w·β⁺), scale Σwβ⁺/Σw), so that
 // weight decay shrinks its per-input correction toward the robust rule, not toward zero.
 function netDefaults<T extends LibraryOptions>(o: T, rules: FittedBaselines, arch: Candidate): T {
-  const out = { ...o, modelDropout: o.modelDropout ?? [0, 0.5] };
+  const out = { ...o, modelDropout: o.modelDropout ?? [0, 0.5], norm: rules.norm }; // the rules' normalisation: fitted on the same rows
   if (arch !== 'gated') return out;
   const w = rules.tbmaWeights, b = rules.tbmaBeta;
   let wb = 0, ws = 0;

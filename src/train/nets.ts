@@ -3,8 +3,9 @@
 import type { DataSet, ItemSet, PairSet } from '../data/types.js';
 import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
 import { ARCHS, ARCH_NAMES, isArch, type Arch, type ArchConfig } from '../models/archs.js';
-import { FusionModel, type Calibration } from '../models/model.js';
-import { fitNormaliser } from '../models/normalise.js';
+import { FusionNet } from '../models/fusion.js';
+import { FusionModel, MAX_ROWS, type Calibration } from '../models/model.js';
+import { fitNormaliser, type Normaliser } from '../models/normalise.js';
 import { fitNet, type FitRows } from './fit.js';
 import type { TrainOptions } from './options.js';
 
@@ -24,6 +25,8 @@ export interface NetOptions extends TrainOptions {
   lambda?: number;
   /** gated: start every net's gate at this weighting of the models (see FusionNet.setGatePrior) */
   gatePrior?: { logits: Float32Array; logScale: number };
+  /** @internal the models' normalisation, when the caller has fitted it on the same rows already */
+  norm?: Normaliser;
 }
 
 /** Train `ensemble` nets of one architecture on `data`; `calibration` (default the identity) maps their mean to the reward. */
@@ -44,20 +47,26 @@ export function trainNets(data: DataSet, type: Arch, opts: NetOptions = {}, cali
     models: data.models,
     features: useFeatures ? data.features : [],
     scorer: { kind: 'nets', arch, ensemble },
-    norm: fitNormaliser(K, ...raw),
+    norm: opts.norm ?? fitNormaliser(K, ...raw),
     featNorm: fitNormaliser(useFeatures ? data.features.length : 0, useFeatures ? data.feats : new Float32Array(0)),
     seed: opts.seed ?? 0,
     lambda: opts.lambda ?? 1,
     calibration,
   });
-  if (opts.gatePrior) {
-    if (type !== 'gated') throw new Error('rewardfuse: gatePrior is for the gated architecture');
-    for (const net of model.nets) net.setGatePrior(opts.gatePrior.logits, opts.gatePrior.logScale);
-  }
+  if (opts.gatePrior && type !== 'gated') throw new Error('rewardfuse: gatePrior is for the gated architecture');
   const rows = fitRows(data, useFeatures, opts.validation);
-  const fits = model.nets.map((net) => fitNet(net, rows, opts));
-  const { onEpoch, validation, gatePrior, ...options } = opts;
+  // each net trains on an arena of its own, which holds the rows and is dropped
+  // after; the model's net (same seed, so the same start) takes its weights
+  const fits = model.nets.map((net, m) => {
+    const trainer = new FusionNet(arch, model.norm, model.featNorm, MAX_ROWS, model.seed + m);
+    if (opts.gatePrior) trainer.setGatePrior(opts.gatePrior.logits, opts.gatePrior.logScale);
+    const fit = fitNet(trainer, rows, opts);
+    net.graph.setParameters(trainer.graph.getParameters());
+    return fit;
+  });
+  const { onEpoch, validation, gatePrior, norm, ...options } = opts;
   void gatePrior;
+  void norm;
   void onEpoch;
   void validation;
   model.train = {
@@ -68,6 +77,8 @@ export function trainNets(data: DataSet, type: Arch, opts: NetOptions = {}, cali
       bestEpoch: f.bestEpoch,
       bestValLoss: f.bestValLoss,
       epochs: f.history.length,
+      steps: f.steps,
+      ended: f.ended,
       trainLoss: f.history.map((h) => h.trainLoss),
       valLoss: f.history.map((h) => h.valLoss),
     })),

@@ -1,7 +1,7 @@
 // The options of the fit loop (fit.ts), and their defaults.
 import type { LossKind } from '../engine/kinds.js';
 
-export const FIT_DEFAULTS = { epochs: 100, batchSize: 32, lr: 3e-3, weightDecay: 0.1, val: 0, patience: 25, modelDropout: 0.1, maxSteps: 25_000 };
+export const FIT_DEFAULTS = { epochs: 100, batchSize: 32, lr: 3e-3, weightDecay: 0.1, val: 0, patience: 25, modelDropout: 0.1, maxSteps: 25_000, converge: true };
 
 export interface TrainOptions {
   /** default 'bt' for pairs, 'mse' for items */
@@ -10,6 +10,12 @@ export interface TrainOptions {
   epochs?: number;
   /** at most this many steps in all (default 25,000): on large data the cost follows the work, not the epoch count */
   maxSteps?: number;
+  /**
+   * stop when the training loss is flat (default true): once two windows of
+   * 1,000 steps in a row fail to beat the best window's mean loss by two
+   * standard errors. Never before 3,000 steps.
+   */
+  converge?: boolean;
   /** pairs (or items) a step, default 32 */
   batchSize?: number;
   /** default 3e-3 */

@@ -25,6 +25,7 @@ const FUSION: Record<string, Check> = {
   loss: oneOf(['bt', 'mse', 'bce']),
   epochs: int(1, 1_000_000),
   maxSteps: int(1, Number.MAX_SAFE_INTEGER),
+  converge: bool,
   batchSize: int(1, 1_000_000),
   lr: num(1e-8, 10),
   weightDecay: num(0, 10),
