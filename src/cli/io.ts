@@ -344,8 +344,10 @@ export function writeOutput(file: string, text: string): void {
  * An output written a piece at a time, with writeOutput's guarantees: a
  * regular file (or a new path) is written to a temporary file beside it and
  * renamed over it by close(); abort() removes it. `undefined` or `-` is
- * standard output. Writes are held until `hold` bytes have gathered, so that a
- * short output that fails is not partly written anywhere.
+ * standard output. Writes to standard output, a device or a file written in
+ * place are held until `hold` bytes have gathered, so that a short output
+ * that fails is not partly written anywhere; a temporary file, which abort()
+ * removes, is written a megabyte at a time (memory stays flat).
  */
 export class Output {
   private fd: number;
@@ -354,7 +356,7 @@ export class Output {
   private heldBytes = 0;
   private done = false;
 
-  constructor(readonly file: string | undefined, private readonly hold = 16 << 20) {
+  constructor(readonly file: string | undefined, private hold = 16 << 20) {
     const name = this.name;
     if (file === undefined || file === '-') {
       notAnInput(name, fstat(1, name));
@@ -369,6 +371,7 @@ export class Output {
       this.tmp = `${t.path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
       pending.add(this.tmp);
       this.fd = openSync(this.tmp, 'wx');
+      this.hold = Math.min(this.hold, 1 << 20);
       if (t.mode !== undefined) fchmodSync(this.fd, t.mode);
       this.final = t.path;
     } catch (e) {

@@ -23,8 +23,8 @@ export interface Piece {
 }
 
 export interface Scored {
-  /** JSON lines, one an item */
-  out: string;
+  /** JSON lines, one an item (from a worker thread: as UTF-8 bytes) */
+  out: string | Uint8Array;
   items: number;
   /** line ends in the piece */
   lines: number;
@@ -35,7 +35,7 @@ export interface Scored {
 }
 
 export function scorePiece(model: FusionModel, p: Piece): Scored {
-  const r = new DataReader(p.source, 'items', { targets: false }, p.format);
+  const r = new DataReader(p.source, 'items', { targets: false, uniqueIds: false }, p.format);
   r.continues(p.header);
   r.push(p.text);
   const items = r.endPiece() as ItemSet | undefined;

@@ -1,5 +1,6 @@
 // A worker thread of `rewardfuse score --threads N`: loads the model once,
-// then scores each piece it is sent (score-piece.ts) and posts the lines back.
+// then scores each piece it is sent (score-piece.ts) and posts the lines back,
+// encoded here as UTF-8 bytes that move to the main thread, which only writes them.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError } from '../data/errors.js';
 import { loadModel } from '../models/file.js';
@@ -7,10 +8,13 @@ import { scorePiece, type Piece } from './score-piece.js';
 
 const { modelText, modelFile } = workerData as { modelText: string; modelFile: string };
 const model = loadModel(modelText, modelFile);
+const ENCODER = new TextEncoder();
 
 parentPort!.on('message', ({ seq, piece }: { seq: number; piece: Piece }) => {
   try {
-    parentPort!.postMessage({ seq, result: scorePiece(model, piece) });
+    const result = scorePiece(model, piece);
+    const out = ENCODER.encode(result.out as string);
+    parentPort!.postMessage({ seq, result: { ...result, out } }, [out.buffer]);
   } catch (e) {
     const err = e as Error;
     const data = e instanceof DataError ? { file: e.file, line: e.line, field: e.field, reason: e.reason } : undefined;

@@ -15,7 +15,7 @@ import { rebase, scorePiece, type Piece, type Scored } from './score-piece.js';
 
 export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N]
   one JSON line per item: id, reward, uncertainty, conservative, and per-model weights (gated);
-  items need no "target"; - reads standard input (or writes standard output); the items
+  items need no "target", nor distinct ids; - reads standard input (or writes standard output); the items
   stream through in pieces, in flat memory; --threads N scores them in N worker threads`;
 
 /** Text gathered before a piece is cut and scored. */
@@ -51,7 +51,7 @@ export async function score(argv: string[]): Promise<void> {
     items += r.items;
     header ??= r.header;
     for (const m of r.unknown) unknown.add(m);
-    if (r.out) out.write(r.out);
+    if (r.out.length) out.write(r.out);
     tell();
   };
   try {

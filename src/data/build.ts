@@ -71,8 +71,8 @@ export class PairBuilder {
   private readonly label = new Column(Float32Array);
 
   /** `models` and `features` seed the column order (a CSV header's). */
-  constructor(origin: Origin, models: readonly string[] = [], features: readonly string[] = []) {
-    this.rows = new Rows(origin, models, features);
+  constructor(origin: Origin, models: readonly string[] = [], features: readonly string[] = [], uniqueIds = true) {
+    this.rows = new Rows(origin, models, features, uniqueIds);
     this.a = new Block(this.rows.models.list.length);
     this.b = new Block(this.rows.models.list.length);
   }
@@ -114,8 +114,8 @@ export class ItemBuilder {
   private readonly scores: Block;
   private readonly target = new Column(Float32Array);
 
-  constructor(origin: Origin, models: readonly string[] = [], features: readonly string[] = []) {
-    this.rows = new Rows(origin, models, features);
+  constructor(origin: Origin, models: readonly string[] = [], features: readonly string[] = [], uniqueIds = true) {
+    this.rows = new Rows(origin, models, features, uniqueIds);
     this.scores = new Block(this.rows.models.list.length);
   }
 
@@ -156,6 +156,8 @@ class Names {
   // per column, the last map that named it (to find a name given twice in one map)
   private mark = new Int32Array(16);
   private marks = 0;
+  // the column of the j-th name of the last map: most maps name the same models in the same order
+  private readonly guess: number[] = [];
   constructor(seed: readonly string[]) {
     for (const name of seed) this.col(name);
   }
@@ -173,7 +175,9 @@ class Names {
     const tick = ++this.marks;
     if (f.cols.length < f.n) f.cols = new Int32Array(2 * f.n);
     for (let j = 0; j < f.n; j++) {
-      const c = this.col(f.names[j]);
+      const name = f.names[j];
+      let c = this.guess[j];
+      if (c === undefined || this.list[c] !== name) this.guess[j] = c = this.col(name);
       if (c >= this.mark.length) {
         const next = new Int32Array(2 * c + 2);
         next.set(this.mark);
@@ -259,7 +263,8 @@ class Rows {
   // one string a group name, however many rows name it
   private readonly groupNames = new Map<string, string>();
 
-  constructor(readonly origin: Origin, models: readonly string[], features: readonly string[]) {
+  /** `unique`: refuse an id seen before */
+  constructor(readonly origin: Origin, models: readonly string[], features: readonly string[], private readonly unique: boolean) {
     this.models = new Names(models);
     this.features = new Names(features);
     this.feats = new Block(this.features.list.length);
@@ -272,7 +277,7 @@ class Rows {
   add(f: Fields, scoreMaps: number, line: number, what: string): boolean {
     for (let m = 0; m < scoreMaps; m++) if (!this.models.resolve(f.maps[m])) return false;
     if (!this.features.resolve(f.maps[2])) return false;
-    if (this.seen.has(f.id)) {
+    if (this.unique && this.seen.has(f.id)) {
       const first = this.lines.at(this.ids.indexOf(f.id));
       fail(this.origin, line, 'id', `duplicate id ${show(f.id)} (first ${this.origin.unit === 'line' ? 'on line' : 'in record'} ${first})`);
     }
@@ -282,7 +287,7 @@ class Rows {
       for (let j = 0; j < f.maps[m].n; j++) if (v[j] === v[j]) { scored = true; break; }
     }
     if (!scored) fail(this.origin, line, '', `no model scored this ${what}`);
-    this.seen.add(f.id);
+    if (this.unique) this.seen.add(f.id);
     this.ids.push(f.id);
     let g = f.group;
     if (g !== undefined) {

@@ -50,9 +50,11 @@ export class CsvBody {
   readonly cols: Columns;
   out: PairBuilder | ItemBuilder;
   private readonly needTarget: boolean;
+  private readonly uniqueIds: boolean;
 
   constructor(readonly head: Row, readonly o: Origin, readonly kind: 'pairs' | 'items', opts: ReadOptions = {}) {
     this.needTarget = kind === 'pairs' || opts?.targets !== false;
+    this.uniqueIds = opts?.uniqueIds !== false;
     this.cols = header(head, o, kind, this.needTarget);
     this.out = this.renew();
   }
@@ -60,7 +62,7 @@ export class CsvBody {
   /** a new, empty builder for the rows that follow */
   renew(): PairBuilder | ItemBuilder {
     const cols = this.cols;
-    return (this.out = new (this.kind === 'pairs' ? PairBuilder : ItemBuilder)(this.o, [...cols.models.keys()], [...cols.features.keys()]));
+    return (this.out = new (this.kind === 'pairs' ? PairBuilder : ItemBuilder)(this.o, [...cols.models.keys()], [...cols.features.keys()], this.uniqueIds));
   }
 
   add(row: Row): void {

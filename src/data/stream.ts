@@ -338,7 +338,8 @@ export class DataReader {
 
   private builder(kind: 'pairs' | 'items'): void {
     this.kind = kind;
-    this.out = kind === 'pairs' ? new PairBuilder(this.o) : new ItemBuilder(this.o);
+    const unique = this.opts?.uniqueIds !== false;
+    this.out = kind === 'pairs' ? new PairBuilder(this.o, [], [], unique) : new ItemBuilder(this.o, [], [], unique);
     this.scanner ??= new LineScanner(kind, this.opts?.targets !== false);
   }
 

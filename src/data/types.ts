@@ -45,6 +45,8 @@ export type DataSet = PairSet | ItemSet;
 export interface ReadOptions {
   /** items: require a finite "target" on every item (default true); false leaves NaN where it is absent, for scoring */
   targets?: boolean;
+  /** refuse an id seen before (default true); scoring, which writes one line an item in order, takes them as they come */
+  uniqueIds?: boolean;
 }
 
 export interface PairRecord {
