@@ -33,7 +33,7 @@ const cli = (args, { stdout = 'pipe', timeout = 120000 } = {}) => {
 const fails = (r, pattern, code = 1) => {
   assert.is(r.code, code, `exit ${r.code}: ${r.err}`);
   // train's progress lines aside (epochs, the library's phases), standard error holds one line
-  const said = r.err.trim().split('\n').filter((l) => !/^(net \d+\/\d+  epoch |cross-validating the library|choosing on a |fitting \w+ on all|writing )/.test(l));
+  const said = r.err.trim().split('\n').filter((l) => !/^(net \d+\/\d+  epoch |cross-validating the library|choosing on a |fitting the rules and baselines on all|training \w+ on all|writing )/.test(l));
   assert.is(said.length, 1, `one line: ${r.err}`);
   assert.match(said[0], /^rewardfuse[: ]/);
   assert.match(said[0], pattern);

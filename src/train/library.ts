@@ -82,7 +82,7 @@ const isNet = (c: Candidate): c is NetCandidate => (NET_CANDIDATES as readonly s
 /** @internal Fit the library on all of `data` as chosen by cross-validation: the default fusion model. */
 export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionModel {
   const choice = chooseFromLibrary(data, opts);
-  opts.onProgress?.(`fitting ${choice.chosen} on all ${data.ids.length} ${data.kind}`);
+  opts.onProgress?.(`fitting the rules and baselines on all ${data.ids.length} ${data.kind}`);
   const library = { ...choice } as unknown as Record<string, unknown>;
   const { onEpoch, onProgress, validation, folds, grouped, hideDraws, candidates, selectionRows, ...options } = opts;
   void onProgress; void folds; void grouped; void hideDraws; void candidates; void selectionRows;
@@ -90,6 +90,7 @@ export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionMo
   const fitted = fitFor(data, opts);
   const baselines = data.kind === 'pairs' ? baselinesToJSON(fitted) : undefined;
   if (isNet(choice.chosen)) {
+    opts.onProgress?.(`training ${choice.chosen} on all ${data.ids.length} ${data.kind}`);
     const model = trainNets(data, choice.chosen, { ...netDefaults(options, fitted, choice.chosen), onEpoch, validation }, choice.calibration);
     model.train!.library = library;
     model.train!.baselines = baselines;
