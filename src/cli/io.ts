@@ -85,13 +85,14 @@ function readError(file: string, e: unknown): CliError {
 
 /**
  * Each piece of `file`'s bytes, read a bounded buffer at a time,
- * synchronously; `-` is standard input.
+ * synchronously; `-` is standard input. One buffer is reused: a piece is
+ * valid until the next is read.
  */
 export function* readPieces(file: string): Generator<Uint8Array> {
   const fd = openInput(file);
+  const buf = Buffer.allocUnsafe(CHUNK);
   try {
     for (;;) {
-      const buf = Buffer.allocUnsafe(CHUNK);
       let got: number;
       try {
         got = readSync(fd, buf, 0, CHUNK, null);
@@ -111,7 +112,7 @@ export function* readPieces(file: string): Generator<Uint8Array> {
   }
 }
 
-/** The same pieces, read asynchronously (so that signals are handled between them). */
+/** The same pieces, read asynchronously (so that signals are handled between them); also valid until the next. */
 export async function* readPiecesAsync(file: string): AsyncGenerator<Uint8Array> {
   const fd = openInput(file);
   if (fd === 0) {
@@ -124,9 +125,9 @@ export async function* readPiecesAsync(file: string): AsyncGenerator<Uint8Array>
   }
   const fh = await openAsync(file, 'r').catch((e) => { throw readError(file, e); });
   closeSync(fd);
+  const buf = Buffer.allocUnsafe(CHUNK);
   try {
     for (;;) {
-      const buf = Buffer.allocUnsafe(CHUNK);
       const { bytesRead } = await fh.read(buf, 0, CHUNK, null).catch((e) => { throw readError(file, e); });
       if (!bytesRead) break;
       yield buf.subarray(0, bytesRead);

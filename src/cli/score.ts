@@ -69,6 +69,7 @@ export async function score(argv: string[]): Promise<void> {
       }
       // CSV: the first piece with records holds the header the others need
       const waitForHeader = splitter.format === 'csv' && !header;
+      if (typeof piece !== 'string' && piece.byteLength !== piece.buffer.byteLength) p.text = new Uint8Array(piece); // a buffer of its own, to move
       await pool.submit(p, (r, e) => {
         if (e) throw rebase(e, source, offset);
         take(r!);
@@ -76,8 +77,14 @@ export async function score(argv: string[]): Promise<void> {
       if (waitForHeader) await pool.drain();
     };
     for (let r = first; !r.done; r = await pieces.next()) {
+      // records are a view of the read buffer, valid until the next read: a
+      // buffer's worth goes as it is; small ones (a pipe's) are copied and gathered
       const records = splitter.push(r.value);
-      if (records.length) { parts.push(records); size += records.length; }
+      if (!parts.length && records.length >= PIECE) {
+        await send(records);
+        continue;
+      }
+      if (records.length) { parts.push(typeof records === 'string' ? records : new Uint8Array(records)); size += records.length; }
       if (size >= PIECE) {
         await send(joinRecords(parts));
         parts = [];
@@ -135,8 +142,8 @@ class Pool {
     const seq = this.seq++;
     this.waiting.set(seq, done);
     const t = piece.text;
-    // bytes move to the worker (joinRecords gave them a buffer of their own); text is copied
-    this.workers[seq % this.workers.length].postMessage({ seq, piece }, typeof t === 'string' || t.byteLength !== t.buffer.byteLength ? [] : [t.buffer as ArrayBuffer]);
+    // bytes (in a buffer of their own) move to the worker; text is copied
+    this.workers[seq % this.workers.length].postMessage({ seq, piece }, typeof t === 'string' ? [] : [t.buffer as ArrayBuffer]);
   }
 
   /** Wait until every piece sent has been handed back. */

@@ -5,12 +5,13 @@
 // with the keys of the line before as a guess for this one's.
 //
 // Anything else it declines (returns false) before it has changed anything:
-// escapes, non-ASCII strings, nested values in fields rewardfuse does not read,
-// a key given twice, index-like names ("2", which JSON.parse's objects put
-// first), a value out of range, a missing field, or invalid JSON. The reader then takes that line
-// through JSON.parse and the checks in jsonl.ts, which read it or name its
-// fault. A declined line and a scanned one give the same row, bit for bit:
-// numbers are parsed as JSON.parse parses them (correctly rounded).
+// escapes, non-ASCII strings, nested values in fields rewardfuse does not
+// read, a key given twice, index-like names ("2", which JSON.parse's objects
+// put first), a value out of range, a missing field, or invalid JSON. The
+// reader then takes that line through JSON.parse and the checks in jsonl.ts,
+// which read it or name its fault. A declined line and a scanned one give the
+// same row, bit for bit: numbers are parsed as JSON.parse parses them
+// (correctly rounded). test/stream.test.mjs holds the two paths to that.
 import { Fields, LABEL, MAX_MAGNITUDE, type FieldMap } from './build.js';
 
 const QUOTE = 34, BACKSLASH = 92, COLON = 58, COMMA = 44, LBRACE = 123, RBRACE = 125, SPACE = 32, TAB = 9;
@@ -195,7 +196,7 @@ export class LineScanner {
       else {
         name = ascii(s, p, q);
         if (!name || isIndex(name)) return false;
-        last[j] = { name, bytes: s.slice(p, q) };
+        last[j] = { name, bytes: new Uint8Array(s.subarray(p, q)) }; // a copy (a Buffer's slice() is a view)
       }
       while (i < end && (s[i] === SPACE || s[i] === TAB)) i++;
       if (i >= end || s[i] !== COLON) return false;

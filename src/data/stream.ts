@@ -125,7 +125,7 @@ export class Cutter {
 const ENCODER = new TextEncoder();
 const EMPTY: Uint8Array = new Uint8Array(0);
 
-/** JSONL bytes in, whole lines out: what Cutter does for text, on UTF-8 bytes. */
+/** JSONL bytes in, whole lines out (a view of the chunk, or of a copy): what Cutter does for text, on UTF-8 bytes. */
 export class ByteCutter {
   private rest = EMPTY;
   private started = false;
@@ -143,7 +143,7 @@ export class ByteCutter {
       bytes.set(chunk, this.rest.length);
     }
     const cut = lastLineEnd(bytes);
-    this.rest = bytes.subarray(cut);
+    this.rest = new Uint8Array(bytes.subarray(cut)); // a copy (a Buffer's slice() is a view): the caller may reuse its chunk's buffer
     return bytes.subarray(0, cut);
   }
 
