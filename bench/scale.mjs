@@ -9,7 +9,8 @@
 //   3. read a 1 GB JSONL (the streaming reader): rows, time, peak RSS
 //   4. quality: held-out accuracy of the default (a step budget, and nets that stop
 //      when their loss is flat) against its chosen net trained without either: 100
-//      full epochs at 10⁵ pairs, 5 at 10⁶ (SCALE_QUICK=1 skips 10⁶)
+//      full epochs at 10⁵ pairs, 5 at 10⁶ (SCALE_QUICK=1 skips 10⁶); and the mlp ensemble
+//      the library trains when it chooses it, with and without them
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,9 @@ import { trainFusion, pairReport } from '../dist/index.js';
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-scale-'));
 const quick = !!process.env.SCALE_QUICK;
+// SCALE_PARTS=1,4 runs only those parts (default all); part 2 needs part 1's model
+const parts = process.env.SCALE_PARTS?.split(',').map(Number);
+const part = (k) => !parts || parts.includes(k);
 const rows = [];
 const row = (job, value, note = '') => { rows.push([job, value, note]); console.log(`${job}: ${value} ${note}`); };
 
@@ -69,18 +73,19 @@ const mib = (x) => (x === x ? `${x.toFixed(0)} MiB` : 'n/a');
 try {
   // ---- 1. training ----
   const pairsFile = join(dir, 'pairs.jsonl');
-  simulate('pairs', 1e6, 1, pairsFile);
-  row('pairs file', `${(statSync(pairsFile).size / 1e6).toFixed(0)} MB`, '10⁶ pairs, K = 8');
-  const tr = run(process.execPath, [BIN, 'train', 'pairs.jsonl', '-o', 'model.json']);
-  const chose = /^chose (\S+):/m.exec(tr.stdout)?.[1];
-  row('train the default, 10⁶ pairs (CLI, file to model)', `${tr.seconds.toFixed(1)} s`, `peak RSS ${mib(tr.rss)}; chose ${chose}`);
+  if (part(1) || part(2) || part(3)) simulate('pairs', 1e6, 1, pairsFile);
+  if (part(1) || part(2)) {
+    row('pairs file', `${(statSync(pairsFile).size / 1e6).toFixed(0)} MB`, '10⁶ pairs, K = 8');
+    const tr = run(process.execPath, [BIN, 'train', 'pairs.jsonl', '-o', 'model.json']);
+    const chose = /^chose (\S+):/m.exec(tr.stdout)?.[1];
+    row('train the default, 10⁶ pairs (CLI, file to model)', `${tr.seconds.toFixed(1)} s`, `peak RSS ${mib(tr.rss)}; chose ${chose}`);
 
-  // the first python3 that has scikit-learn (a pyenv shim may hide the system's)
-  const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0);
-  if (python) {
-    const script = join(dir, 'logit.py');
-    const fd = openSync(script, 'w');
-    writeSync(fd, `import json, sys
+    // the first python3 that has scikit-learn (a pyenv shim may hide the system's)
+    const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0);
+    if (python) {
+      const script = join(dir, 'logit.py');
+      const fd = openSync(script, 'w');
+      writeSync(fd, `import json, sys
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -96,15 +101,16 @@ y = np.array([1 if r['label'] == 'a' else 0 for r in rows])
 clf = LogisticRegression(max_iter=1000).fit(D, y)
 print('accuracy', clf.score(D, y))
 `);
-    closeSync(fd);
-    const p = run(python, [script, 'pairs.jsonl']);
-    row('Python json + scikit-learn LogisticRegression, same file', `${p.seconds.toFixed(1)} s`, `peak RSS ${mib(p.rss)}; rewardfuse/Python time ratio ${(tr.seconds / p.seconds).toFixed(2)}`);
-  } else {
-    row('Python json + scikit-learn LogisticRegression', 'skipped', '(python3 with scikit-learn not found: apt-get install python3-sklearn)');
+      closeSync(fd);
+      const p = run(python, [script, 'pairs.jsonl']);
+      row('Python json + scikit-learn LogisticRegression, same file', `${p.seconds.toFixed(1)} s`, `peak RSS ${mib(p.rss)}; rewardfuse/Python time ratio ${(tr.seconds / p.seconds).toFixed(2)}`);
+    } else {
+      row('Python json + scikit-learn LogisticRegression', 'skipped', '(python3 with scikit-learn not found: apt-get install python3-sklearn)');
+    }
   }
 
   // ---- 2. scoring ----
-  for (const n of [1e5, 1e6, 3e6]) {
+  if (part(2)) for (const n of [1e5, 1e6, 3e6]) {
     const f = `items-${n}.jsonl`;
     if (n === 3e6) spawnSync('sh', ['-c', `cat items-1000000.jsonl items-1000000.jsonl items-1000000.jsonl > ${f} && rm items-1000000.jsonl`], { cwd: dir });
     else simulate('items', n, 2, join(dir, f));
@@ -126,42 +132,46 @@ print('accuracy', clf.score(D, y))
   }
 
   // ---- 3. a 1 GB file ----
-  const big = join(dir, 'big.jsonl');
-  {
-    const fd = openSync(big, 'w');
-    const base = spawnSync('head', ['-n', '200000', pairsFile], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout;
-    let size = 0;
-    for (let k = 0; size < 1e9; k++) {
-      const chunk = base.replaceAll('{"id":"', `{"id":"r${k}-`);
-      writeSync(fd, chunk);
-      size += Buffer.byteLength(chunk);
+  if (part(3)) {
+    const big = join(dir, 'big.jsonl');
+    {
+      const fd = openSync(big, 'w');
+      const base = spawnSync('head', ['-n', '200000', pairsFile], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout;
+      let size = 0;
+      for (let k = 0; size < 1e9; k++) {
+        const chunk = base.replaceAll('{"id":"', `{"id":"r${k}-`);
+        writeSync(fd, chunk);
+        size += Buffer.byteLength(chunk);
+      }
+      closeSync(fd);
     }
-    closeSync(fd);
-  }
-  const reader = `import { readData } from ${JSON.stringify(new URL('../dist/cli/io.js', import.meta.url).href)};
+    const reader = `import { readData } from ${JSON.stringify(new URL('../dist/cli/io.js', import.meta.url).href)};
 const t = performance.now(); const d = readData(process.argv[1]);
 console.log(d.ids.length, ((performance.now() - t) / 1000).toFixed(1));`;
-  const rd = run(process.execPath, ['--input-type=module', '-e', reader, big]);
-  const [bigRows] = rd.stdout.trim().split(' ');
-  row(`read a ${(statSync(big).size / 1e9).toFixed(2)} GB JSONL (${bigRows} pairs)`, `${rd.seconds.toFixed(1)} s`, `peak RSS ${mib(rd.rss)}`);
-  rmSync(big);
+    const rd = run(process.execPath, ['--input-type=module', '-e', reader, big]);
+    const [bigRows] = rd.stdout.trim().split(' ');
+    row(`read a ${(statSync(big).size / 1e9).toFixed(2)} GB JSONL (${bigRows} pairs)`, `${rd.seconds.toFixed(1)} s`, `peak RSS ${mib(rd.rss)}`);
+    rmSync(big);
+  }
 
-  // ---- 4. quality: the default against training its choice without a budget or a convergence stop ----
-  for (const n of quick ? [1e5] : [1e5, 1e6]) {
+  // ---- 4. quality: the default, and the mlp ensemble (as the library trains it when it chooses
+  // it: model dropout drawn from [0, 0.5]) with the step budget and the convergence stop, and without
+  if (part(4)) for (const n of quick ? [1e5] : [1e5, 1e6]) {
     const train = simulate('pairs', n, 11), test = simulate('pairs', 2e5, 12);
     const size = n === 1e5 ? '10⁵' : '10⁶';
     const accuracy = (m) => `${(100 * pairReport(m.scorePairs(test).margin, test.label).accuracy).toFixed(2)}%`;
-    const steps = (m) => m.train.fit.map((f) => f.steps).join(' + ');
-    let t0 = performance.now();
-    const m = trainFusion(train, { seed: 0 });
-    const chose = m.train.library?.chosen;
-    row(`held-out accuracy, ${size} training pairs, the default`, accuracy(m), `${((performance.now() - t0) / 1000).toFixed(0)} s in process; chose ${chose}; ${m.train.fit.length ? `${steps(m)} steps` : 'a rule: no steps'}`);
-    if (!m.train.fit.length) continue; // a rule has no steps to budget
-    // the same net, as the library trains it (model dropout drawn from [0, 0.5]), for whole epochs
+    const steps = (m) => (m.train.fit.length ? `${m.train.fit.map((f) => f.steps).join(' + ')} steps` : 'a rule: no steps');
     const epochs = n === 1e5 ? 100 : 5;
-    t0 = performance.now();
-    const full = trainFusion(train, { seed: 0, arch: chose, modelDropout: [0, 0.5], epochs, maxSteps: Number.MAX_SAFE_INTEGER, converge: false });
-    row(`held-out accuracy, ${size} training pairs, ${chose} for ${epochs} full epochs (no budget, no convergence stop)`, accuracy(full), `${((performance.now() - t0) / 1000).toFixed(0)} s in process; ${steps(full)} steps`);
+    for (const [name, opts] of [
+      ['the default', {}],
+      ['mlp × 5, step budget and convergence stop (the default\'s training)', { arch: 'mlp', modelDropout: [0, 0.5] }],
+      [`mlp × 5, ${epochs} full epochs (no budget, no convergence stop)`, { arch: 'mlp', modelDropout: [0, 0.5], epochs, maxSteps: Number.MAX_SAFE_INTEGER, converge: false }],
+    ]) {
+      const t0 = performance.now();
+      const m = trainFusion(train, { seed: 0, ...opts });
+      const chose = m.train.library ? `chose ${m.train.library.chosen}; ` : '';
+      row(`held-out accuracy, ${size} training pairs, ${name}`, accuracy(m), `${((performance.now() - t0) / 1000).toFixed(0)} s in process; ${chose}${steps(m)}`);
+    }
   }
 
   console.log('\n| job | result | notes |\n|---|---:|---|');

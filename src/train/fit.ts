@@ -22,7 +22,7 @@ export interface FitResult {
  * the fit stops once two windows in a row fail to beat the best window by
  * more than two standard errors (of their batch losses' mean).
  */
-export const CONVERGE_WINDOW = 1000;
+export const CONVERGE_WINDOW = 2000;
 
 /** Rows for one net: raw scores (n, K) with NaN for none, features (n, F), and targets. */
 export interface FitRows {

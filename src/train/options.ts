@@ -12,8 +12,8 @@ export interface TrainOptions {
   maxSteps?: number;
   /**
    * stop when the training loss is flat (default true): once two windows of
-   * 1,000 steps in a row fail to beat the best window's mean loss by two
-   * standard errors. Never before 3,000 steps.
+   * 2,000 steps in a row fail to beat the best window's mean loss by two
+   * standard errors. Never before 6,000 steps.
    */
   converge?: boolean;
   /** pairs (or items) a step, default 32 */
