@@ -237,6 +237,16 @@ const metric = async (url, line) => {
 for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch', nodeFetch]]) {
   const Faults = suite(`faults (upstreams through ${label}): a model that does not answer is masked; every request is answered`);
 
+  Faults('no fault: upstream connections are kept alive, not one a call', async () => {
+    const s = await start({ fetch: fetchImpl });
+    try {
+      for (let i = 0; i < 10; i++) await checkMasked(s, []);
+      for (const m of M) assert.ok(s.rms[m].connections() <= 2, `${m}: ${s.rms[m].connections()} connections for ${s.rms[m].count()} calls`);
+    } finally {
+      await s.close();
+    }
+  });
+
   Faults('one upstream down (connection refused): masked, retried, counted', async () => {
     const s = await start({ fetch: fetchImpl, faults: { 'big-scale': 'down' } });
     try {
