@@ -35,6 +35,14 @@ type Outcome = { ok: true; values: (number | null)[] } | { ok: false; kind: 'con
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * After the I/O of this turn of the event loop: every request read in the same
+ * turn (Node runs each socket's callback and its microtasks apart) joins one
+ * call. setImmediate where the runtime has it (Node, Bun, Deno), else a 0 ms timer.
+ */
+const nextTurn: (f: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function' ? (f) => void (globalThis as unknown as { setImmediate(f: () => void): unknown }).setImmediate(f) : (f) => void setTimeout(f, 0);
+
 export class UpstreamClient {
   private queue: Entry[] = [];
   private inflight = 0;
@@ -65,7 +73,7 @@ export class UpstreamClient {
       this.pump();
     };
     if (this.u.policy.batchWaitMs > 0) setTimeout(run, this.u.policy.batchWaitMs);
-    else queueMicrotask(run);
+    else nextTurn(run);
   }
 
   private pump(): void {
