@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -383,6 +384,152 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
 
   Faults.run();
 }
+
+// ---
+
+const Client = suite('the CLI\'s upstream client (nodeFetch over kept-alive sockets): HTTP/1.1 as servers send it');
+
+/** A raw TCP server: `reply(requestText, n)` gives the bytes to write back for the n-th request (from 1), or null to close. */
+async function rawServer(reply) {
+  let n = 0, connections = 0;
+  const socks = new Set();
+  const server = createNetServer((sock) => {
+    connections++;
+    socks.add(sock);
+    sock.on('close', () => socks.delete(sock));
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const len = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+        if (buf.length < end + 4 + len) return;
+        const text = buf.slice(0, end + 4 + len);
+        buf = buf.slice(end + 4 + len);
+        const out = reply(text, ++n);
+        if (out === null) return void sock.destroy();
+        for (const piece of [].concat(out)) sock.write(piece);
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/score?x=1`, connections: () => connections, count: () => n, close: () => new Promise((r) => { server.close(() => r()); for (const x of socks) x.destroy(); }) };
+}
+
+const call = async (url, body = '{"a":1}', headers = { 'content-type': 'application/json' }) => {
+  const r = await nodeFetch(url, { method: 'POST', headers, body, signal: new AbortController().signal });
+  return { ok: r.ok, status: r.status, text: await r.text() };
+};
+async function rejects(f, re) {
+  try {
+    await f();
+  } catch (e) {
+    assert.match(e.message, re);
+    return;
+  }
+  assert.unreachable(`no error; expected ${re}`);
+}
+const ok = (body, extra = '') => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+Client('the request: one POST with its path, Host, headers and UTF-8 body; the answer by Content-Length, in pieces; the socket reused', async () => {
+  const seen = [];
+  const s = await rawServer((text) => {
+    seen.push(text);
+    const a = ok('{"rewards":[1.5]}');
+    return [a.slice(0, 7), a.slice(7, 40), a.slice(40)];
+  });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal(await call(s.url, '{"q":"é ✓"}', { 'content-type': 'application/json', authorization: 'Bearer t' }), { ok: true, status: 200, text: '{"rewards":[1.5]}' });
+    assert.is(s.connections(), 1);
+    const [head, body] = seen[0].split('\r\n\r\n');
+    assert.is(head.split('\r\n')[0], 'POST /score?x=1 HTTP/1.1');
+    assert.ok(head.includes(`\r\nhost: 127.0.0.1:${new URL(s.url).port}`) && head.includes('\r\nauthorization: Bearer t') && head.includes('\r\ncontent-length: 14'), head);
+    assert.is(body, '{"q":"é ✓"}'.replace(/[^\x00-\x7f]/g, (c) => Buffer.from(c).toString('latin1')));
+  } finally {
+    await s.close();
+  }
+});
+
+Client('chunked answers (with extensions and trailers), 100 Continue before the answer, 204, and a 500\'s body', async () => {
+  const answers = [
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\n{"rew\r\nc\r\nards":[2.5]}\r\n0\r\nx-trailer: 1\r\n\r\n',
+    'HTTP/1.1 100 Continue\r\n\r\n' + ok('[3]'),
+    'HTTP/1.1 204 No Content\r\n\r\n',
+    ok('{"error":"x"}').replace('200 OK', '500 Internal Server Error'),
+  ];
+  const s = await rawServer((_, n) => answers[n - 1]);
+  try {
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '{"rewards":[2.5]}' });
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[3]' });
+    assert.equal(await call(s.url), { ok: true, status: 204, text: '' });
+    assert.equal(await call(s.url), { ok: false, status: 500, text: '{"error":"x"}' });
+    assert.is(s.connections(), 1);
+  } finally {
+    await s.close();
+  }
+});
+
+Client('Connection: close, an answer that runs to the close, and Keep-Alive: timeout=1: a new socket for the next call', async () => {
+  const answers = [ok('[1]', 'connection: close\r\n'), ok('[3]', 'keep-alive: timeout=1\r\n'), ok('[4]')];
+  let conns = 0;
+  const s = await rawServer((_, n) => answers[n - 1]);
+  // the answer that runs to the close needs its server to close: a server of its own
+  const toClose = createNetServer((sock) => sock.once('data', () => { conns++; sock.end('HTTP/1.0 200 OK\r\ncontent-type: application/json\r\n\r\n[2]'); }));
+  await new Promise((r) => toClose.listen(0, '127.0.0.1', r));
+  try {
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[1]' });
+    assert.equal(await call(`http://127.0.0.1:${toClose.address().port}/`), { ok: true, status: 200, text: '[2]' });
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[3]' });
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[4]' });
+    assert.is(s.connections(), 3, 'a new socket after the close, and after timeout=1');
+    assert.is(conns, 1);
+  } finally {
+    await s.close();
+    await new Promise((r) => toClose.close(r));
+  }
+});
+
+Client('a kept socket the server closed while idle: the call goes again on a new one; garbage and a cut-off answer fail', async () => {
+  const s = await rawServer((_, n) => (n === 2 ? null : ok(`[${n}]`)));
+  try {
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[1]' });
+    // the second request reaches the kept socket, which the server then closes without an answer: retried once, on a new socket
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[3]' });
+    assert.is(s.connections(), 2);
+  } finally {
+    await s.close();
+  }
+  const g = await rawServer(() => 'SSH-2.0-OpenSSH\r\n\r\n');
+  const cut = createNetServer((sock) => sock.once('data', () => sock.end('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n[1')));
+  await new Promise((r) => cut.listen(0, '127.0.0.1', r));
+  try {
+    await rejects(() => call(g.url), /not an HTTP\/1 answer/);
+    await rejects(() => call(`http://127.0.0.1:${cut.address().port}/`), /cut off/);
+    const dead = await deadURL();
+    await rejects(() => call(dead), /ECONNREFUSED/);
+  } finally {
+    await g.close();
+    await new Promise((r) => cut.close(r));
+  }
+});
+
+Client('an abort (the call\'s timeout) ends the call and its socket; the next call works', async () => {
+  const s = await rawServer((_, n) => (n === 1 ? [] : ok('[2]')));
+  try {
+    const ac = new AbortController();
+    const p = nodeFetch(s.url, { method: 'POST', headers: {}, body: '{}', signal: ac.signal });
+    setTimeout(() => ac.abort(), 30);
+    await rejects(() => p, /aborted/);
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[2]' });
+    assert.is(s.connections(), 2);
+  } finally {
+    await s.close();
+  }
+});
+
+Client.run();
 
 // ---
 
