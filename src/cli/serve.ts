@@ -422,6 +422,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
 }
 
 async function respond(handler: FuseHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const t0 = performance.now(); // the request's head has been read
   try {
     const body = await readBody(req, handler.maxBodyBytes);
     const text = body ? body.toString('utf8') : '';
@@ -440,6 +441,9 @@ async function respond(handler: FuseHandler, req: IncomingMessage, res: ServerRe
       text: () => Promise.resolve(text),
     };
     const out = await handler.answer(request);
+    // Server-Timing: beside the handler's upstream wait, this server's whole time, head read → answer written
+    const st = out.headers['server-timing'];
+    out.headers['server-timing'] = `${st ? `${st}, ` : ''}total;dur=${(performance.now() - t0).toFixed(3)}`;
     send(res, out.status, out.headers, out.body);
   } catch (e) {
     // the handler answers every error itself; this is the adapter's own (a client gone mid-body)
