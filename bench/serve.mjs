@@ -71,7 +71,8 @@ async function main() {
       const rms0 = await rms.ask({ count: true });
       const r = await measure(server, () => load(url, '/get_reward', batch(n), c, SECONDS, checkReward(n)));
       const rms1 = await rms.ask({ count: true });
-      rows.push({ n, c, ...r, calls: (rms1.calls - rms0.calls) / r.count, rmsBusy: (rms1.cpuMs - rms0.cpuMs) / r.wallMs });
+      const rmsMs = rms1.cpuMs - rms0.cpuMs;
+      rows.push({ n, c, ...r, calls: (rms1.calls - rms0.calls) / r.count, rmsBusy: rmsMs / r.wallMs, others: Math.max(0, r.machineMs - r.ownMs - rmsMs) / r.wallMs });
     }
     return rows;
   });
@@ -81,10 +82,11 @@ async function main() {
     '    (its latency − that wait) and as the server sees it (Server-Timing total;dur, head read → answer written, − that wait)\n');
   table(['batch', 'concurrency', 'req/s', 'queries/s', 'p50 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'server-side p50', 'server-side p99', 'calls/req', 'server CPU µs/req', 'bad'],
     b.map((r) => [r.n, r.c, r.rps.toFixed(0), (r.rps * r.n).toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.own50.toFixed(2), r.own99.toFixed(2), r.srv50.toFixed(2), r.srv99.toFixed(2), r.calls.toFixed(2), r.cpu.toFixed(0), r.bad]));
-  console.log('\n    each process over each measurement: event-loop delay (ms a 2 ms timer fires late; p50 / p99 / max), and CPU (of one core)\n');
-  const pct = (x) => `${(x * 100).toFixed(0)}%`;
-  table(['batch', 'concurrency', 'server delay', 'load generator delay', 'server CPU', 'fake RMs CPU', 'load generator CPU'],
-    b.map((r) => [r.n, r.c, r.eld.server.map((x) => x.toFixed(1)).join(' / '), r.eld.client.map((x) => x.toFixed(1)).join(' / '), pct(r.busy), pct(r.rmsBusy), pct(r.loadBusy)]));
+  console.log('\n    each process over each measurement: event-loop delay (ms a 2 ms timer fires late; p50 / p99 / max), and CPU (% of one core);\n' +
+    '    "other work": the machine\'s busy time (/proc/stat) less these three processes\'\n');
+  const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '?');
+  table(['batch', 'concurrency', 'server delay', 'load generator delay', 'server CPU', 'fake RMs CPU', 'load generator CPU', 'other work'],
+    b.map((r) => [r.n, r.c, r.eld.server.map((x) => x.toFixed(1)).join(' / '), r.eld.client.map((x) => x.toFixed(1)).join(' / '), pct(r.busy), pct(r.rmsBusy), pct(r.loadBusy), pct(r.others)]));
 
   // (c) a fault mix
   const mixUrls = await rms.ask({ start: [
@@ -132,17 +134,28 @@ async function withServer(modelFile, options, f) {
   }
 }
 
-/** Run `run()` (a load), with the server's CPU time and both processes' event-loop delay over it. */
+/** CPU time (ms) the whole machine has spent busy, from /proc/stat (Linux; NaN elsewhere). */
+function machineBusyMs() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f.reduce((a, b) => a + b, 0) - f[3] - f[4]) * 10; // all but idle and iowait, in 10 ms ticks
+  } catch {
+    return NaN;
+  }
+}
+
+/** Run `run()` (a load), with the server's CPU time, both processes' event-loop delay and the machine's busy time over it. */
 async function measure(server, run) {
   const h = monitorEventLoopDelay({ resolution: TICK });
   await server.ask({ mark: true });
   h.enable();
-  const cpu0 = process.cpuUsage(), t0 = performance.now();
+  const cpu0 = process.cpuUsage(), t0 = performance.now(), m0 = machineBusyMs();
   const r = await run();
-  const cpu = process.cpuUsage(cpu0), wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0), wallMs = performance.now() - t0, machineMs = machineBusyMs() - m0;
   h.disable();
   const s = await server.ask({ mark: true });
-  return { ...r, wallMs, cpu: (s.cpuMs * 1000) / r.count, busy: s.cpuMs / s.wallMs, loadBusy: (cpu.user + cpu.system) / 1000 / wallMs, eld: { server: s.eld, client: lateness(h) } };
+  const loadMs = (cpu.user + cpu.system) / 1000;
+  return { ...r, wallMs, machineMs, ownMs: s.cpuMs + loadMs, cpu: (s.cpuMs * 1000) / r.count, busy: s.cpuMs / s.wallMs, loadBusy: loadMs / wallMs, eld: { server: s.eld, client: lateness(h) } };
 }
 
 /**
