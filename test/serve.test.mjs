@@ -792,6 +792,27 @@ Wire('a client that leaves before its answer: no crash, the others are served', 
   }
 });
 
+Wire('close(): idle kept-alive connections go at once; a request in flight is answered first', async () => {
+  const s = await start({ faults: { careful: { delayMs: 150 } } });
+  const { hostname, port } = new URL(s.url);
+  const idle = connect({ host: hostname, port: Number(port) });
+  idle.on('error', () => {});
+  await new Promise((r) => idle.on('connect', r));
+  const idleClosed = new Promise((r) => idle.on('close', r));
+  const busy = connect({ host: hostname, port: Number(port) });
+  let answer = '';
+  busy.on('data', (d) => (answer += d));
+  const busyClosed = new Promise((r) => busy.on('close', r));
+  busy.write(postReq('/get_reward', JSON.stringify(openrlhfBody)));
+  await new Promise((r) => setTimeout(r, 30));
+  const t0 = performance.now();
+  await s.close();
+  await Promise.all([idleClosed, busyClosed]);
+  assert.ok(performance.now() - t0 < 2000, `${(performance.now() - t0).toFixed(0)} ms`);
+  assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(answer, /\r\nconnection: close\r\n/);
+});
+
 Wire.run();
 
 const Ops = suite('/health and /metrics');

@@ -489,8 +489,9 @@ class HttpConn {
     });
   }
 
+  /** On the server's close: a connection with no request in it goes now (as node:http's closeIdleConnections). */
   closeIfIdle(): void {
-    if (!this.busy && !this.req && !this.buf) this.socket.end();
+    if (!this.busy && !this.req && !this.buf) this.socket.destroy();
   }
 
   private onData(chunk: Buffer): void {
