@@ -161,8 +161,9 @@ async function measure(server, run) {
 /**
  * `c` clients, each on its own kept-alive socket, posting `body` back to back
  * for `seconds`; latency from the request's write to its answer's last byte,
- * percentiles, and answers that fail `check`. The server frames its answers
- * by Content-Length (an answer that is not: malformed).
+ * percentiles, answers that fail `check` (bad), and requests whose socket
+ * closed before their answer (lost). The server frames its answers by
+ * Content-Length (an answer that is not: bad).
  */
 async function load(url, path, body, c, seconds, check) {
   const { hostname, port } = new URL(url);
@@ -192,7 +193,11 @@ async function load(url, path, body, c, seconds, check) {
         if (at < 0) return;
         head = buf.toString('latin1', 0, at);
         const len = /\r\ncontent-length: *(\d+)/i.exec(head);
-        if (!len) return void sock.destroy(); // not framed by its length: lost
+        if (!len) {
+          bad++; // not framed by its length: malformed
+          pending = false;
+          return void sock.destroy();
+        }
         need = at + 4 + Number(len[1]);
       }
       if (buf.length < need) return;
