@@ -1,25 +1,35 @@
 // npm run bench:serve — the fused-reward server under load, on loopback only,
-// in about 30 s. The server runs in a child process (this file with
-// --server), so it has a core to itself; this process drives the load and runs
-// the fake reward models (test/serve/fake-rm.mjs). It reports:
+// in about 40 s. Three processes: the server (this file with --server), the
+// fake reward models (this file with --rms; test/serve/fake-rm.mjs), and this
+// one, the load generator, whose clients hold kept-alive sockets and write
+// each request as one buffer, so that little of the load generator's own time
+// is counted as the server's. It reports:
 //   (a) /v1/fuse with given scores, one item a request, at concurrency 1, 16, 64;
 //   (b) /get_reward over 4 fake upstreams that answer in 5 ms, batches of 1 and 256,
-//       and the server's overhead beyond that 5 ms;
+//       and the server's overhead beyond its wait on the upstreams, seen two ways:
+//       by the client (its latency − the upstream wait the server reports in
+//       Server-Timing) and by the server (its total in Server-Timing, head read →
+//       answer written, − the same wait); with the server's CPU a request and
+//       the event-loop delay of the server and of the load generator;
 //   (c) a fault mix (one upstream down, one slow past its timeout now and then,
 //       one answering 500 now and then, one garbage now and then): every
 //       response must be a 200 with one finite entry a query.
-import { spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2.5); // each measurement
+const SELF = fileURLToPath(import.meta.url);
+/** the event-loop delay monitors' timer (ms); a delay is how late it fires */
+const TICK = 2;
+const lateness = (h) => [h.percentile(50), h.percentile(99), h.max].map((x) => Math.max(0, x / 1e6 - TICK));
 
 async function main() {
   const lib = await import('../dist/index.js');
-  const { fakeRM, deadURL } = await import('../test/serve/fake-rm.mjs');
   const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-bench-serve-'));
   const t00 = performance.now();
 
@@ -35,115 +45,195 @@ async function main() {
   const M = model.models;
 
   console.log(`rewardfuse bench:serve — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), loopback; ${SECONDS} s a measurement\n`);
+  const rms = await child(['--rms']);
 
   // (a) given scores
   const items = { items: [{ scores: Object.fromEntries(M.map((m, k) => [m, 0.3 * k - 0.5])) }] };
-  const a = await withServer(modelFile, {}, async (url) => {
+  const a = await withServer(modelFile, {}, async (url, server) => {
     const rows = [];
     await load(url, '/v1/fuse', items, 16, 0.5, checkFuse(1)); // warm-up
-    for (const c of [1, 16, 64]) rows.push({ c, ...(await load(url, '/v1/fuse', items, c, SECONDS, checkFuse(1))) });
+    for (const c of [1, 16, 64]) rows.push({ c, ...(await measure(server, () => load(url, '/v1/fuse', items, c, SECONDS, checkFuse(1)))) });
     return rows;
   });
   console.log('(a) POST /v1/fuse, one item with given scores (no upstreams)\n');
-  table(['concurrency', 'req/s', 'p50 ms', 'p99 ms', 'bad'], a.map((r) => [r.c, r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.bad]));
+  table(['concurrency', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'bad'], a.map((r) => [r.c, r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.cpu.toFixed(0), r.bad]));
 
-  // (b) four fake upstreams, 5 ms each
+  // (b) four fake upstreams, 5 ms each, in their own process
   const PROTOCOLS = ['vllm', 'tei', 'openrlhf', 'json'];
   const EXTRA = { json: { inputField: 'texts', scorePath: 'results.*.score' } };
-  const rms = await Promise.all(M.map((m, k) => fakeRM(PROTOCOLS[k], k, { delayMs: 5, record: false })));
-  const upstreams = Object.fromEntries(M.map((m, k) => [m, { type: PROTOCOLS[k], url: rms[k].url, ...EXTRA[PROTOCOLS[k]] }]));
+  const urls = await rms.ask({ start: M.map((m, k) => [PROTOCOLS[k], k, { delayMs: 5, record: false }]) });
+  const upstreams = Object.fromEntries(M.map((m, k) => [m, { type: PROTOCOLS[k], url: urls[k], ...EXTRA[PROTOCOLS[k]] }]));
   const batch = (n) => ({ query: Array.from({ length: n }, (_, i) => `User: question ${i}\nAssistant: answer ${i} ${'x'.repeat(200)}`), prompts: Array.from({ length: n }, (_, i) => `User: question ${i}\n`), labels: Array(n).fill(null) });
-  const b = await withServer(modelFile, { upstreams }, async (url) => {
+  const b = await withServer(modelFile, { upstreams }, async (url, server) => {
     const rows = [];
     await load(url, '/get_reward', batch(1), 16, 0.5, checkReward(1));
-    for (const [n, c] of [[1, 1], [1, 16], [1, 64], [256, 1], [256, 4]]) rows.push({ n, c, ...(await load(url, '/get_reward', batch(n), c, SECONDS, checkReward(n))) });
+    for (const [n, c] of [[1, 1], [1, 16], [1, 64], [256, 1], [256, 4]]) {
+      const rms0 = await rms.ask({ count: true });
+      const r = await measure(server, () => load(url, '/get_reward', batch(n), c, SECONDS, checkReward(n)));
+      const rms1 = await rms.ask({ count: true });
+      const rmsMs = rms1.cpuMs - rms0.cpuMs;
+      rows.push({ n, c, ...r, calls: (rms1.calls - rms0.calls) / r.count, rmsBusy: rmsMs / r.wallMs, others: Math.max(0, r.machineMs - r.ownMs - rmsMs) / r.wallMs });
+    }
     return rows;
   });
-  const calls = rms.reduce((s, r) => s + r.count(), 0);
-  await Promise.all(rms.map((r) => r.close()));
-  console.log('\n(b) POST /get_reward, 4 fake upstreams (vLLM, TEI, OpenRLHF, JSON) answering in 5 ms;\n    overhead = latency − the time the request waited on its upstreams (the Server-Timing header)\n');
-  table(['batch', 'concurrency', 'req/s', 'queries/s', 'p50 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'bad'],
-    b.map((r) => [r.n, r.c, r.rps.toFixed(0), (r.rps * r.n).toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.own50.toFixed(2), r.own99.toFixed(2), r.bad]));
-  console.log(`  (${calls} upstream calls in all: concurrent samples are coalesced into batched calls)`);
+  await rms.ask({ close: true });
+  console.log('\n(b) POST /get_reward, 4 fake upstreams (vLLM, TEI, OpenRLHF, JSON) answering in 5 ms, in a process of their own;\n' +
+    '    overhead = time beyond the request\'s wait on its upstreams (Server-Timing upstreams;dur), as the client sees it\n' +
+    '    (its latency − that wait) and as the server sees it (Server-Timing total;dur, head read → answer written, − that wait)\n');
+  table(['batch', 'concurrency', 'req/s', 'queries/s', 'p50 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'server-side p50', 'server-side p99', 'calls/req', 'server CPU µs/req', 'bad'],
+    b.map((r) => [r.n, r.c, r.rps.toFixed(0), (r.rps * r.n).toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.own50.toFixed(2), r.own99.toFixed(2), r.srv50.toFixed(2), r.srv99.toFixed(2), r.calls.toFixed(2), r.cpu.toFixed(0), r.bad]));
+  console.log('\n    each process over each measurement: event-loop delay (ms a 2 ms timer fires late; p50 / p99 / max), and CPU (% of one core);\n' +
+    '    "other work": the machine\'s busy time (/proc/stat) less these three processes\'\n');
+  const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '?');
+  table(['batch', 'concurrency', 'server delay', 'load generator delay', 'server CPU', 'fake RMs CPU', 'load generator CPU', 'other work'],
+    b.map((r) => [r.n, r.c, r.eld.server.map((x) => x.toFixed(1)).join(' / '), r.eld.client.map((x) => x.toFixed(1)).join(' / '), pct(r.busy), pct(r.rmsBusy), pct(r.loadBusy), pct(r.others)]));
 
   // (c) a fault mix
-  const mix = [
-    await fakeRM('tei', 1, { delayMs: 60, every: 4, record: false }), // every 4th call past the 25 ms timeout
-    await fakeRM('openrlhf', 2, { fail: 1, failStatus: 500, every: 3, record: false }), // every 3rd a 500
-    await fakeRM('json', 3, { garbage: 'shape', every: 5, record: false }), // every 5th garbage
-  ];
+  const mixUrls = await rms.ask({ start: [
+    ['tei', 1, { delayMs: 60, every: 4, record: false }], // every 4th call past the 25 ms timeout
+    ['openrlhf', 2, { fail: 1, failStatus: 500, every: 3, record: false }], // every 3rd a 500
+    ['json', 3, { garbage: 'shape', every: 5, record: false }], // every 5th garbage
+  ] });
   const faulty = {
-    [M[0]]: { type: 'vllm', url: await deadURL() }, // down
-    [M[1]]: { type: 'tei', url: mix[0].url },
-    [M[2]]: { type: 'openrlhf', url: mix[1].url },
-    [M[3]]: { type: 'json', url: mix[2].url, ...EXTRA.json },
+    [M[0]]: { type: 'vllm', url: await rms.ask({ dead: true }) }, // down
+    [M[1]]: { type: 'tei', url: mixUrls[0] },
+    [M[2]]: { type: 'openrlhf', url: mixUrls[1] },
+    [M[3]]: { type: 'json', url: mixUrls[2], ...EXTRA.json },
   };
   const c = await withServer(modelFile, { upstreams: faulty, timeoutMs: 25, retries: 1, backoffMs: 2, breakerFailures: 1000 }, (url) => load(url, '/get_reward', batch(4), 32, SECONDS, checkReward(4)));
-  await Promise.all(mix.map((r) => r.close()));
+  await rms.ask({ close: true });
+  rms.stop();
   console.log('\n(c) fault mix: one upstream down, one past its 25 ms timeout every 4th call, one 500 every 3rd, one garbage every 5th; batches of 4, concurrency 32\n');
   table(['requests', 'req/s', 'p50 ms', 'p99 ms', 'lost', 'malformed'], [[c.count, c.rps.toFixed(0), c.p50.toFixed(2), c.p99.toFixed(2), c.lost, c.bad]]);
 
-  const single = a.find((r) => r.c === 16).rps, over64 = b.find((r) => r.n === 1 && r.c === 64).own99;
+  const single = a.find((r) => r.c === 16).rps, r64 = b.find((r) => r.n === 1 && r.c === 64), over64 = r64.own99;
   console.log(`\ntargets: /v1/fuse single item ≥ 5000 req/s: ${single.toFixed(0)} ${single >= 5000 ? 'ok' : 'MISSED'}; ` +
-    `p99 overhead at concurrency 64 < 5 ms: ${over64.toFixed(2)} ms ${over64 < 5 ? 'ok' : 'MISSED'}; ` +
+    `p99 overhead at concurrency 64 < 5 ms: ${over64.toFixed(2)} ms as the client sees it ${over64 < 5 ? 'ok' : 'MISSED'} (${r64.srv99.toFixed(2)} ms as the server sees it); ` +
     `no lost or malformed responses under faults: ${c.lost + c.bad} ${c.lost + c.bad === 0 ? 'ok' : 'MISSED'}`);
   console.log(`(${((performance.now() - t00) / 1000).toFixed(1)} s)`);
 }
 
-/** Start the server child with these options, run `f(url)`, stop it. */
+/** A child process running this file with `args`, spoken to over IPC: ask(message) → its answer. */
+async function child(args) {
+  const p = fork(SELF, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = [];
+  p.on('message', (m) => waiting.shift()?.resolve(m));
+  p.on('exit', (code) => { for (const w of waiting.splice(0)) w.reject(new Error(`${args[0]} exited ${code}`)); });
+  const ask = (m) => new Promise((resolve, reject) => { waiting.push({ resolve, reject }); p.send(m); });
+  await ask({ ready: true });
+  return { ask, stop: () => p.kill() };
+}
+
+/** Start the server child with these options, run `f(url, server)`, stop it. */
 async function withServer(modelFile, options, f) {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--server', modelFile, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = await child(['--server', modelFile, JSON.stringify(options)]);
   try {
-    const url = await new Promise((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (c) => { out += c; const m = out.match(/"url":"([^"]+)"/); if (m) resolve(m[1]); });
-      child.on('exit', (code) => reject(new Error(`the server exited ${code}`)));
-    });
-    return await f(url);
+    return await f(await server.ask({ url: true }), server);
   } finally {
-    child.kill();
+    server.stop();
   }
 }
 
-/** `c` clients posting `body` back to back for `seconds`; latency percentiles, and answers that fail `check`. */
+/** CPU time (ms) the whole machine has spent busy, from /proc/stat (Linux; NaN elsewhere). */
+function machineBusyMs() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f.reduce((a, b) => a + b, 0) - f[3] - f[4]) * 10; // all but idle and iowait, in 10 ms ticks
+  } catch {
+    return NaN;
+  }
+}
+
+/** Run `run()` (a load), with the server's CPU time, both processes' event-loop delay and the machine's busy time over it. */
+async function measure(server, run) {
+  const h = monitorEventLoopDelay({ resolution: TICK });
+  await server.ask({ mark: true });
+  h.enable();
+  const cpu0 = process.cpuUsage(), t0 = performance.now(), m0 = machineBusyMs();
+  const r = await run();
+  const cpu = process.cpuUsage(cpu0), wallMs = performance.now() - t0, machineMs = machineBusyMs() - m0;
+  h.disable();
+  const s = await server.ask({ mark: true });
+  const loadMs = (cpu.user + cpu.system) / 1000;
+  return { ...r, wallMs, machineMs, ownMs: s.cpuMs + loadMs, cpu: (s.cpuMs * 1000) / r.count, busy: s.cpuMs / s.wallMs, loadBusy: loadMs / wallMs, eld: { server: s.eld, client: lateness(h) } };
+}
+
+/**
+ * `c` clients, each on its own kept-alive socket, posting `body` back to back
+ * for `seconds`; latency from the request's write to its answer's last byte,
+ * percentiles, answers that fail `check` (bad), and requests whose socket
+ * closed before their answer (lost). The server frames its answers by
+ * Content-Length (an answer that is not: bad).
+ */
 async function load(url, path, body, c, seconds, check) {
-  const agent = new Agent({ keepAlive: true, maxSockets: c });
-  const data = Buffer.from(JSON.stringify(body));
   const { hostname, port } = new URL(url);
-  const lat = [], own = [];
+  const data = JSON.stringify(body);
+  const bytes = Buffer.from(`POST ${path} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(data)}\r\n\r\n${data}`);
+  const lat = [], own = [], srv = [];
   let bad = 0, lost = 0;
   const end = performance.now() + seconds * 1000;
-  const one = () => new Promise((resolve) => {
-    const t0 = performance.now();
-    const req = request({ hostname, port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      const chunks = [];
-      res.on('data', (x) => chunks.push(x));
-      res.on('end', () => {
-        const ms = performance.now() - t0;
-        lat.push(ms);
-        const waited = /upstreams;dur=([\d.]+)/.exec(res.headers['server-timing'] ?? '');
-        if (waited) own.push(ms - Number(waited[1]));
-        let ok = res.statusCode === 200;
-        try {
-          ok = ok && check(JSON.parse(Buffer.concat(chunks).toString()));
-        } catch {
-          ok = false;
+  /** one socket, requests back to back until the time is up or the socket fails */
+  const session = () => new Promise((done) => {
+    const sock = connect({ host: hostname, port: Number(port) });
+    sock.setNoDelay(true);
+    let t0 = 0, buf = null, need = -1, head = '', pending = false;
+    const next = () => {
+      if (performance.now() >= end) return sock.end();
+      buf = null;
+      need = -1;
+      pending = true;
+      t0 = performance.now();
+      sock.write(bytes);
+    };
+    sock.on('connect', next);
+    sock.on('data', (chunk) => {
+      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+      if (need < 0) {
+        const at = buf.indexOf('\r\n\r\n');
+        if (at < 0) return;
+        head = buf.toString('latin1', 0, at);
+        const len = /\r\ncontent-length: *(\d+)/i.exec(head);
+        if (!len) {
+          bad++; // not framed by its length: malformed
+          pending = false;
+          return void sock.destroy();
         }
-        if (!ok) bad++;
-        resolve();
-      });
+        need = at + 4 + Number(len[1]);
+      }
+      if (buf.length < need) return;
+      pending = false;
+      const ms = performance.now() - t0;
+      lat.push(ms);
+      const waited = /\r\nserver-timing:[^\r]*upstreams;dur=([\d.]+)/i.exec(head);
+      const total = /\r\nserver-timing:[^\r]*total;dur=([\d.]+)/i.exec(head);
+      if (waited) {
+        own.push(ms - Number(waited[1]));
+        if (total) srv.push(Number(total[1]) - Number(waited[1]));
+      }
+      let ok = head.startsWith('HTTP/1.1 200 ') && buf.length === need;
+      try {
+        ok = ok && check(JSON.parse(buf.toString('utf8', head.length + 4, need)));
+      } catch {
+        ok = false;
+      }
+      if (!ok) bad++;
+      next();
     });
-    req.on('error', () => { lost++; resolve(); });
-    req.end(data);
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      if (pending) lost++; // closed before its answer
+      done();
+    });
   });
+  const client = async () => {
+    while (performance.now() < end) await session();
+  };
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: c }, async () => { while (performance.now() < end) await one(); }));
+  await Promise.all(Array.from({ length: c }, client));
   const wall = (performance.now() - t0) / 1000;
-  agent.destroy();
   const q = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
-  lat.sort((x, y) => x - y);
-  own.sort((x, y) => x - y);
-  return { count: lat.length + lost, rps: lat.length / wall, p50: q(lat, 0.5), p99: q(lat, 0.99), own50: q(own, 0.5), own99: q(own, 0.99), bad, lost };
+  for (const xs of [lat, own, srv]) xs.sort((x, y) => x - y);
+  return { count: lat.length + lost, rps: lat.length / wall, p50: q(lat, 0.5), p99: q(lat, 0.99), own50: q(own, 0.5), own99: q(own, 0.99), srv50: q(srv, 0.5), srv99: q(srv, 0.99), bad, lost };
 }
 
 const finite = (xs, n) => Array.isArray(xs) && xs.length === n && xs.every((x) => typeof x === 'number' && Number.isFinite(x));
@@ -157,12 +247,49 @@ function table(head, rows) {
 }
 
 if (process.argv[2] === '--server') {
-  // the child: serve a model file with the options given, print the URL
+  // the server: a model file served with the options given; over IPC its URL, and its CPU time and event-loop delay between marks
   const lib = await import('../dist/index.js');
   const { serveNode, nodeFetch } = await import('../dist/cli/serve.js');
   const handler = lib.createHandler(lib.loadModel(readFileSync(process.argv[3], 'utf8')), { ...JSON.parse(process.argv[4]), fetch: nodeFetch });
   const s = await serveNode(handler, { host: '127.0.0.1', port: 0 });
-  console.log(JSON.stringify({ url: s.url }));
+  const h = monitorEventLoopDelay({ resolution: TICK });
+  h.enable();
+  let cpu0 = process.cpuUsage(), wall0 = performance.now();
+  process.on('message', (m) => {
+    if (m.ready) return process.send(true);
+    if (m.url) return process.send(s.url);
+    // a mark: the figures since the last one
+    const cpu = process.cpuUsage(cpu0);
+    process.send({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wall0, eld: lateness(h) });
+    h.disable();
+    h.reset();
+    h.enable();
+    cpu0 = process.cpuUsage();
+    wall0 = performance.now();
+  });
+  process.on('disconnect', () => process.exit(0));
+} else if (process.argv[2] === '--rms') {
+  // the fake reward models, started and counted over IPC
+  const { fakeRM, deadURL } = await import('../test/serve/fake-rm.mjs');
+  let rms = [];
+  process.on('message', async (m) => {
+    if (m.ready) return process.send(true);
+    if (m.start) {
+      rms = await Promise.all(m.start.map(([protocol, k, o]) => fakeRM(protocol, k, o)));
+      return process.send(rms.map((r) => r.url));
+    }
+    if (m.count) {
+      const c = process.cpuUsage();
+      return process.send({ calls: rms.reduce((s, r) => s + r.count(), 0), cpuMs: (c.user + c.system) / 1000 });
+    }
+    if (m.dead) return process.send(await deadURL());
+    if (m.close) {
+      await Promise.all(rms.map((r) => r.close()));
+      rms = [];
+      return process.send(true);
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
 } else {
   await main();
 }

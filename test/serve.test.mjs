@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -237,6 +238,16 @@ const metric = async (url, line) => {
 for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch', nodeFetch]]) {
   const Faults = suite(`faults (upstreams through ${label}): a model that does not answer is masked; every request is answered`);
 
+  Faults('no fault: upstream connections are kept alive, not one a call', async () => {
+    const s = await start({ fetch: fetchImpl });
+    try {
+      for (let i = 0; i < 10; i++) await checkMasked(s, []);
+      for (const m of M) assert.ok(s.rms[m].connections() <= 2, `${m}: ${s.rms[m].connections()} connections for ${s.rms[m].count()} calls`);
+    } finally {
+      await s.close();
+    }
+  });
+
   Faults('one upstream down (connection refused): masked, retried, counted', async () => {
     const s = await start({ fetch: fetchImpl, faults: { 'big-scale': 'down' } });
     try {
@@ -376,6 +387,152 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
 
 // ---
 
+const Client = suite('the CLI\'s upstream client (nodeFetch over kept-alive sockets): HTTP/1.1 as servers send it');
+
+/** A raw TCP server: `reply(requestText, n)` gives the bytes to write back for the n-th request (from 1), or null to close. */
+async function rawServer(reply) {
+  let n = 0, connections = 0;
+  const socks = new Set();
+  const server = createNetServer((sock) => {
+    connections++;
+    socks.add(sock);
+    sock.on('close', () => socks.delete(sock));
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const len = Number(/content-length: (\d+)/i.exec(buf.slice(0, end))?.[1] ?? 0);
+        if (buf.length < end + 4 + len) return;
+        const text = buf.slice(0, end + 4 + len);
+        buf = buf.slice(end + 4 + len);
+        const out = reply(text, ++n);
+        if (out === null) return void sock.destroy();
+        for (const piece of [].concat(out)) sock.write(piece);
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/score?x=1`, connections: () => connections, count: () => n, close: () => new Promise((r) => { server.close(() => r()); for (const x of socks) x.destroy(); }) };
+}
+
+const call = async (url, body = '{"a":1}', headers = { 'content-type': 'application/json' }) => {
+  const r = await nodeFetch(url, { method: 'POST', headers, body, signal: new AbortController().signal });
+  return { ok: r.ok, status: r.status, text: await r.text() };
+};
+async function rejects(f, re) {
+  try {
+    await f();
+  } catch (e) {
+    assert.match(e.message, re);
+    return;
+  }
+  assert.unreachable(`no error; expected ${re}`);
+}
+const ok = (body, extra = '') => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+Client('the request: one POST with its path, Host, headers and UTF-8 body; the answer by Content-Length, in pieces; the socket reused', async () => {
+  const seen = [];
+  const s = await rawServer((text) => {
+    seen.push(text);
+    const a = ok('{"rewards":[1.5]}');
+    return [a.slice(0, 7), a.slice(7, 40), a.slice(40)];
+  });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal(await call(s.url, '{"q":"é ✓"}', { 'content-type': 'application/json', authorization: 'Bearer t' }), { ok: true, status: 200, text: '{"rewards":[1.5]}' });
+    assert.is(s.connections(), 1);
+    const [head, body] = seen[0].split('\r\n\r\n');
+    assert.is(head.split('\r\n')[0], 'POST /score?x=1 HTTP/1.1');
+    assert.ok(head.includes(`\r\nhost: 127.0.0.1:${new URL(s.url).port}`) && head.includes('\r\nauthorization: Bearer t') && head.includes('\r\ncontent-length: 14'), head);
+    assert.is(body, '{"q":"é ✓"}'.replace(/[^\x00-\x7f]/g, (c) => Buffer.from(c).toString('latin1')));
+  } finally {
+    await s.close();
+  }
+});
+
+Client('chunked answers (with extensions and trailers), 100 Continue before the answer, 204, and a 500\'s body', async () => {
+  const answers = [
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\n{"rew\r\nc\r\nards":[2.5]}\r\n0\r\nx-trailer: 1\r\n\r\n',
+    'HTTP/1.1 100 Continue\r\n\r\n' + ok('[3]'),
+    'HTTP/1.1 204 No Content\r\n\r\n',
+    ok('{"error":"x"}').replace('200 OK', '500 Internal Server Error'),
+  ];
+  const s = await rawServer((_, n) => answers[n - 1]);
+  try {
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '{"rewards":[2.5]}' });
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[3]' });
+    assert.equal(await call(s.url), { ok: true, status: 204, text: '' });
+    assert.equal(await call(s.url), { ok: false, status: 500, text: '{"error":"x"}' });
+    assert.is(s.connections(), 1);
+  } finally {
+    await s.close();
+  }
+});
+
+Client('Connection: close, an answer that runs to the close, and Keep-Alive: timeout=1: a new socket for the next call', async () => {
+  const answers = [ok('[1]', 'connection: close\r\n'), ok('[3]', 'keep-alive: timeout=1\r\n'), ok('[4]')];
+  let conns = 0;
+  const s = await rawServer((_, n) => answers[n - 1]);
+  // the answer that runs to the close needs its server to close: a server of its own
+  const toClose = createNetServer((sock) => sock.once('data', () => { conns++; sock.end('HTTP/1.0 200 OK\r\ncontent-type: application/json\r\n\r\n[2]'); }));
+  await new Promise((r) => toClose.listen(0, '127.0.0.1', r));
+  try {
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[1]' });
+    assert.equal(await call(`http://127.0.0.1:${toClose.address().port}/`), { ok: true, status: 200, text: '[2]' });
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[3]' });
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[4]' });
+    assert.is(s.connections(), 3, 'a new socket after the close, and after timeout=1');
+    assert.is(conns, 1);
+  } finally {
+    await s.close();
+    await new Promise((r) => toClose.close(r));
+  }
+});
+
+Client('a kept socket the server closed while idle: the call goes again on a new one; garbage and a cut-off answer fail', async () => {
+  const s = await rawServer((_, n) => (n === 2 ? null : ok(`[${n}]`)));
+  try {
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[1]' });
+    // the second request reaches the kept socket, which the server then closes without an answer: retried once, on a new socket
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[3]' });
+    assert.is(s.connections(), 2);
+  } finally {
+    await s.close();
+  }
+  const g = await rawServer(() => 'SSH-2.0-OpenSSH\r\n\r\n');
+  const cut = createNetServer((sock) => sock.once('data', () => sock.end('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n[1')));
+  await new Promise((r) => cut.listen(0, '127.0.0.1', r));
+  try {
+    await rejects(() => call(g.url), /not an HTTP\/1 answer/);
+    await rejects(() => call(`http://127.0.0.1:${cut.address().port}/`), /cut off/);
+    const dead = await deadURL();
+    await rejects(() => call(dead), /ECONNREFUSED/);
+  } finally {
+    await g.close();
+    await new Promise((r) => cut.close(r));
+  }
+});
+
+Client('an abort (the call\'s timeout) ends the call and its socket; the next call works', async () => {
+  const s = await rawServer((_, n) => (n === 1 ? [] : ok('[2]')));
+  try {
+    const ac = new AbortController();
+    const p = nodeFetch(s.url, { method: 'POST', headers: {}, body: '{}', signal: ac.signal });
+    setTimeout(() => ac.abort(), 30);
+    await rejects(() => p, /aborted/);
+    assert.equal(await call(s.url), { ok: true, status: 200, text: '[2]' });
+    assert.is(s.connections(), 2);
+  } finally {
+    await s.close();
+  }
+});
+
+Client.run();
+
+// ---
+
 const Input = suite('bad client input: a 4xx with a JSON error naming the field');
 
 Input('malformed JSON, wrong types, lists of different lengths, too big, unknown routes and methods', async () => {
@@ -489,6 +646,174 @@ Token('with --token, requests need it (Bearer header or ?token=); GET /health do
 Token.run();
 
 // ---
+
+const Wire = suite('serveNode: HTTP/1.1 on the socket');
+
+/** Write `pieces` to the server (a pause between them), read until `n` answers have come or the server closes; the answers, and whether it closed. */
+async function wire(url, pieces, n = 1, bodiless = []) {
+  const { hostname, port } = new URL(url);
+  const sock = connect({ host: hostname, port: Number(port) });
+  let raw = Buffer.alloc(0), closed = false;
+  sock.on('data', (d) => (raw = Buffer.concat([raw, d])));
+  sock.on('error', () => {});
+  const ended = new Promise((r) => sock.on('close', () => { closed = true; r(); }));
+  await new Promise((r) => sock.on('connect', r));
+  for (const p of pieces) {
+    sock.write(p);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const answers = () => {
+    const out = [];
+    let at = 0;
+    while (at < raw.length) {
+      const end = raw.indexOf('\r\n\r\n', at);
+      if (end < 0) break;
+      const head = raw.toString('latin1', at, end);
+      const interim = / 1\d\d /.test(head.split('\r\n')[0]);
+      const len = interim || bodiless.includes(out.length) ? 0 : Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+      if (raw.length < end + 4 + len) break;
+      out.push({ status: Number(head.split(' ')[1]), head, body: raw.toString('utf8', end + 4, end + 4 + len) });
+      at = end + 4 + len;
+    }
+    return out;
+  };
+  const t0 = performance.now();
+  while (answers().filter((a) => a.status >= 200).length < n && !closed && performance.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 10));
+  await Promise.race([ended, new Promise((r) => setTimeout(r, 100))]);
+  sock.destroy();
+  return { answers: answers(), closed, rest: raw.length };
+}
+
+const fuseBody = JSON.stringify({ items: [{ scores: { [M[0]]: 0.5 } }] });
+const postReq = (path, body, extra = '', version = '1.1') => `POST ${path} HTTP/${version}\r\nHost: x\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+Wire('keep-alive and pipelining: two requests in one write, answered in order on the same connection; a request in pieces', async () => {
+  const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
+  try {
+    const r = await wire(server.url, [postReq('/v1/fuse', fuseBody) + 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n'], 2);
+    assert.equal(r.answers.map((a) => a.status), [200, 200]);
+    assert.ok(JSON.parse(r.answers[0].body).results && JSON.parse(r.answers[1].body).status, r.answers.map((a) => a.body).join('\n'));
+    assert.not.ok(r.closed);
+    assert.match(r.answers[0].head, /\r\nserver-timing: total;dur=[\d.]+\r\n/);
+    assert.match(r.answers[0].head, /\r\ndate: \w{3}, \d\d \w{3} \d{4} /);
+    const whole = postReq('/v1/fuse', fuseBody);
+    const pieces = await wire(server.url, [whole.slice(0, 10), whole.slice(10, 60), whole.slice(60, whole.length - 5), whole.slice(whole.length - 5)]);
+    assert.equal(pieces.answers.map((a) => a.status), [200]);
+    const big = postReq('/v1/fuse', JSON.stringify({ items: Array.from({ length: 3000 }, (_, i) => ({ id: i, scores: { [M[0]]: i / 3000 } })) }));
+    const many = await wire(server.url, [big.slice(0, 1000), big.slice(1000, 50000), big.slice(50000, 120000), big.slice(120000)]);
+    assert.equal(many.answers.map((a) => a.status), [200]);
+    assert.is(JSON.parse(many.answers[0].body).results[2999].id, 2999);
+    // a chunked body, in pieces
+    const chunked = await wire(server.url, [`POST /v1/fuse HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n${(10).toString(16)}\r\n${fuseBody.slice(0, 10)}\r\n`, `${(fuseBody.length - 10).toString(16)};x=y\r\n${fuseBody.slice(10)}\r\n0\r\n\r\n`]);
+    assert.equal(chunked.answers.map((a) => a.status), [200], chunked.answers[0]?.body);
+    const headFirst = await wire(server.url, ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n', `${fuseBody.length.toString(16)}\r\n${fuseBody}\r\n0\r\n\r\n`]);
+    assert.equal(headFirst.answers.map((a) => a.status), [200], headFirst.answers[0]?.body);
+  } finally {
+    await server.close();
+  }
+});
+
+Wire('HTTP/1.0 closes unless kept alive; Expect: 100-continue; HEAD has no body', async () => {
+  const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
+  try {
+    const ten = await wire(server.url, [postReq('/v1/fuse', fuseBody, '', '1.0')]);
+    assert.equal(ten.answers.map((a) => a.status), [200]);
+    assert.ok(ten.closed, 'HTTP/1.0: closed after the answer');
+    const kept = await wire(server.url, [postReq('/v1/fuse', fuseBody, 'connection: keep-alive\r\n', '1.0')]);
+    assert.match(kept.answers[0].head, /\r\nconnection: keep-alive/);
+    assert.not.ok(kept.closed);
+    const head = postReq('/v1/fuse', fuseBody, 'expect: 100-continue\r\n');
+    const cont = await wire(server.url, [head.slice(0, head.indexOf('\r\n\r\n') + 4), fuseBody], 1);
+    assert.equal(cont.answers.map((a) => a.status), [100, 200]);
+    const h = await wire(server.url, ['HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n'], 2, [0]);
+    assert.equal(h.answers.map((a) => a.status), [405, 200], 'HEAD is not GET here: 405, with no body; then the next answer');
+  } finally {
+    await server.close();
+  }
+});
+
+Wire('a malformed request: a 4xx (or 505) with a JSON error naming what is wrong, then the connection closes; the server serves on', async () => {
+  const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
+  try {
+    const cases = [
+      ['GARBAGE\r\n\r\n', 400, 'request'],
+      ['POST /v1/fuse HTTP/2.0\r\nHost: x\r\n\r\n', 505, 'version'],
+      ['POST /v1/fuse HTTP/1.1\r\ncontent-length: 2\r\n\r\n{}', 400, 'host'],
+      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'transfer-encoding'],
+      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}', 400, 'content-length'],
+      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ncontent-length: -1\r\n\r\n', 400, 'content-length'],
+      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n', 400, 'headers'],
+      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\n folded: no\r\n\r\n', 400, 'headers'],
+      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\nexpect: 200-ok\r\ncontent-length: 2\r\n\r\n{}', 417, 'expect'],
+      [`POST /v1/fuse HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(20000)}\r\n\r\n`, 431, 'headers'],
+      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n', 400, 'body'],
+    ];
+    for (const [req, status, field] of cases) {
+      const r = await wire(server.url, [req]);
+      assert.is(r.answers[0]?.status, status, `${JSON.stringify(req.slice(0, 60))}: ${r.answers[0]?.head}`);
+      assert.is(JSON.parse(r.answers[0].body).field, field, r.answers[0].body);
+      assert.ok(r.closed, `${JSON.stringify(req.slice(0, 60))}: closed`);
+    }
+    assert.is((await post(`${server.url}/v1/fuse`, fuseBody)).status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
+Wire('a client that leaves before its answer: no crash, the others are served', async () => {
+  const s = await start({ faults: { careful: { delayMs: 100 } } });
+  try {
+    const { hostname, port } = new URL(s.url);
+    const gone = connect({ host: hostname, port: Number(port) });
+    gone.on('error', () => {});
+    gone.write(postReq('/get_reward', JSON.stringify(openrlhfBody)));
+    await new Promise((r) => setTimeout(r, 20));
+    gone.destroy();
+    const half = connect({ host: hostname, port: Number(port) });
+    half.on('error', () => {});
+    half.write(postReq('/get_reward', JSON.stringify(openrlhfBody)).slice(0, 80)); // a body that never comes
+    await new Promise((r) => setTimeout(r, 20));
+    half.destroy();
+    await new Promise((r) => setTimeout(r, 150));
+    const r = await post(`${s.url}/get_reward`, openrlhfBody);
+    assert.is(r.status, 200);
+    // a client that sends its request and closes its side (shutdown) still gets the answer
+    const answer = await new Promise((resolve) => {
+      const half = connect({ host: hostname, port: Number(port) });
+      let t = '';
+      half.on('data', (d) => (t += d));
+      half.on('close', () => resolve(t));
+      half.end(postReq('/get_reward', JSON.stringify(openrlhfBody)));
+    });
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(answer, /\r\nconnection: close\r\n/);
+  } finally {
+    await s.close();
+  }
+});
+
+Wire('close(): idle kept-alive connections go at once; a request in flight is answered first', async () => {
+  const s = await start({ faults: { careful: { delayMs: 150 } } });
+  const { hostname, port } = new URL(s.url);
+  const idle = connect({ host: hostname, port: Number(port) });
+  idle.on('error', () => {});
+  await new Promise((r) => idle.on('connect', r));
+  const idleClosed = new Promise((r) => idle.on('close', r));
+  const busy = connect({ host: hostname, port: Number(port) });
+  let answer = '';
+  busy.on('data', (d) => (answer += d));
+  const busyClosed = new Promise((r) => busy.on('close', r));
+  busy.write(postReq('/get_reward', JSON.stringify(openrlhfBody)));
+  await new Promise((r) => setTimeout(r, 30));
+  const t0 = performance.now();
+  await s.close();
+  await Promise.all([idleClosed, busyClosed]);
+  assert.ok(performance.now() - t0 < 2000, `${(performance.now() - t0).toFixed(0)} ms`);
+  assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(answer, /\r\nconnection: close\r\n/);
+});
+
+Wire.run();
 
 const Ops = suite('/health and /metrics');
 

@@ -17,7 +17,7 @@ export interface CallPolicy {
   concurrency?: number;
   /** most inputs in one call (default 256) */
   maxBatch?: number;
-  /** wait this long to coalesce samples before a call (default 0: the samples queued in the same tick, and all that queue while every call slot is busy) */
+  /** wait this long to coalesce samples before a call (default 0: the samples that arrive in the same turn of the event loop, and all that queue while every call slot is busy) */
   batchWaitMs?: number;
   /** consecutive failed calls that open the breaker (default 5) */
   breakerFailures?: number;

@@ -9,7 +9,7 @@
 //     └──────────────────── probe succeeds ─────────────┴── probe fails ──────┘
 import { parseAnswer, requestBody, type Sample } from './adapters.js';
 import type { Upstream1, UpstreamFetch } from './config.js';
-import type { Metrics } from './metrics.js';
+import { Metrics, type Series } from './metrics.js';
 import type { XorShift32 } from './rng.js';
 
 /** A request's share of the work: where the answers go, and when it stops waiting. */
@@ -35,6 +35,14 @@ type Outcome = { ok: true; values: (number | null)[] } | { ok: false; kind: 'con
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * After the I/O of this turn of the event loop: every request read in the same
+ * turn (Node runs each socket's callback and its microtasks apart) joins one
+ * call. setImmediate where the runtime has it (Node, Bun, Deno), else a 0 ms timer.
+ */
+const nextTurn: (f: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function' ? (f) => void (globalThis as unknown as { setImmediate(f: () => void): unknown }).setImmediate(f) : (f) => void setTimeout(f, 0);
+
 export class UpstreamClient {
   private queue: Entry[] = [];
   private inflight = 0;
@@ -44,10 +52,31 @@ export class UpstreamClient {
   private probing = false;
   private breaker: BreakerState = 'closed';
   private readonly labels: { upstream: string };
+  /** every call's headers */
+  private readonly headers: Record<string, string>;
+  /** this upstream's series, held so that a call builds no label keys */
+  private readonly series: { inflight: Series; duration: Series; batch: Series; timeouts: Series; retries: Series };
+  private readonly byLabel = new Map<string, Series>();
 
   constructor(readonly u: Upstream1, private readonly fetch: UpstreamFetch, private readonly metrics: Metrics, private readonly rng: XorShift32) {
     this.labels = { upstream: u.name };
+    this.headers = { 'content-type': 'application/json', ...u.headers };
+    this.series = {
+      inflight: metrics.series('rewardfuse_upstream_inflight', this.labels),
+      duration: metrics.series('rewardfuse_upstream_call_duration_seconds', this.labels),
+      batch: metrics.series('rewardfuse_upstream_batch_size', this.labels),
+      timeouts: metrics.series('rewardfuse_upstream_timeouts_total', this.labels),
+      retries: metrics.series('rewardfuse_upstream_retries_total', this.labels),
+    };
     metrics.set('rewardfuse_upstream_breaker_state', this.labels, 0);
+  }
+
+  /** The series of `name` for this upstream and one more label. */
+  private labelled(name: string, label: string, value: string): Series {
+    const key = `${name} ${value}`;
+    let c = this.byLabel.get(key);
+    if (!c) this.byLabel.set(key, (c = this.metrics.series(name, { upstream: this.u.name, [label]: value })));
+    return c;
   }
 
   /** The breaker as it stands now (an open one whose cooldown is over is half-open). */
@@ -65,7 +94,7 @@ export class UpstreamClient {
       this.pump();
     };
     if (this.u.policy.batchWaitMs > 0) setTimeout(run, this.u.policy.batchWaitMs);
-    else queueMicrotask(run);
+    else nextTurn(run);
   }
 
   private pump(): void {
@@ -82,11 +111,9 @@ export class UpstreamClient {
       const batch = this.take(p.maxBatch);
       if (!batch.length) return;
       if (state === 'half-open') this.probing = true;
-      this.inflight++;
-      this.metrics.set('rewardfuse_upstream_inflight', this.labels, this.inflight);
+      this.series.inflight.value = ++this.inflight;
       void this.call(batch).then(() => {
-        this.inflight--;
-        this.metrics.set('rewardfuse_upstream_inflight', this.labels, this.inflight);
+        this.series.inflight.value = --this.inflight;
         this.pump();
       });
     }
@@ -103,7 +130,7 @@ export class UpstreamClient {
 
   /** One batched call, with its retries; never rejects. */
   private async call(batch: Entry[]): Promise<void> {
-    const p = this.u.policy, labels = this.labels;
+    const p = this.u.policy;
     const t0 = performance.now();
     let values: (number | null)[] | null = null;
     let outcome = 'ok';
@@ -123,22 +150,22 @@ export class UpstreamClient {
           break;
         }
         outcome = r.kind;
-        this.metrics.inc('rewardfuse_upstream_errors_total', { upstream: this.u.name, kind: r.kind });
-        if (r.kind === 'timeout') this.metrics.inc('rewardfuse_upstream_timeouts_total', labels);
+        this.labelled('rewardfuse_upstream_errors_total', 'kind', r.kind).value++;
+        if (r.kind === 'timeout') this.series.timeouts.value++;
         if (!r.retryable || attempt >= p.retries) break;
         const wait = p.backoffMs * 2 ** attempt * (0.5 + this.rng.next());
         if (performance.now() + wait >= until) break; // no time left to try again
-        this.metrics.inc('rewardfuse_upstream_retries_total', labels);
+        this.series.retries.value++;
         await sleep(wait);
       }
     } catch (e) {
       outcome = 'bad_answer'; // a request body that cannot be built, or an adapter bug: masked, not a crash
-      this.metrics.inc('rewardfuse_upstream_errors_total', { upstream: this.u.name, kind: outcome });
+      this.labelled('rewardfuse_upstream_errors_total', 'kind', outcome).value++;
     }
     this.record(values !== null, outcome);
-    this.metrics.inc('rewardfuse_upstream_calls_total', { upstream: this.u.name, outcome });
-    this.metrics.observe('rewardfuse_upstream_call_duration_seconds', labels, (performance.now() - t0) / 1000);
-    this.metrics.observe('rewardfuse_upstream_batch_size', labels, batch.length);
+    this.labelled('rewardfuse_upstream_calls_total', 'outcome', outcome).value++;
+    Metrics.observe(this.series.duration, (performance.now() - t0) / 1000);
+    Metrics.observe(this.series.batch, batch.length);
     for (let i = 0; i < batch.length; i++) batch[i].job.put(batch[i].row, this.u.k, values ? values[i] : null);
   }
 
@@ -146,7 +173,7 @@ export class UpstreamClient {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), timeoutMs);
     try {
-      const res = await this.fetch(this.u.url, { method: 'POST', headers: { 'content-type': 'application/json', ...this.u.headers }, body, signal: ac.signal });
+      const res = await this.fetch(this.u.url, { method: 'POST', headers: this.headers, body, signal: ac.signal });
       if (!res.ok) {
         await res.text().catch(() => ''); // read, so the connection can be used again
         const kind = res.status === 429 ? 'http_429' : res.status >= 500 ? 'http_5xx' : 'http_4xx';

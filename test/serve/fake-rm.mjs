@@ -28,7 +28,8 @@ export const PROTOCOLS = {
  * Start a fake RM. `k` picks its scores; options: delayMs (every call),
  * fail (answer `failStatus` to the first `fail` calls), garbage ('text' |
  * 'shape' | 'length'), every (faults only on every n-th call: a fault mix),
- * record (keep each call, default true). Returns {url, calls, count(), close, set(options)}.
+ * record (keep each call, default true). Returns {url, calls, count(),
+ * connections() (TCP connections accepted), close, set(options)}.
  */
 export async function fakeRM(protocol, k, options = {}) {
   const [path, texts, answer] = PROTOCOLS[protocol];
@@ -60,13 +61,19 @@ export async function fakeRM(protocol, k, options = {}) {
       send(200, JSON.stringify(answer(scores, call.body)));
     });
   });
-  server.keepAliveTimeout = 1000;
+  // Node's default. Not less: a server that announces "Keep-Alive: timeout=1"
+  // tells Node's agent not to reuse its connections, and every call would
+  // then open a TCP connection, which no real RM server asks for.
+  server.keepAliveTimeout = 5000;
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${server.address().port}${path}`;
   return {
     url,
     calls,
     count: () => n,
+    connections: () => connections,
     set: (more) => (o = { ...o, ...more }),
     close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }),
   };
