@@ -1,0 +1,350 @@
+// The upstreams' fetch on Node (nodeFetch): plain-http calls go over a pool
+// of kept-alive sockets with a small HTTP/1.1 client (one write a call; the
+// answer framed by its Content-Length, its chunks or the close), https ones
+// through node:https with keep-alive. `rewardfuse serve` passes it to the
+// handler as its fetch.
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect as netConnect, type Socket } from 'node:net';
+import type { UpstreamFetch } from '../serve/handler.js';
+
+const HTTPS_AGENT = new HttpsAgent({ keepAlive: true });
+const MAX_ANSWER = 256 << 20;
+/** an idle upstream connection older than this is closed rather than reused (servers commonly close at 5 s) */
+const IDLE_MS = 4000;
+
+/**
+ * The upstreams' fetch in Node. Plain http: goes over a pool of kept-alive
+ * sockets with a small HTTP/1.1 client (below): the request is one write, the
+ * answer is framed by its Content-Length or chunks. Node's http.request costs
+ * about 60 µs of CPU a call on loopback and Node 20's fetch (undici) several
+ * times that; at batch 1 across K models the calls are most of the server's
+ * work. https: goes through node:https with keep-alive.
+ */
+export const nodeFetch: UpstreamFetch = (url, init) => {
+  const t = target(url);
+  return t ? post(t, init) : httpsFetch(url, init);
+};
+
+function httpsFetch(url: string, init: Parameters<UpstreamFetch>[1]): ReturnType<UpstreamFetch> {
+  return new Promise((resolve, reject) => {
+    const body = Buffer.from(init.body);
+    const req = httpsRequest(new URL(url), { method: init.method, headers: { ...init.headers, 'content-length': body.length }, agent: HTTPS_AGENT, signal: init.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      res.on('data', (c: Buffer) => {
+        n += c.length;
+        if (n > MAX_ANSWER) req.destroy(new Error(`an answer over ${MAX_ANSWER} bytes`));
+        else chunks.push(c);
+      });
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8'), status = res.statusCode ?? 0;
+        resolve({ ok: status >= 200 && status < 300, status, text: () => Promise.resolve(text) });
+      });
+      res.on('error', reject);
+      res.on('close', () => { if (!res.complete) reject(new Error('the answer was cut off')); });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** An http: endpoint: where to connect, its request line, its Host, and its idle sockets. */
+interface Target {
+  host: string;
+  port: number;
+  head: string;
+  hostHeader: string;
+  idle: Conn[];
+}
+
+const targets = new Map<string, Target | null>();
+
+function target(url: string): Target | null {
+  let t = targets.get(url);
+  if (t !== undefined) return t;
+  const u = new URL(url);
+  if (u.protocol !== 'http:') t = null;
+  else {
+    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    t = { host, port: Number(u.port || 80), head: `POST ${u.pathname || '/'}${u.search} HTTP/1.1\r\n`, hostHeader: u.host, idle: [] };
+  }
+  if (targets.size < 1024) targets.set(url, t); // the upstreams of a server: a few
+  return t;
+}
+
+type Answer1 = { ok: boolean; status: number; text(): Promise<string> };
+
+/** One call: its bytes, its promise, and the answer as it comes. */
+interface Call {
+  t: Target;
+  bytes: string;
+  resolve(a: Answer1): void;
+  reject(e: Error): void;
+  signal: AbortSignal;
+  onAbort(): void;
+  conn: Conn | null;
+  /** sent on a socket kept from an earlier call: if it closes before any answer, the call is sent again on a new one, once */
+  reused: boolean;
+  got: number;
+  parser: AnswerParser;
+}
+
+/** A socket, its listeners attached once; `call` is the one it serves now. */
+interface Conn {
+  t: Target;
+  socket: Socket;
+  call: Call | null;
+  idleSince: number;
+  /** how long it may stay idle: IDLE_MS, or less if the server's Keep-Alive says so */
+  keepMs: number;
+  error?: Error;
+}
+
+function post(t: Target, init: Parameters<UpstreamFetch>[1]): Promise<Answer1> {
+  return new Promise((resolve, reject) => {
+    const signal = init.signal;
+    if (signal.aborted) return reject(new Error('aborted'));
+    let head = t.head, hostHeader = t.hostHeader;
+    for (const k in init.headers) {
+      const v = init.headers[k], name = k.toLowerCase();
+      if (!/^[!#$%&'*+.^\w`|~-]+$/.test(k) || /[\r\n\0]/.test(v)) return reject(new Error(`header ${JSON.stringify(k)}: not a valid header`));
+      if (name === 'host') hostHeader = v;
+      else if (name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding') head += `${k}: ${v}\r\n`;
+    }
+    const call: Call = {
+      t,
+      bytes: `${head}host: ${hostHeader}\r\ncontent-length: ${Buffer.byteLength(init.body)}\r\n\r\n${init.body}`,
+      resolve,
+      reject,
+      signal,
+      onAbort() {
+        if (call.conn) drop(call.conn);
+        reject(new Error('aborted'));
+      },
+      conn: null,
+      reused: false,
+      got: 0,
+      parser: new AnswerParser(),
+    };
+    signal.addEventListener('abort', call.onAbort, { once: true });
+    dispatch(call, idleConn(t));
+  });
+}
+
+/** The newest idle socket still in its allowance (the likeliest open), or none. */
+function idleConn(t: Target): Conn | null {
+  const now = performance.now();
+  for (let c = t.idle.pop(); c; c = t.idle.pop()) {
+    if (!c.socket.destroyed && now - c.idleSince < c.keepMs) return c;
+    c.socket.destroy();
+  }
+  return null;
+}
+
+function dispatch(call: Call, idle: Conn | null): void {
+  const c = idle ?? connect(call.t);
+  call.reused = idle !== null;
+  call.conn = c;
+  c.call = call;
+  if (idle) c.socket.ref();
+  c.socket.write(call.bytes);
+}
+
+function connect(t: Target): Conn {
+  const socket = netConnect({ host: t.host, port: t.port });
+  socket.setNoDelay(true);
+  const c: Conn = { t, socket, call: null, idleSince: 0, keepMs: IDLE_MS };
+  socket.on('data', (chunk: Buffer) => onData(c, chunk));
+  socket.on('end', () => socket.destroy()); // the server closed its side: 'close' follows
+  socket.on('error', (e) => (c.error = e)); // 'close' follows, and settles the call
+  socket.on('close', () => onClose(c));
+  return c;
+}
+
+function settle(call: Call): void {
+  call.conn = null;
+  call.signal.removeEventListener('abort', call.onAbort);
+  const p = call.parser, text = p.body();
+  call.resolve({ ok: p.status >= 200 && p.status < 300, status: p.status, text: () => Promise.resolve(text) });
+}
+
+function onData(c: Conn, chunk: Buffer): void {
+  const call = c.call;
+  if (!call) return void c.socket.destroy(); // bytes no call asked for
+  call.got += chunk.length;
+  let done: boolean;
+  try {
+    if (call.got > MAX_ANSWER) throw new Error(`an answer over ${MAX_ANSWER} bytes`);
+    done = call.parser.push(chunk);
+  } catch (e) {
+    c.call = null;
+    call.conn = null;
+    call.signal.removeEventListener('abort', call.onAbort);
+    call.reject(e as Error);
+    return drop(c);
+  }
+  if (!done) return;
+  c.call = null;
+  settle(call);
+  const p = call.parser;
+  if (!p.keepAlive || p.extra) return drop(c);
+  c.keepMs = p.keepMs;
+  c.idleSince = performance.now();
+  c.socket.unref();
+  c.t.idle.push(c);
+}
+
+/** The socket closed: the call on it ends (an answer framed by the close), fails, or, if the socket was a kept one and no answer came, goes again on a new one. */
+function onClose(c: Conn): void {
+  const call = c.call;
+  c.call = null;
+  drop(c);
+  if (!call || call.conn !== c) return;
+  if (call.parser.endsAtClose()) return settle(call);
+  if (call.reused && call.got === 0 && !call.signal.aborted) return dispatch(call, null); // the server closed it as we wrote
+  call.conn = null;
+  call.signal.removeEventListener('abort', call.onAbort);
+  call.reject(c.error ?? new Error(call.got ? 'the answer was cut off' : 'the connection closed before an answer'));
+}
+
+function drop(c: Conn): void {
+  if (c.call) {
+    c.call.conn = null;
+    c.call = null;
+  }
+  c.socket.destroy();
+  const i = c.t.idle.indexOf(c);
+  if (i >= 0) c.t.idle.splice(i, 1);
+}
+
+const HEAD = 0, LENGTH = 1, CHUNK_SIZE = 2, CHUNK_DATA = 3, CHUNK_END = 4, TRAILER = 5, TO_CLOSE = 6, DONE = 7;
+
+/** An HTTP/1.x answer, fed as it arrives: status, framing (Content-Length, chunked, or to the close), keep-alive. */
+export class AnswerParser {
+  status = 0;
+  keepAlive = false;
+  keepMs = IDLE_MS;
+  /** bytes after the answer (a server that sent more than one): the socket is not reused */
+  extra = false;
+  private stage = HEAD;
+  private left = 0;
+  private pending: Buffer | null = null;
+  private parts: Buffer[] = [];
+
+  /** Feed bytes; true once the answer is whole. Throws on what is not HTTP/1. */
+  push(chunk: Buffer): boolean {
+    let b = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = null;
+    let at = 0;
+    for (;;) {
+      switch (this.stage) {
+        case HEAD: {
+          const end = b.indexOf('\r\n\r\n', at, 'latin1');
+          if (end < 0) return this.wait(b, at, 65536, 'head');
+          this.head(b.toString('latin1', at, end));
+          at = end + 4;
+          break;
+        }
+        case LENGTH:
+        case CHUNK_DATA: {
+          const n = Math.min(this.left, b.length - at);
+          if (n > 0) this.parts.push(b.subarray(at, at + n));
+          at += n;
+          this.left -= n;
+          if (this.left > 0) return false;
+          this.stage = this.stage === LENGTH ? DONE : CHUNK_END;
+          break;
+        }
+        case CHUNK_SIZE: {
+          const eol = b.indexOf('\r\n', at, 'latin1');
+          if (eol < 0) return this.wait(b, at, 1024, 'chunk size');
+          const size = /^\s*([0-9a-fA-F]{1,12})\s*(;.*)?$/.exec(b.toString('latin1', at, eol));
+          if (!size) throw new Error('a malformed chunk size');
+          at = eol + 2;
+          this.left = parseInt(size[1], 16);
+          this.stage = this.left ? CHUNK_DATA : TRAILER;
+          break;
+        }
+        case CHUNK_END:
+          if (b.length - at < 2) return this.wait(b, at, 2, 'chunk');
+          if (b[at] !== 13 || b[at + 1] !== 10) throw new Error('a chunk not ended by CRLF');
+          at += 2;
+          this.stage = CHUNK_SIZE;
+          break;
+        case TRAILER: {
+          const eol = b.indexOf('\r\n', at, 'latin1');
+          if (eol < 0) return this.wait(b, at, 65536, 'trailer');
+          this.stage = eol === at ? DONE : TRAILER;
+          at = eol + 2;
+          break;
+        }
+        case TO_CLOSE:
+          if (at < b.length) this.parts.push(b.subarray(at));
+          return false;
+        case DONE:
+          this.extra = at < b.length;
+          return true;
+      }
+    }
+  }
+
+  /** The answer ends when the connection does (no length, not chunked), and its head has come. */
+  endsAtClose(): boolean {
+    return this.stage === TO_CLOSE;
+  }
+
+  body(): string {
+    return this.parts.length === 1 ? this.parts[0].toString('utf8') : Buffer.concat(this.parts).toString('utf8');
+  }
+
+  private wait(b: Buffer, at: number, max: number, what: string): false {
+    if (b.length - at > max) throw new Error(`an answer's ${what} over ${max} bytes`);
+    this.pending = b.subarray(at);
+    return false;
+  }
+
+  private head(text: string): void {
+    const lines = text.split('\r\n');
+    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]);
+    if (!m) throw new Error(`not an HTTP/1 answer: ${JSON.stringify(lines[0].slice(0, 40))}`);
+    const status = Number(m[2]);
+    if (status < 200) {
+      if (status === 101) throw new Error('the server switched protocols');
+      return; // 100 Continue, 103 Early Hints: the answer's head follows
+    }
+    let keep = m[1] === '1', length = -1, te: string | null = null;
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i], colon = line.indexOf(':');
+      if (colon <= 0) throw new Error(`a malformed header line: ${JSON.stringify(line.slice(0, 40))}`);
+      const name = line.slice(0, colon).trim().toLowerCase(), v = line.slice(colon + 1).trim();
+      if (name === 'content-length') {
+        if (!/^\d{1,15}$/.test(v) || (length >= 0 && Number(v) !== length)) throw new Error(`a bad Content-Length: ${JSON.stringify(v)}`);
+        length = Number(v);
+      } else if (name === 'transfer-encoding') te = te === null ? v : `${te}, ${v}`;
+      else if (name === 'connection') {
+        const t = v.toLowerCase();
+        if (/(^|,)\s*close\s*(,|$)/.test(t)) keep = false;
+        else if (/(^|,)\s*keep-alive\s*(,|$)/.test(t)) keep = true;
+      } else if (name === 'keep-alive') {
+        // as Node's agent does: a second short of the server's timeout; not reused if it allows under 2 s
+        const h = /timeout=(\d+)/i.exec(v);
+        if (h) this.keepMs = Math.min(IDLE_MS, Number(h[1]) * 1000 - 1000);
+      }
+    }
+    this.status = status;
+    this.keepAlive = keep && this.keepMs > 0;
+    if (status === 204 || status === 304) this.stage = DONE;
+    else if (te !== null) {
+      if (!/(^|,)\s*chunked\s*$/i.test(te)) {
+        this.stage = TO_CLOSE; // another coding last: the body runs to the close
+        this.keepAlive = false;
+      } else this.stage = CHUNK_SIZE;
+    } else if (length >= 0) {
+      this.left = length;
+      this.stage = length ? LENGTH : DONE;
+    } else {
+      this.stage = TO_CLOSE;
+      this.keepAlive = false;
+    }
+  }
+}
