@@ -4,6 +4,7 @@
 // faults mask a model and never lose a request; bad input is a 4xx naming
 // the field; and Deno, Bun and workerd serve /v1/fuse with the same bits.
 import { suite } from 'uvu';
+import fc from 'fast-check';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -811,6 +812,60 @@ Wire('close(): idle kept-alive connections go at once; a request in flight is an
   assert.ok(performance.now() - t0 < 2000, `${(performance.now() - t0).toFixed(0)} ms`);
   assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
   assert.match(answer, /\r\nconnection: close\r\n/);
+});
+
+Wire('fuzzed bytes: every answer well formed, the connection closed within a second of the client\'s end, the server still serving', async () => {
+  const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
+  const { hostname, port } = new URL(server.url);
+  /** write the bytes, end our side; what came back, and whether the server closed in time */
+  const send = (bytes) => new Promise((resolve) => {
+    const sock = connect({ host: hostname, port: Number(port) });
+    let raw = Buffer.alloc(0);
+    const timer = setTimeout(() => { sock.destroy(); resolve({ raw, closed: false }); }, 1500);
+    sock.on('data', (d) => (raw = Buffer.concat([raw, d])));
+    sock.on('error', () => {});
+    sock.on('close', () => { clearTimeout(timer); resolve({ raw, closed: true }); });
+    sock.on('connect', () => sock.end(bytes));
+  });
+  // answers back to back: a status line, headers, then exactly content-length bytes (or none for 1xx)
+  const wellFormed = (raw) => {
+    let at = 0;
+    while (at < raw.length) {
+      const end = raw.indexOf('\r\n\r\n', at);
+      if (end < 0) return false;
+      const head = raw.toString('latin1', at, end);
+      const status = /^HTTP\/1\.1 (\d{3}) [^\r\n]*(\r\n[!#$%&'*+.^\w`|~-]+: [^\r\n]*)*$/.exec(head);
+      if (!status || +status[1] < 100 || +status[1] > 599) return false;
+      const len = +status[1] < 200 ? 0 : Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? NaN);
+      if (!(len >= 0) || raw.length < end + 4 + len) return false;
+      at = end + 4 + len;
+    }
+    return true;
+  };
+  const valid = postReq('/v1/fuse', fuseBody);
+  const chunked = `POST /v1/fuse HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n${fuseBody.length.toString(16)}\r\n${fuseBody}\r\n0\r\n\r\n`;
+  const alphabet = ['\r', '\n', '\r\n', ':', ' ', '\t', '0', '9', 'f', 'x', '\u0000', '\u00ff', 'content-length: 5\r\n', 'transfer-encoding: chunked\r\n', 'expect: 100-continue\r\n', 'HTTP/1.0', 'GET / HTTP/1.1\r\n\r\n'];
+  const mutated = fc.tuple(fc.constantFrom(valid, chunked, valid + valid, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n'),
+    fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.constantFrom(...alphabet)), { minLength: 1, maxLength: 4 }))
+    .map(([text, edits]) => {
+      for (const [where, cut, insert] of edits) {
+        const at = where % (text.length + 1);
+        text = text.slice(0, at) + insert + text.slice(at + cut);
+      }
+      return Buffer.from(text, 'latin1');
+    });
+  const bytes = fc.oneof({ weight: 4, arbitrary: mutated }, fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)));
+  try {
+    await fc.assert(fc.asyncProperty(bytes, async (b) => {
+      const r = await send(b);
+      assert.ok(r.closed, `still open a second after the client's end, for ${JSON.stringify(b.toString('latin1'))}`);
+      assert.ok(wellFormed(r.raw), `malformed answer ${JSON.stringify(r.raw.toString('latin1'))} to ${JSON.stringify(b.toString('latin1'))}`);
+    }), { seed: 20261127, numRuns: 150 });
+    const after = await wire(server.url, [valid]);
+    assert.equal(after.answers.map((a) => a.status), [200]);
+  } finally {
+    await server.close();
+  }
 });
 
 Wire.run();
