@@ -185,6 +185,21 @@ Reading('bytes cut anywhere, also inside a character, read as the whole text', (
   same(r.end(), whole);
 });
 
+Reading('pieces in one reused buffer (as the file readers give them), blank lines first: read as the whole text', () => {
+  const text = ' \n'.repeat(60) + '\r\n' + pairsJsonl.replace(/^\ufeff/, ''); // a first piece that is all blank waits for the format
+  const bytes = new TextEncoder().encode(text), next = rng(16);
+  for (const source of ['p.jsonl', 'noext']) {
+    const r = new DataReader(source), buf = new Uint8Array(64);
+    for (let i = 0; i < bytes.length; ) {
+      const n = Math.min(1 + Math.floor(next() * 64), bytes.length - i);
+      buf.set(bytes.subarray(i, i + n)); // the last piece's bytes are overwritten now
+      r.push(buf.subarray(0, n));
+      i += n;
+    }
+    same(r.end(), parseData(text, source));
+  }
+});
+
 Reading.run();
 
 // ---

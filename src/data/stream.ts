@@ -178,7 +178,7 @@ export class Splitter {
   push(chunk: string | Uint8Array): string | Uint8Array {
     if (!this.format) {
       const f = sniffFormat(chunk);
-      this.waiting.push(chunk);
+      this.waiting.push(typeof chunk === 'string' ? chunk : new Uint8Array(chunk)); // a copy: the caller may reuse its buffer
       if (!f) return '';
       this.open(f);
       const all = this.waiting;
