@@ -40,6 +40,18 @@ export function randomBelow(n: u32): u32 {
   return <u32>(m >> 32);
 }
 
+/**
+ * The means of `resamples` bootstrap resamples of values:(m) f64, each m
+ * draws with replacement (randomBelow), summed in draw order   out:(resamples) f64.
+ */
+export function bootstrapMeans(out: usize, values: usize, m: i32, resamples: i32): void {
+  for (let b = 0; b < resamples; b++) {
+    let s: f64 = 0;
+    for (let j = 0; j < m; j++) s += load<f64>(values + (<usize>randomBelow(<u32>m) << 3));
+    store<f64>(out + (<usize>b << 3), s / <f64>m);
+  }
+}
+
 /** out[i] = lo + (hi − lo)·u, u uniform in [0, 1)   out:(n). */
 export function randomUniform(out: usize, n: i32, lo: f32, hi: f32): void {
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), lo + (hi - lo) * uniform());

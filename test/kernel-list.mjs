@@ -2,8 +2,8 @@
 // of the module is in it (a test checks). An entry gives
 //   name, twin   the kernel and its scalar twin, if it has one;
 //   cases()      named sizes and flags, e.g. { B, K, N, bias, relu }: tails 1, 3, 4, 5, 8, 17, 64, 65;
-//   inputs(c, r) the arrays its pointers point at (Float32Array, or Int32Array for
-//                indices), null for a pointer 0;
+//   inputs(c, r) the arrays its pointers point at (Float32Array, Int32Array for
+//                indices, Float64Array for f64), null for a pointer 0;
 //   args         the kernel's arguments by name: an input's pointer, else c[name],
 //                else a number as written;
 //   outputs      the inputs it writes, compared after the call; `returns` names its return value;
@@ -270,6 +270,17 @@ const randomEntries = [
     inputs: () => ({ u: null }),
     before: seeded, args: ['n'], returns: 'u', outputs: ['u'],
     ref: (_, { seed, stream, n }) => ({ u: [pcg32(seed, stream).below(n >>> 0) | 0] }), // u32 comes back as i32
+  },
+  {
+    // each resample's mean summed in draw order, as the reference sums it: equal bits
+    name: 'bootstrapMeans', tol: 0,
+    cases: () => seeds((s) => [1, 3, 17, 65].flatMap((m) => [1, 5].map((resamples) => ({ ...s, m, resamples })))),
+    inputs: ({ m, resamples }, r) => ({ out: new Float64Array(resamples), values: Float64Array.from({ length: m }, () => r(-2, 2)) }),
+    before: seeded, args: ['out', 'values', 'm', 'resamples'], outputs: ['out'],
+    ref: ({ values }, { seed, stream, m, resamples }) => {
+      const g = pcg32(seed, stream);
+      return { out: Float64Array.from({ length: resamples }, () => { let s = 0; for (let j = 0; j < m; j++) s += values[g.below(m)]; return s / m; }) };
+    },
   },
   {
     name: 'randomUniform', tol: 0,

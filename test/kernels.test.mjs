@@ -13,6 +13,11 @@ function place(arena, values) {
   const ptrs = {};
   for (const [key, v] of Object.entries(values)) {
     if (v === null) { ptrs[key] = 0; continue; }
+    if (v instanceof Float64Array) {
+      ptrs[key] = arena.alloc(2 * v.length);
+      arena.f64.set(v, ptrs[key] >> 3);
+      continue;
+    }
     ptrs[key] = arena.alloc(v.length);
     (v instanceof Int32Array ? arena.i32 : arena.f32).set(v, ptrs[key] >> 2);
   }
@@ -37,6 +42,7 @@ function call(k, entry, fn, ptrs, c) {
 // n f32 at ptr; or as many values as `like` has, of its type
 const read = (arena, ptr, like) => typeof like === 'number'
   ? arena.f32.slice(ptr >> 2, (ptr >> 2) + like)
+  : like instanceof Float64Array ? arena.f64.slice(ptr >> 3, (ptr >> 3) + like.length)
   : (like instanceof Int32Array ? arena.i32 : arena.f32).slice(ptr >> 2, (ptr >> 2) + like.length);
 
 const outputsOf = (arena, entry, inputs, ptrs, returned) => Object.fromEntries(entry.outputs

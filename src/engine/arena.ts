@@ -13,6 +13,7 @@ export class Arena {
   private buffer: ArrayBuffer | undefined;
   private f32View = new Float32Array(0);
   private i32View = new Int32Array(0);
+  private f64View = new Float64Array(0);
 
   constructor(k: Kernels) {
     this.k = k;
@@ -48,6 +49,12 @@ export class Arena {
     return this.i32View;
   }
 
+  /** All of memory as f64: index = ptr >> 3 (blocks are 64-byte aligned; an f64 takes two slots of alloc). */
+  get f64(): Float64Array {
+    if (this.buffer !== this.k.memory.buffer) this.rebuild();
+    return this.f64View;
+  }
+
   /** Bytes in use, from address 0. */
   get bytes(): number {
     return this.top;
@@ -57,6 +64,7 @@ export class Arena {
     this.buffer = this.k.memory.buffer as ArrayBuffer;
     this.f32View = new Float32Array(this.buffer);
     this.i32View = new Int32Array(this.buffer);
+    this.f64View = new Float64Array(this.buffer);
   }
 }
 

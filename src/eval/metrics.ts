@@ -2,6 +2,7 @@
 // interval), log loss, calibration, and rank correlations. Pure functions over
 // array-likes, float64 throughout; the only randomness (the bootstrap) comes
 // from the seeded PCG32 in the wasm kernels, so results are reproducible.
+import { Arena } from '../engine/arena.js';
 import { newKernels, type Kernels } from '../engine/wasm.js';
 import { quantile, sigmoid as sigma } from '../models/math.js';
 
@@ -86,7 +87,17 @@ export function pairwiseAccuracy(margin: Vec, label: Vec): number {
   return s / n;
 }
 
-let kernels: Kernels | undefined;
+let boot: { k: Kernels; arena: Arena; values: number; out: number; m: number; resamples: number } | undefined;
+
+// one instance for the bootstrap, its blocks reused while they are large enough (an arena frees nothing)
+function bootstrapSpace(m: number, resamples: number) {
+  if (!boot || m > boot.m || resamples > boot.resamples) {
+    const k = newKernels(), arena = new Arena(k);
+    const cm = Math.max(m, boot?.m ?? 0), cr = Math.max(resamples, boot?.resamples ?? 0);
+    boot = { k, arena, values: arena.alloc(2 * cm), out: arena.alloc(2 * cr), m: cm, resamples: cr };
+  }
+  return boot;
+}
 const BOOTSTRAP_STREAM = 0xb007; // PCG32 stream used for bootstrap resampling
 
 export interface BootstrapOptions {
@@ -110,24 +121,22 @@ export function bootstrapCI(credit: Vec, opts: BootstrapOptions = {}): [number, 
   if (!(level > 0 && level < 1)) throw new Error(`${fn}: level must be in (0, 1), got ${level}`);
   if (!Number.isInteger(seed)) throw new Error(`${fn}: seed must be an integer, got ${seed}`);
   nonEmpty(fn, 'credit', credit);
-  const v: number[] = [];
+  let m = 0;
   for (let i = 0; i < credit.length; i++) {
     const c = credit[i];
     if (Number.isNaN(c)) continue;
     if (!Number.isFinite(c)) throw new Error(`${fn}: credit[${i}] is not finite (${c})`);
-    v.push(c);
+    m++;
   }
-  const m = v.length;
   if (m === 0) throw new Error(`${fn}: credit has no non-NaN values`);
 
-  const k = (kernels ??= newKernels());
-  k.randomSeed(seed >>> 0, BOOTSTRAP_STREAM);
-  const means = new Float64Array(resamples);
-  for (let b = 0; b < resamples; b++) {
-    let s = 0;
-    for (let j = 0; j < m; j++) s += v[k.randomBelow(m) >>> 0];
-    means[b] = s / m;
-  }
+  // the resampling runs in the kernel (bootstrapMeans): m·B draws, no call across the boundary each
+  const b = bootstrapSpace(m, resamples);
+  const f64 = b.arena.f64;
+  for (let i = 0, j = b.values >> 3; i < credit.length; i++) if (!Number.isNaN(credit[i])) f64[j++] = credit[i];
+  b.k.randomSeed(seed >>> 0, BOOTSTRAP_STREAM);
+  b.k.bootstrapMeans(b.out, b.values, m, resamples);
+  const means = b.arena.f64.slice(b.out >> 3, (b.out >> 3) + resamples);
   means.sort();
   const alpha = (1 - level) / 2;
   return [quantile(means, alpha), quantile(means, 1 - alpha)];
