@@ -18,8 +18,8 @@ export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-
   items need no "target", nor distinct ids; - reads standard input (or writes standard output); the items
   stream through in pieces, in flat memory; --threads N scores them in N worker threads`;
 
-/** Text gathered before a piece is cut and scored. */
-const PIECE = 1 << 20;
+/** Records of at least this many bytes (or characters) are scored as they come (a file's reads, 1 MB each); smaller ones (a pipe's) are gathered to it. */
+const PIECE = 1 << 19;
 
 export async function score(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(argv, { out: 'string', 'ignore-unknown': 'boolean', threads: 'integer' }, { o: 'out' });
@@ -78,7 +78,7 @@ export async function score(argv: string[]): Promise<void> {
     };
     for (let r = first; !r.done; r = await pieces.next()) {
       // records are a view of the read buffer, valid until the next read: a
-      // buffer's worth goes as it is; small ones (a pipe's) are copied and gathered
+      // piece's worth goes as it is; small ones (a pipe's) are copied and gathered
       const records = splitter.push(r.value);
       if (!parts.length && records.length >= PIECE) {
         await send(records);

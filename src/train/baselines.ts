@@ -42,7 +42,7 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
   const fitted: FittedBaselines = {
     norm, best, bmaWeights, bmaBeta: beta, tbmaWeights: tbma.weights, tbmaBeta: tbma.beta, stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1,
   };
-  const few = n > WARM_ROWS ? subsetPairs(train, Int32Array.from({ length: WARM_ROWS }, (_, i) => Math.floor((i * n) / WARM_ROWS))) : train;
+  const few = n > WARM_ROWS ? subsetPairs(train, evenSample(n)) : train;
   const raw = baselineMargins(fitted, few);
   for (const name of BASELINES) fitted.tau[name] = fitTemperature(raw[name], few.label);
   return fitted;
@@ -126,12 +126,14 @@ function fitTemperedBma(za: Float64Array, zb: Float64Array, t: Float32Array, K: 
 const WARM_ROWS = 1 << 16;
 
 function warm(d: Float64Array, t: Float32Array, fit: (d: Float64Array, t: Float32Array, start?: number) => number): number {
-  const n = d.length;
-  if (n <= WARM_ROWS) return fit(d, t);
-  const k = Math.ceil(n / WARM_ROWS), m = Math.ceil(n / k);
-  const ds = new Float64Array(m), ts = new Float32Array(m);
-  for (let i = 0, j = 0; i < n; i += k, j++) { ds[j] = d[i]; ts[j] = t[i]; }
-  return fit(d, t, fit(ds, ts));
+  if (d.length <= WARM_ROWS) return fit(d, t);
+  const idx = evenSample(d.length);
+  return fit(d, t, fit(Float64Array.from(idx, (i) => d[i]), Float32Array.from(idx, (i) => t[i])));
+}
+
+/** WARM_ROWS row indices spread evenly over 0 … n − 1 (n > WARM_ROWS) */
+function evenSample(n: number): Int32Array {
+  return Int32Array.from({ length: WARM_ROWS }, (_, i) => Math.floor((i * n) / WARM_ROWS));
 }
 
 // exp(η(ℓ_m − max ℓ)): the best model weighs 1

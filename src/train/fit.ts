@@ -97,11 +97,9 @@ export class Fit {
     const held = data.heldOut ?? 0;
     this.nVal = held ? held : o.val > 0 && n >= 10 ? Math.max(1, Math.round(n * o.val)) : 0;
     const order = (this.order = new Int32Array(n));
-    if (this.nVal && !held) order.set(net.permutation(n));
-    else {
-      if (held) order.set(net.permutation(n - held));
-      for (let i = held ? n - held : 0; i < n; i++) order[i] = i;
-    }
+    const shuffled = held ? n - held : this.nVal ? n : 0;
+    if (shuffled) order.set(net.permutation(shuffled));
+    for (let i = shuffled; i < n; i++) order[i] = i;
     this.nTrain = n - this.nVal;
     if (this.nTrain < 1) throw new Error('rewardfuse: no training rows left after the validation split');
     this.rows = net.loadRows(order, data.a, data.b, data.featsA, data.featsB, data.target);
