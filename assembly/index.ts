@@ -14,3 +14,5 @@ export * from "./add";
 export function heapBase(): usize {
   return __heap_base;
 }
+export { scanItems, writeItems } from "./jsonl";
+export { formatFloat32s } from "./dtoa";

@@ -10,6 +10,8 @@
 //   before       calls made first, the same way (e.g. seeding the generator);
 //   ref(inputs, c) a float64 (or exact JS) reference, within (|ref| + 1)·tol.
 // `exact` means the twin sums in the same order: equal bits.
+// Kernels on bytes (text in, text out) have no float reference: an entry names
+// its twin in TypeScript and the test that holds the two to the same bytes.
 
 export const TAILS = [1, 3, 4, 5, 8, 17, 64, 65];
 
@@ -461,6 +463,13 @@ export const KERNELS = [
   ...gateEntries,
   ...memoryEntries,
   ...randomEntries,
+];
+
+/** Kernels on bytes: each against its TypeScript twin, in its own test. */
+export const BYTE_KERNELS = [
+  { name: 'scanItems', twin: 'LineScanner (src/data/scan.ts) and DataReader', test: 'test/score-fast.test.mjs' },
+  { name: 'writeItems', twin: 'the template strings of src/cli/score-piece.ts', test: 'test/score-fast.test.mjs' },
+  { name: 'formatFloat32s', twin: 'String(x)', test: 'test/score-fast.test.mjs' },
 ];
 
 export { fill, awayFromZero };

@@ -9,6 +9,7 @@ import { DataReader, type Format } from '../data/stream.js';
 import type { ItemSet } from '../data/types.js';
 import type { FusionModel } from '../models/model.js';
 import { atLines, checkFinite, checkKnownModels, checkScorable } from './check.js';
+import { FastItems } from './score-fast.js';
 
 export interface Piece {
   /** whole records (the last piece may lack its final line end): JSONL bytes or CSV text */
@@ -20,6 +21,8 @@ export interface Piece {
   header?: Row;
   ignoreUnknown: boolean;
   modelFile: string;
+  /** false: never the wasm path (score-fast.ts), for tests that compare the two */
+  fast?: boolean;
 }
 
 export interface Scored {
@@ -34,7 +37,16 @@ export interface Scored {
   header?: Row;
 }
 
+/** per model, its wasm path (null: its names rule it out) */
+const fastPaths = new WeakMap<FusionModel, FastItems | null>();
+
 export function scorePiece(model: FusionModel, p: Piece): Scored {
+  if (p.format === 'jsonl' && typeof p.text !== 'string' && p.fast !== false) {
+    let fast = fastPaths.get(model);
+    if (fast === undefined) fastPaths.set(model, (fast = FastItems.for(model) ?? null));
+    const r = fast?.score(p.text, p.source, p.modelFile);
+    if (r) return { ...r, unknown: [] };
+  }
   const r = new DataReader(p.source, 'items', { targets: false, uniqueIds: false }, p.format);
   r.continues(p.header);
   r.push(p.text);

@@ -13,8 +13,8 @@ const ENCODER = new TextEncoder();
 parentPort!.on('message', ({ seq, piece }: { seq: number; piece: Piece }) => {
   try {
     const result = scorePiece(model, piece);
-    const out = ENCODER.encode(result.out as string);
-    parentPort!.postMessage({ seq, result: { ...result, out } }, [out.buffer]);
+    const out = typeof result.out === 'string' ? ENCODER.encode(result.out) : result.out;
+    parentPort!.postMessage({ seq, result: { ...result, out } }, [out.buffer as ArrayBuffer]);
   } catch (e) {
     const err = e as Error;
     const data = e instanceof DataError ? { file: e.file, line: e.line, field: e.field, reason: e.reason } : undefined;

@@ -1,0 +1,157 @@
+// Scoring in wasm (src/cli/score-fast.ts; assembly/jsonl.ts, assembly/dtoa.ts)
+// against the long way (the reader, the checks, template strings): the same
+// bytes out, or the same error, on generated pieces that are mostly plain and
+// partly anything else. And a float32 printed in wasm is String() of it.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { newKernels } from '../dist/engine/wasm.js';
+import { scorePiece } from '../dist/cli/score-piece.js';
+import { FastItems } from '../dist/cli/score-fast.js';
+import { pairsFromRecords, trainFusion } from '../dist/index.js';
+
+const Print = suite('writeFloat32: a float32 as String() prints it');
+
+/** String(x) for each x, as the wasm prints them. */
+function printed(k, xs) {
+  const base = k.heapBase(), n = xs.length, need = base + 4 * n + 26 * n; // at most 25 bytes a number, and a line feed
+  if (need > k.memory.buffer.byteLength) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+  new Float32Array(k.memory.buffer, base, n).set(xs);
+  const len = k.formatFloat32s(base + 4 * n, base, n);
+  return new TextDecoder().decode(new Uint8Array(k.memory.buffer, base + 4 * n, len)).split('\n').slice(0, n);
+}
+
+Print('a sweep of bit patterns, every exponent, and the edges of each layout', () => {
+  const k = newKernels();
+  const bits = new Uint32Array(1 << 20);
+  // every 4099th pattern (4099 is prime: all exponents, both signs, NaNs), 2^20 in all
+  for (let i = 0; i < bits.length; i++) bits[i] = Math.imul(i, 4099) >>> 0;
+  const sweep = new Float32Array(bits.buffer);
+  const edges = [0, -0, NaN, Infinity, -Infinity, 1, -1, 0.1, 1 / 3, 2 ** -149, -(2 ** -149), 2 ** -126, 3.4028234663852886e38,
+    16777216, 16777217, 123456792, 1e21, 1e-7, 1.0000001e-7, 9.999999e-7, 1e-6, 1e20, 9.99999e20, 1.5e21, 2 ** 53, 2 ** 60, 5e-324];
+  for (let e = -45; e <= 38; e++) for (const d of [1, 2, 5, 9.5]) edges.push(d * 10 ** e, -d * 10 ** e);
+  for (const xs of [sweep, Float32Array.from(edges)]) {
+    const got = printed(k, xs);
+    for (let i = 0; i < xs.length; i++) if (got[i] !== String(xs[i])) assert.unreachable(`${xs[i]} (bits ${new Uint32Array(xs.buffer)[i].toString(16)}): wasm printed ${got[i]}`);
+  }
+});
+
+Print.run();
+
+// ---
+const Fast = suite('score: a JSONL piece in wasm, or the long way: the same bytes or the same error');
+
+const names = ['m1', 'rm-two', 'three'];
+const records = Array.from({ length: 60 }, (_, i) => ({
+  id: `p${i}`, label: i % 3 ? 'a' : 'b',
+  a: { m1: Math.sin(i), 'rm-two': i % 5 ? Math.cos(i) * 3 : null, three: (i % 7) - 3 },
+  b: { m1: Math.sin(i + 1), 'rm-two': Math.cos(i + 2) * 3, three: (i % 4) - 2 },
+  features: { len: i % 9 },
+}));
+const pairs = pairsFromRecords(records);
+const models = {
+  gated: trainFusion(pairs, { seed: 0, arch: 'gated', ensemble: 2, epochs: 3 }), // weights in its lines, and a feature
+  mlp: trainFusion(pairs, { seed: 1, arch: 'mlp', ensemble: 1, epochs: 3, useFeatures: false }),
+};
+
+/** The piece scored both ways: the lines (as text) or the error message. */
+function bothWays(model, text) {
+  const bytes = new TextEncoder().encode(text);
+  const run = (fast) => {
+    try {
+      const r = scorePiece(model, { text: bytes, source: 'i.jsonl', format: 'jsonl', ignoreUnknown: true, modelFile: 'm.json', fast });
+      return { out: typeof r.out === 'string' ? r.out : new TextDecoder().decode(r.out), items: r.items, lines: r.lines, unknown: r.unknown };
+    } catch (e) {
+      return { error: e.message };
+    }
+  };
+  return [run(true), run(false)];
+}
+
+Fast('generated pieces: plain lines (numbers of every length, nulls, blanks) and every kind the scanner declines', () => {
+  // numbers: 17-digit doubles (Python's repr), short decimals, integers, exponents,
+  // float32 midpoints and their neighbours (where a double rounds to a float32 tie), and some that are not JSON
+  const midpoint = fc.tuple(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), fc.integer({ min: -3, max: 3 })).map(([x, d]) => {
+    const b = new Float64Array([Math.fround(x)]), u = new BigInt64Array(b.buffer);
+    u[0] += (1n << 28n) + BigInt(d); // halfway to the next float32 (29 bits below a float32's last), d doubles away
+    return String(b[0]);
+  });
+  // plain lines the wasm reads, and lines with one thing it declines (so the piece goes the long way)
+  const plainNum = fc.oneof(
+    { weight: 4, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e15, max: 1e15 }).map((v) => JSON.stringify(v)) },
+    { weight: 3, arbitrary: fc.tuple(fc.integer({ min: -99999, max: 99999 }), fc.nat(30), fc.integer({ min: -50, max: 50 }), fc.constantFrom('', 'e', 'E', 'e+', 'e-'))
+      .map(([m, z, e, E]) => `${m}.${'0'.repeat(z % 5)}${Math.abs(m) % 97}${E && E + Math.abs(Math.min(e, 8))}`) },
+    { weight: 2, arbitrary: fc.integer({ min: -1e6, max: 1e6 }).map(String) },
+    fc.constantFrom('0', '-0', '0.0', '-0.000', '1e15', '-1E-7', '0e999', '0.1234567890123456789', '1234567.89012345678901', '1e-45', '3e-46'),
+  );
+  const oddNum = fc.oneof(midpoint, fc.constantFrom('1e16', '123456789012345678901', '5e-324', '1e-70', '00', '1.', '.5', '+1', '-', '1e', 'NaN'));
+  const num = (odd) => (odd ? oddNum : plainNum);
+  const ws = fc.constantFrom('', ' ', '\t');
+  const map = (key, value) => fc.array(fc.tuple(key, value, ws), { maxLength: 4 })
+    .map((kv) => `{${kv.map(([k, v, w]) => `${w}"${k}"${w}:${w}${v}`).join(',')}}`);
+  const plainName = fc.constantFrom(...names), oddName = fc.constantFrom('other', '2', 'é', 'm\\u0031', '');
+  const plainFields = [
+    fc.tuple(fc.constant('id'), fc.constantFrom('"p1"', '"p2"', '"x y"')),
+    fc.tuple(fc.constant('group'), fc.constantFrom('"g1"', 'null')),
+    fc.tuple(fc.constant('scores'), map(plainName, fc.oneof({ weight: 4, arbitrary: plainNum }, fc.constant('null')))),
+    fc.tuple(fc.constant('features'), map(fc.constantFrom('len', 'len', 'other'), plainNum)),
+    fc.tuple(fc.constant('target'), fc.oneof(plainNum, fc.constant('null'))),
+    fc.tuple(fc.constantFrom('note', 'a', 'label'), fc.constantFrom('"x"', 'true', 'false', 'null', '3.5')),
+  ];
+  const oddFields = [
+    fc.tuple(fc.constant('id'), fc.constantFrom('"é"', '"q\\"r"', '""', '7')),
+    fc.tuple(fc.constant('group'), fc.constantFrom('3', 'true')),
+    fc.tuple(fc.constant('scores'), map(fc.oneof(plainName, oddName), fc.oneof(plainNum, oddNum, fc.constant('null')))),
+    fc.tuple(fc.constant('scores'), fc.constantFrom('{}', '{"m1":null}', '[]', 'null')),
+    fc.tuple(fc.constant('features'), map(fc.constantFrom('len', '', '7', 'other'), fc.oneof(oddNum, fc.constant('null')))),
+    fc.tuple(fc.constant('target'), fc.oneof(oddNum, fc.constant('"x"'))),
+    fc.tuple(fc.constantFrom('note', 'a', 'label'), fc.constantFrom('[1,2]', '{"k":1}', 'nul')),
+  ];
+  const line = (odd) => fc.tuple(fc.uniqueArray(fc.oneof(...plainFields), { selector: (f) => f[0], maxLength: 3 }),
+    odd ? fc.oneof(...oddFields).map((f) => [f]) : fc.constant([]), fc.nat(99), ws,
+    odd ? fc.constantFrom('', '', '', 'dup', 'cr', 'lead') : fc.constantFrom('', '', '', '', 'blank'))
+    .map(([fields, more, n, w, how]) => {
+      if (how === 'blank') return w;
+      const all = [...new Map([['id', `"i${n}"`], ['scores', '{"m1":1,"three":-0.5}'], ...fields, ...more])];
+      if (how === 'dup') all.push(all[n % all.length]);
+      return `${how === 'lead' ? ' ' : ''}{${all.map(([k, v]) => `"${k}":${w}${v}`).join(',')}}${w}${how === 'cr' ? '\r' : ''}`;
+    });
+  const piece = fc.tuple(fc.array(fc.oneof({ weight: 12, arbitrary: line(false) }, line(true)), { minLength: 1, maxLength: 8 }), fc.boolean())
+    .map(([ls, end]) => ls.join('\n') + (end ? '\n' : ''));
+  let pieces = 0, fast = 0;
+  fc.assert(fc.property(piece, fc.constantFrom('gated', 'mlp'), (text, which) => {
+    const model = models[which];
+    pieces++;
+    if (FastItems.for(model).score(new TextEncoder().encode(text), 'i.jsonl', 'm.json')) fast++;
+    const [got, want] = bothWays(model, text);
+    assert.equal(got, want, text);
+  }), { seed: 20261128, numRuns: 1500 });
+  // the property must test both ways: most pieces hold some line the scanner declines
+  assert.ok(fast > 0.15 * pieces && fast < 0.9 * pieces, `the wasm path scored ${fast} of ${pieces} pieces`);
+});
+
+Fast('a long plain piece: every line read in wasm, weights and all, as the long way writes them', () => {
+  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({
+    id: `item-${i}`, group: `g${i % 7}`,
+    scores: Object.fromEntries(names.filter((_, k) => (i + k) % 4).map((m, k) => [m, k % 2 ? Math.sin(i * (k + 1)) * 10 ** ((i % 9) - 4) : Math.round(Math.cos(i) * 1e5) / 1e3])),
+    features: { len: i % 13 }, target: i % 3 ? null : i / 7,
+  }));
+  const text = lines.join('\n') + '\n';
+  for (const model of Object.values(models)) {
+    assert.ok(FastItems.for(model).score(new TextEncoder().encode(text), 'i.jsonl', 'm.json'), 'the wasm path reads it');
+    const [got, want] = bothWays(model, text);
+    assert.equal(got, want);
+    assert.is(got.items, 3000);
+  }
+});
+
+Fast('names the wasm path cannot match as the reader does (index-like) leave it to the long way', () => {
+  const odd = pairsFromRecords(records.map((r) => ({ ...r, a: { ...r.a, 7: 1 }, b: { ...r.b, 7: 0 } })));
+  const model = trainFusion(odd, { seed: 0, arch: 'gated', ensemble: 1, epochs: 1 });
+  assert.is(FastItems.for(model), undefined);
+  const [got, want] = bothWays(model, '{"id":"x","scores":{"7":1,"m1":0.5}}\n');
+  assert.equal(got, want);
+  assert.match(got.out, /^\{"id":"x","reward":[^,]+,"uncertainty":[^,]+,"conservative":[^,]+,"weights":\{"7":/);
+});
+
+Fast.run();
