@@ -84,6 +84,27 @@ function literal(i: usize): usize {
   return 0;
 }
 
+/** 10^0 … 10^8 */
+const POW10_INT = memory.data<u64>([1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000]);
+
+/** How many of the eight bytes of w (the first in its low byte) are digits before the first that is not. */
+// @ts-ignore: decorator
+@inline function digitRun(w: u64): i32 {
+  const x = w ^ 0x3030303030303030; // a digit's byte is now 0 … 9
+  // a byte's top bit: not a digit (a carry only reaches bytes after the first non-digit)
+  const flags = ((x + 0x7676767676767676) | x) & 0x8080808080808080;
+  return flags ? <i32>(ctz(flags) >> 3) : 8;
+}
+
+/** The number the first n (1 … 8) digits of w spell: three multiplies, two digits, then four, then eight at a time. */
+// @ts-ignore: decorator
+@inline function digitsValue(w: u64, n: i32): u64 {
+  let x = (w & 0x0f0f0f0f0f0f0f0f) << (<u64>(8 - n) << 3); // the n digits last, zeros (leading zeros) before them
+  x = ((x * 10) + (x >> 8)) & 0x00ff00ff00ff00ff;
+  x = ((x * 100) + (x >> 16)) & 0x0000ffff0000ffff;
+  return ((x * 10000) + (x >> 32)) & 0xffffffff;
+}
+
 /**
  * The JSON number at i: its end (0 if there is none), its float32 in
  * numValue, and in numBig whether the double is beyond MAX_MAGNITUDE.
@@ -100,30 +121,48 @@ function numberAt(i: usize): usize {
   if (c == ZERO) {
     c = load<u8>(++i);
   } else if (c - ZERO - 1 < 9) {
-    do {
-      if (digits < 18) m = m * 10 + <u64>(c - ZERO);
-      else scale++;
-      digits++;
-      c = load<u8>(++i);
-    } while (c - ZERO < 10);
+    const w = load<u64>(i), n = digitRun(w);
+    if (n < 8) { // up to 7 digits: at once
+      m = digitsValue(w, n);
+      digits = n;
+      i += <usize>n;
+      c = load<u8>(i);
+    } else {
+      do {
+        if (digits < 18) m = m * 10 + <u64>(c - ZERO);
+        else scale++;
+        digits++;
+        c = load<u8>(++i);
+      } while (c - ZERO < 10);
+    }
   } else {
     return 0;
   }
   if (c == DOT) {
-    c = load<u8>(++i);
-    if (c - ZERO >= 10) return 0;
-    do {
-      if (m == 0 && c == ZERO) { // the leading zeros of 0.00x are not significant
-        scale--;
-      } else {
-        if (digits < 18) {
-          m = m * 10 + <u64>(c - ZERO);
+    const w = load<u64>(++i), n = digitRun(w);
+    if (n == 0) return 0;
+    if (n < 8 && digits + n <= 18) { // up to 7 digits at once; while m is 0, leading zeros are not significant
+      const zeros = m == 0 ? min(<i32>(ctz(w ^ 0x3030303030303030) >> 3), n) : 0;
+      m = m * load<u64>(POW10_INT + (<usize>n << 3)) + digitsValue(w, n);
+      digits += n - zeros;
+      scale -= n;
+      i += <usize>n;
+      c = load<u8>(i);
+    } else {
+      c = load<u8>(i);
+      do {
+        if (m == 0 && c == ZERO) { // the leading zeros of 0.00x are not significant
           scale--;
+        } else {
+          if (digits < 18) {
+            m = m * 10 + <u64>(c - ZERO);
+            scale--;
+          }
+          digits++;
         }
-        digits++;
-      }
-      c = load<u8>(++i);
-    } while (c - ZERO < 10);
+        c = load<u8>(++i);
+      } while (c - ZERO < 10);
+    }
   }
   let exp = 0;
   if ((c | 32) == 101) { // e or E

@@ -36,6 +36,12 @@ export class FastItems {
   private readonly nameBytes: Uint8Array;
   /** bytes of output an item can take beyond its id, weights included */
   private readonly perItem: number;
+  /**
+   * No value the scanner reads (|x| ≤ 1e15) can overflow float32 once
+   * normalised, (x − center)·scale, under this model's normalisation: so
+   * checkScorable, which looks for that, has nothing to find.
+   */
+  private readonly bounded: boolean;
 
   /** undefined for a model whose names the scanner cannot match as the reader would (empty, or index-like, which a JS object puts first) */
   static for(model: FusionModel): FastItems | undefined {
@@ -54,6 +60,9 @@ export class FastItems {
     // {"id":"","reward":,"uncertainty":,"conservative":}\n and three numbers of at most 25 bytes (dtoa.ts);
     // ,"weights":{} and per model a name, a colon, a comma and a number
     this.perItem = 64 + 3 * 25 + 16 + json.reduce((s, b) => s + b.length + 27, 0);
+    const small = (n: { center: Float32Array; scale: Float32Array }) =>
+      n.center.every((c, j) => Math.abs(c) <= 1e15 && Math.abs(n.scale[j]) * 4e15 <= 1e38);
+    this.bounded = small(model.norm) && small(model.featNorm);
   }
 
   /** Score a piece of JSONL bytes, or undefined to take it the long way. */
@@ -78,17 +87,18 @@ export class FastItems {
     if (!k.scanItems(scores, feats, ids, lines, counts, textPtr, text.length, keyTable, keyBytes, K, F, cap, work)) return undefined;
     const [n, lineFeeds] = new Int32Array(k.memory.buffer, counts, 2);
     if (!n) return undefined;
+    // views of this instance's memory, which nothing grows until the model has scored them
     const items: ItemSet = {
       kind: 'items', source, models: this.model.models, features: this.model.features,
       ids: new Array<string>(n), groups: new Array<undefined>(n),
-      scores: new Float32Array(k.memory.buffer, scores, n * K).slice(),
-      feats: new Float32Array(k.memory.buffer, feats, n * F).slice(),
+      scores: new Float32Array(k.memory.buffer, scores, n * K),
+      feats: new Float32Array(k.memory.buffer, feats, n * F),
       target: new Float32Array(n).fill(NaN),
-      lines: new Int32Array(k.memory.buffer, lines, n).slice(),
+      lines: new Int32Array(k.memory.buffer, lines, n),
     };
     let s;
     try {
-      checkScorable(this.model, items, modelFile);
+      if (!this.bounded) checkScorable(this.model, items, modelFile);
       s = atLines(items, () => this.model.score(items));
       checkFinite(items, s);
     } catch {
