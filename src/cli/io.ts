@@ -353,7 +353,8 @@ export function writeOutput(file: string, text: string): void {
 export class Output {
   private fd: number;
   private tmp: string | undefined;
-  private held: Uint8Array[] = [];
+  /** what is held, in a buffer that is reused (writes are copied: a caller may reuse its bytes) */
+  private held = Buffer.alloc(0);
   private heldBytes = 0;
   private done = false;
 
@@ -389,15 +390,28 @@ export class Output {
 
   write(text: string | Uint8Array): void {
     const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-    this.held.push(b);
-    this.heldBytes += b.length;
-    if (this.heldBytes >= this.hold) this.flush();
+    if (this.heldBytes + b.length < this.hold) {
+      if (this.held.length < this.heldBytes + b.length) {
+        const more = Buffer.allocUnsafe(Math.min(this.hold, Math.max(2 * this.held.length, this.heldBytes + b.length, 1 << 16)));
+        more.set(this.held.subarray(0, this.heldBytes));
+        this.held = more;
+      }
+      this.held.set(b, this.heldBytes);
+      this.heldBytes += b.length;
+      return;
+    }
+    // enough gathered: what is held, then this
+    this.flush();
+    this.put(b);
   }
 
   private flush(): void {
-    const data = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held);
-    this.held = [];
+    const n = this.heldBytes;
     this.heldBytes = 0;
+    if (n) this.put(this.held.subarray(0, n));
+  }
+
+  private put(data: Uint8Array): void {
     try {
       writeAll(this.fd, data);
     } catch (e) {
@@ -432,7 +446,7 @@ export class Output {
   abort(): void {
     if (this.done) return;
     this.done = true;
-    this.held = [];
+    this.heldBytes = 0;
     try {
       if (this.fd > 2) closeSync(this.fd);
     } catch {

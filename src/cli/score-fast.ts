@@ -19,6 +19,7 @@ const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
 /** A piece scored: its lines (UTF-8) and counts. */
 export interface FastScored {
+  /** a view of the scorer's memory: valid until its next score() */
   out: Uint8Array;
   items: number;
   /** line feeds in the piece */
@@ -116,7 +117,7 @@ export class FastItems {
     f32.set(s.conservative, conservative >> 2);
     if (W) f32.set(s.weights!, weights >> 2);
     const bytes = k.writeItems(out, ids, textPtr, reward, uncertainty, conservative, weights, nameTable, nameBytes, n, K);
-    return { out: new Uint8Array(k.memory.buffer, out, bytes).slice(), items: n, lines: lineFeeds };
+    return { out: new Uint8Array(k.memory.buffer, out, bytes), items: n, lines: lineFeeds };
   }
 }
 

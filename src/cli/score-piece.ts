@@ -26,7 +26,7 @@ export interface Piece {
 }
 
 export interface Scored {
-  /** JSON lines, one an item (from a worker thread: as UTF-8 bytes) */
+  /** JSON lines, one an item: text, or UTF-8 bytes (from the wasm path, a view valid until the next piece; from a worker thread, bytes of their own) */
   out: string | Uint8Array;
   items: number;
   /** line ends in the piece */

@@ -13,7 +13,7 @@ const ENCODER = new TextEncoder();
 parentPort!.on('message', ({ seq, piece }: { seq: number; piece: Piece }) => {
   try {
     const result = scorePiece(model, piece);
-    const out = typeof result.out === 'string' ? ENCODER.encode(result.out) : result.out;
+    const out = typeof result.out === 'string' ? ENCODER.encode(result.out) : result.out.slice(); // bytes of their own, to move (the wasm path's are a view of its memory)
     parentPort!.postMessage({ seq, result: { ...result, out } }, [out.buffer as ArrayBuffer]);
   } catch (e) {
     const err = e as Error;

@@ -69,7 +69,7 @@ export async function score(argv: string[]): Promise<void> {
       }
       // CSV: the first piece with records holds the header the others need
       const waitForHeader = splitter.format === 'csv' && !header;
-      if (typeof piece !== 'string' && piece.byteLength !== piece.buffer.byteLength) p.text = new Uint8Array(piece); // a buffer of its own, to move
+      if (typeof piece !== 'string') p.text = new Uint8Array(piece); // a buffer of its own, to move (the reader's and the cutter's are reused)
       await pool.submit(p, (r, e) => {
         if (e) throw rebase(e, source, offset);
         take(r!);

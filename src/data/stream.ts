@@ -129,6 +129,8 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 export class ByteCutter {
   private rest = EMPTY;
   private started = false;
+  /** where the last partial line and the next chunk are joined: reused, so what push returns is valid until the next push */
+  private joined = EMPTY;
 
   push(chunk: Uint8Array): Uint8Array {
     if (!this.started) {
@@ -138,7 +140,9 @@ export class ByteCutter {
     }
     let bytes = chunk;
     if (this.rest.length) {
-      bytes = new Uint8Array(this.rest.length + chunk.length);
+      const n = this.rest.length + chunk.length;
+      if (this.joined.byteLength < n) this.joined = new Uint8Array(n + (n >> 3));
+      bytes = this.joined.subarray(0, n);
       bytes.set(this.rest);
       bytes.set(chunk, this.rest.length);
     }
@@ -185,7 +189,8 @@ export class Splitter {
       this.waiting = [];
       if (all.length === 1) return this.push(all[0]);
       // blank chunks first: what they hold matters only in line counts, and they are few
-      const parts = all.map((c) => this.push(c));
+      // (each part copied: the cutter's next push reuses what it returned)
+      const parts = all.map((c) => (this.bytes ? new Uint8Array(this.push(c) as Uint8Array) : this.push(c)));
       return this.bytes ? concat(parts as Uint8Array[]) : (parts as string[]).join('');
     }
     if (this.bytes) return this.bytes.push(typeof chunk === 'string' ? ENCODER.encode(chunk) : chunk);
