@@ -4,8 +4,9 @@
 // scanItems reads the plain shape that src/data/scan.ts (its scalar twin, in
 // TypeScript) reads: one object a line, ASCII strings without escapes, a
 // "scores" map of numbers and nulls, a "features" map of numbers, other
-// fields plain values. It reads only names the fusion model knows. Anything
-// else declines the whole piece (returns 0), and the caller reads it with the
+// fields plain values. It reads the scores of models the fusion model knows
+// and drops features it does not use, as the reader does. Anything else (a
+// model it does not know included) declines the whole piece (returns 0), and the caller reads it with the
 // TypeScript reader, which reads it or names its fault: so a piece gives the
 // same rows, bit for bit, either way. test/score-fast.test.mjs holds the two to that.
 //
@@ -14,8 +15,8 @@
 // correctly rounded operation on exact doubles (Clinger's fast path), as in
 // scan.ts. Longer numbers (Python's repr writes 17 digits) are approximated
 // within 3 ulps of the double; the float32 is taken only when every double
-// within 8 ulps rounds to the same float32, which fails near one number in
-// 10^7 (a decline).
+// within 8 ulps rounds to the same float32, which fails (a decline) for about
+// 3 numbers in 10^8: float32 roundings are 2^29 ulps of a double apart.
 import { writeFloat32 } from "./dtoa";
 
 const QUOTE: u8 = 34, BACKSLASH: u8 = 92, COLON: u8 = 58, COMMA: u8 = 44, LBRACE: u8 = 123, RBRACE: u8 = 125;
@@ -48,7 +49,9 @@ let numBig = false;
 
 // Each line ends in a byte no value holds: its line feed, or (the last line)
 // the 0 the caller puts after the text. So the loops below stop at the line's
-// end without comparing positions, and never read past it.
+// end without comparing positions. (Eight-byte loads look up to seven bytes
+// past it, into blocks the caller lays out after the text and the names;
+// what they find there is never used.)
 
 // @ts-ignore: decorator
 @inline function ws(i: usize): usize {

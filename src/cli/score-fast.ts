@@ -30,9 +30,10 @@ export class FastItems {
   private readonly k: Kernels;
   private readonly K: number;
   private readonly F: number;
-  /** the model's and features' names, then each model's name as JSON: (offset, length) into the bytes */
+  /** the keys the scanner matches, the models' names then the features': (offset, length) into keyBytes */
   private readonly keyTable: Int32Array;
   private readonly keyBytes: Uint8Array;
+  /** the models' names as JSON (quoted), for the weights: (offset, length) into nameBytes */
   private readonly nameTable: Int32Array;
   private readonly nameBytes: Uint8Array;
   /** bytes of output an item can take beyond its id, weights included */
@@ -77,7 +78,7 @@ export class FastItems {
     const nameTable = m.take(this.nameTable.byteLength), nameBytes = m.take(this.nameBytes.length);
     const scores = m.take(4 * cap * K), feats = m.take(4 * cap * F), ids = m.take(8 * cap), lines = m.take(4 * cap);
     const counts = m.take(8), work = m.take(4 * (128 + K + F));
-    m.ready();
+    if (!m.ready()) return undefined;
     const u8 = new Uint8Array(k.memory.buffer);
     u8.set(text, textPtr);
     u8[textPtr + text.length] = 0;
@@ -110,7 +111,7 @@ export class FastItems {
     const o = new Layout(k, m.end);
     const reward = o.take(4 * n), uncertainty = o.take(4 * n), conservative = o.take(4 * n), weights = W ? o.take(4 * n * W) : 0;
     const out = o.take(text.length + n * this.perItem);
-    o.ready();
+    if (!o.ready()) return undefined;
     const f32 = new Float32Array(k.memory.buffer);
     f32.set(s.reward, reward >> 2);
     f32.set(s.uncertainty, uncertainty >> 2);
@@ -132,9 +133,16 @@ class Layout {
     this.end = align(at + Math.max(bytes, 1));
     return at;
   }
-  ready(): void {
+  /** false when memory cannot grow (the long way then tries, and names what fails) */
+  ready(): boolean {
     const have = this.k.memory.buffer.byteLength;
-    if (this.end > have) this.k.memory.grow(Math.ceil((this.end - have) / 65536));
+    if (this.end <= have) return true;
+    try {
+      this.k.memory.grow(Math.ceil((this.end - have) / 65536));
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
