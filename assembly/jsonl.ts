@@ -1,10 +1,12 @@
 // Items as JSON Lines, read into f32 columns and written back as scored
 // lines, for `rewardfuse score`. Bytes in, bytes out: no text is decoded.
 //
-// scanItems reads the plain shape that src/data/scan.ts (its scalar twin, in
-// TypeScript) reads: one object a line, ASCII strings without escapes, a
-// "scores" map of numbers and nulls, a "features" map of numbers, other
-// fields plain values. It reads the scores of models the fusion model knows
+// scanItems reads the shape of nearly every file: one object a line, an "id"
+// without escapes, a "scores" map of numbers and nulls, a "features" map of
+// numbers (names in ASCII, without escapes), and any other fields (texts with
+// escapes and in any language, nested metadata), which it checks as JSON.parse
+// would and skips. src/data/scan.ts is its scalar twin in TypeScript, which
+// reads a plainer shape still. It reads the scores of models the fusion model knows
 // and drops features it does not use, as the reader does. Anything else (a
 // model it does not know included) declines the whole piece (returns 0), and the caller reads it with the
 // TypeScript reader, which reads it or names its fault: so a piece gives the
@@ -59,16 +61,6 @@ let numBig = false;
     const c = load<u8>(i);
     if (c != SPACE && c != TAB) return i;
     i++;
-  }
-  return unreachable();
-}
-
-/** From inside a string to just past its closing quote; 0 at an escape, a control or non-ASCII byte, or the line's end. */
-function stringEnd(i: usize): usize {
-  for (;; i++) {
-    const c = load<u8>(i);
-    if (c == QUOTE) return i + 1;
-    if (c == BACKSLASH || c < 0x20 || c > 0x7e) return 0;
   }
   return unreachable();
 }
@@ -206,12 +198,99 @@ function numberAt(i: usize): usize {
   return i;
 }
 
-/** A string, number, true, false or null at i, skipped: its end, or 0 (nested values too). */
-function plainValue(i: usize): usize {
+/**
+ * From inside a string to just past its closing quote, as JSON.parse takes
+ * one: escapes checked, bytes from 0x80 on taken as they are (the reader
+ * decodes them, malformed ones as U+FFFD, and reads on); 0 at a control byte,
+ * a bad escape or the line's end.
+ */
+function skipString(i: usize): usize {
+  for (;; i++) {
+    const c = load<u8>(i);
+    if (c == QUOTE) return i + 1;
+    if (c < 0x20) return 0;
+    if (c == BACKSLASH) {
+      const e = load<u8>(++i);
+      if (e == 117) { // \uXXXX
+        for (let h: usize = 1; h <= 4; h++) {
+          const x = <u32>load<u8>(i + h);
+          if (x - ZERO >= 10 && (x | 32) - 97 >= 6) return 0; // 0-9, a-f, A-F
+        }
+        i += 4;
+      } else if (e != QUOTE && e != BACKSLASH && e != 47 && e != 98 && e != 102 && e != 110 && e != 114 && e != 116) {
+        return 0; // \" \\ \/ \b \f \n \r \t only
+      }
+    }
+  }
+  return unreachable();
+}
+
+/** Any JSON value at i (strings, numbers, literals, arrays and objects up to 32 deep), skipped as JSON.parse accepts it: its end, or 0. */
+function skipValue(i: usize, depth: i32): usize {
   const c = load<u8>(i);
-  if (c == QUOTE) return stringEnd(i + 1);
+  if (c == QUOTE) return skipString(i + 1);
   if (c == 110 || c == 116 || c == 102) return literal(i);
-  return numberAt(i);
+  if (c != 91 && c != LBRACE) return numberAt(i);
+  if (depth == 32) return 0;
+  const close: u8 = c == 91 ? 93 : RBRACE; // [ ], { }
+  i = ws(i + 1);
+  if (load<u8>(i) == close) return i + 1;
+  for (;;) {
+    if (c == LBRACE) {
+      if (load<u8>(i) != QUOTE || (i = skipString(i + 1)) == 0) return 0;
+      i = ws(i);
+      if (load<u8>(i) != COLON) return 0;
+      i = ws(i + 1);
+    }
+    if ((i = skipValue(i, depth + 1)) == 0) return 0;
+    i = ws(i);
+    const d = load<u8>(i++);
+    if (d == close) return i;
+    if (d != COMMA) return 0;
+    i = ws(i);
+  }
+  return unreachable();
+}
+
+/** A continuation byte of UTF-8 */
+// @ts-ignore: decorator
+@inline function follows(b: u32): bool {
+  return (b & 0xc0) == 0x80;
+}
+
+/**
+ * From inside an id to just past its closing quote: printable ASCII and
+ * well-formed UTF-8, which JSON.stringify writes back byte for byte; 0 at an
+ * escape, a control byte, a malformed sequence (TextDecoder would make it
+ * U+FFFD) or the line's end.
+ */
+function idEnd(i: usize): usize {
+  for (;;) {
+    const c = <u32>load<u8>(i);
+    if (c == QUOTE) return i + 1;
+    if (c == BACKSLASH || c < 0x20) return 0;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    // the shortest form only, no surrogates, nothing past U+10FFFF
+    const b1 = <u32>load<u8>(i + 1);
+    if (c >= 0xc2 && c <= 0xdf && follows(b1)) i += 2;
+    else if (c >= 0xe0 && c <= 0xef && b1 >= (c == 0xe0 ? 0xa0 : 0x80) && b1 <= (c == 0xed ? 0x9f : 0xbf) && follows(load<u8>(i + 2))) i += 3;
+    else if (c >= 0xf0 && c <= 0xf4 && b1 >= (c == 0xf0 ? 0x90 : 0x80) && b1 <= (c == 0xf4 ? 0x8f : 0xbf) && follows(load<u8>(i + 2)) && follows(load<u8>(i + 3))) i += 4;
+    else return 0;
+  }
+  return unreachable();
+}
+
+/** From inside a field's name to past its closing quote: any byte but an escape (which could spell a field read) or a control byte. */
+function keyEnd(i: usize): usize {
+  for (;; i++) {
+    const c = load<u8>(i);
+    if (c == QUOTE) return i + 1;
+    if (c == BACKSLASH || c < 0x20) return 0;
+  }
+  return unreachable();
 }
 
 /** The field bit of the key in bytes [p, q), or 0 for a field not read. */
@@ -345,7 +424,7 @@ function scanLine(p: usize, q: usize, r: i32, scoreRow: usize, featRow: usize, K
   for (;;) {
     if (load<u8>(i) != QUOTE) return false;
     const k0 = i + 1;
-    i = stringEnd(k0);
+    i = keyEnd(k0);
     if (i == 0) return false;
     const key = keyAt(k0, i - 1);
     i = ws(i);
@@ -356,12 +435,12 @@ function scanLine(p: usize, q: usize, r: i32, scoreRow: usize, featRow: usize, K
     if (key == ID) {
       if (load<u8>(i) != QUOTE) return false;
       const s0 = i + 1;
-      i = stringEnd(s0);
+      i = idEnd(s0);
       if (i == 0 || i - 1 == s0) return false;
       store<i32>(idSpans + (<usize>r << 3), <i32>(s0 - textStart));
       store<i32>(idSpans + (<usize>r << 3), <i32>(i - 1 - textStart), 4);
     } else if (key == GROUP) {
-      i = load<u8>(i) == QUOTE ? stringEnd(i + 1) : isNull(i);
+      i = load<u8>(i) == QUOTE ? skipString(i + 1) : isNull(i); // not needed to score: checked, not kept
     } else if (key == SCORES) {
       i = map(i, scoreRow, 0, K, true, guesses, r + 1, false);
     } else if (key == FEATURES) {
@@ -372,7 +451,7 @@ function scanLine(p: usize, q: usize, r: i32, scoreRow: usize, featRow: usize, K
       if (load<u8>(i) == 110) i = isNull(i); // scoring needs no target
       else if ((i = numberAt(i)) != 0 && numBig) return false;
     } else {
-      i = plainValue(i);
+      i = skipValue(i, 0); // a field not read (a prompt, a response, metadata)
     }
     if (i == 0) return false;
     i = ws(i);

@@ -56,7 +56,7 @@ const models = {
 
 /** The piece scored both ways: the lines (as text) or the error message. */
 function bothWays(model, text) {
-  const bytes = new TextEncoder().encode(text);
+  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
   const run = (fast) => {
     try {
       const r = scorePiece(model, { text: bytes, source: 'i.jsonl', format: 'jsonl', ignoreUnknown: true, modelFile: 'm.json', fast });
@@ -90,8 +90,12 @@ Fast('generated pieces: plain lines (numbers of every length, nulls, blanks) and
   const map = (key, value) => fc.array(fc.tuple(key, value, ws), { maxLength: 4 })
     .map((kv) => `{${kv.map(([k, v, w]) => `${w}"${k}"${w}:${w}${v}`).join(',')}}`);
   const plainName = fc.constantFrom(...names), oddName = fc.constantFrom('other', '2', 'é', 'm\\u0031', '');
+  // texts as JSON.stringify writes them: escapes, any language, lone surrogates as \\udXXX
+  const text = fc.string({ unit: 'binary', maxLength: 12 }).map((t) => JSON.stringify(t));
   const plainFields = [
-    fc.tuple(fc.constant('id'), fc.constantFrom('"p1"', '"p2"', '"x y"')),
+    fc.tuple(fc.constant('id'), fc.oneof({ weight: 3, arbitrary: fc.constantFrom('"p1"', '"p2"', '"x y"', '"é/€"', '"😀-1"') }, text)),
+    fc.tuple(fc.constantFrom('prompt', 'response', 'ünïcode key'), text),
+    fc.tuple(fc.constant('meta'), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v))),
     fc.tuple(fc.constant('group'), fc.constantFrom('"g1"', 'null')),
     fc.tuple(fc.constant('scores'), map(plainName, fc.oneof({ weight: 4, arbitrary: plainNum }, fc.constant('null')))),
     fc.tuple(fc.constant('features'), map(fc.constantFrom('len', 'len', 'other'), plainNum)),
@@ -99,7 +103,8 @@ Fast('generated pieces: plain lines (numbers of every length, nulls, blanks) and
     fc.tuple(fc.constantFrom('note', 'a', 'label'), fc.constantFrom('"x"', 'true', 'false', 'null', '3.5')),
   ];
   const oddFields = [
-    fc.tuple(fc.constant('id'), fc.constantFrom('"é"', '"q\\"r"', '""', '7')),
+    fc.tuple(fc.constant('id'), fc.constantFrom('"q\\"r"', '"\\u0041"', '""', '7')),
+    fc.tuple(fc.constantFrom('prompt', '\\u0069d'), fc.constantFrom('"a\\x"', '"\\u12"', '"\\u00G0"', '"tab\there"', '"a\u0001"', '[1,]', '{"k":}', '"\\"')),
     fc.tuple(fc.constant('group'), fc.constantFrom('3', 'true')),
     fc.tuple(fc.constant('scores'), map(fc.oneof(plainName, oddName), fc.oneof(plainNum, oddNum, fc.constant('null')))),
     fc.tuple(fc.constant('scores'), fc.constantFrom('{}', '{"m1":null}', '[]', 'null')),
@@ -142,6 +147,38 @@ Fast('a long plain piece: every line read in wasm, weights and all, as the long 
     const [got, want] = bothWays(model, text);
     assert.equal(got, want);
     assert.is(got.items, 3000);
+  }
+});
+
+Fast('bytes that are not UTF-8: an id the long way would change (U+FFFD) goes the long way; in a text it is skipped, as the reader reads on', () => {
+  const line = (id, prompt) => new Uint8Array([...new TextEncoder().encode('{"id":"'), ...id, ...new TextEncoder().encode('","prompt":"'), ...prompt, ...new TextEncoder().encode('","scores":{"m1":0.5}}\n')]);
+  const bad = [[0xff], [0xc0, 0x80], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98]];
+  const good = [[0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0x7f]];
+  for (const model of Object.values(models)) {
+    for (const b of [...bad, ...good]) {
+      for (const bytes of [line([0x61, ...b], [0x70]), line([0x61], [0x70, ...b])]) {
+        const [got, want] = bothWays(model, bytes);
+        assert.equal(got, want);
+      }
+      const fast = FastItems.for(model);
+      assert.is(!!fast.score(line([0x61, ...b], [0x70]), 'i.jsonl', 'm.json'), good.includes(b), `an id with ${b.map((x) => x.toString(16))}`);
+      assert.ok(fast.score(line([0x61], [0x70, ...b]), 'i.jsonl', 'm.json'), `a prompt with ${b.map((x) => x.toString(16))}`);
+    }
+  }
+});
+
+Fast('texts and nested fields: what JSON.parse takes is skipped, what it refuses goes the long way (which names it)', () => {
+  const ok = ['"a\\"b\\\\c\\/d\\b\\f\\n\\r\\t"', '"\\u00e9\\uD83D\\ude00\\uABCD"', '"é 😀 \u2028"', '{"k":[1,{"j":null}],"e":{}}', '[]', '[true,false,null,"x",-1.5e3]', '""'];
+  const refused = ['"a\\x"', '"\\u12"', '"\\u00G0"', '"\\u\u0010\u001000"', '"a\u0001"', '"\\"', '[1,]', '{"k":}', '{"k" 1}', '[1 2]', '{1:2}', 'tru', '"x'];
+  for (const model of Object.values(models)) {
+    const fast = FastItems.for(model);
+    for (const v of [...ok, ...refused]) {
+      const text = `{"id":"i1","prompt":${v},"scores":{"m1":0.5}}\n`;
+      const [got, want] = bothWays(model, text);
+      assert.equal(got, want, text);
+      assert.is(!!fast.score(new TextEncoder().encode(text), 'i.jsonl', 'm.json'), ok.includes(v), text);
+      if (refused.includes(v)) assert.match(got.error, /^i\.jsonl:1: /);
+    }
   }
 });
 
