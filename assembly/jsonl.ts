@@ -205,21 +205,32 @@ function numberAt(i: usize): usize {
  * a bad escape or the line's end.
  */
 function skipString(i: usize): usize {
-  for (;; i++) {
+  const quote = i8x16.splat(QUOTE), backslash = i8x16.splat(BACKSLASH), space = i8x16.splat(0x20);
+  for (;;) {
+    // sixteen bytes at a time to the next quote, backslash or control byte (the line's end is one)
+    for (;;) {
+      const v = v128.load(i);
+      const m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)), i8x16.lt_u(v, space)));
+      if (m != 0) {
+        i += <usize>ctz(m);
+        break;
+      }
+      i += 16;
+    }
     const c = load<u8>(i);
     if (c == QUOTE) return i + 1;
     if (c < 0x20) return 0;
-    if (c == BACKSLASH) {
-      const e = load<u8>(++i);
-      if (e == 117) { // \uXXXX
-        for (let h: usize = 1; h <= 4; h++) {
-          const x = <u32>load<u8>(i + h);
-          if (x - ZERO >= 10 && (x | 32) - 97 >= 6) return 0; // 0-9, a-f, A-F
-        }
-        i += 4;
-      } else if (e != QUOTE && e != BACKSLASH && e != 47 && e != 98 && e != 102 && e != 110 && e != 114 && e != 116) {
-        return 0; // \" \\ \/ \b \f \n \r \t only
+    const e = load<u8>(++i); // after a backslash
+    if (e == 117) { // \uXXXX
+      for (let h: usize = 1; h <= 4; h++) {
+        const x = <u32>load<u8>(i + h);
+        if (x - ZERO >= 10 && (x | 32) - 97 >= 6) return 0; // 0-9, a-f, A-F
       }
+      i += 5;
+    } else if (e == QUOTE || e == BACKSLASH || e == 47 || e == 98 || e == 102 || e == 110 || e == 114 || e == 116) {
+      i++; // \" \\ \/ \b \f \n \r \t
+    } else {
+      return 0;
     }
   }
   return unreachable();
