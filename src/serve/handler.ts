@@ -17,6 +17,7 @@ import type { FusionModel } from '../models/model.js';
 import type { Sample } from './adapters.js';
 import { checkOptions, type HandlerOptions } from './config.js';
 import { HttpError } from './errors.js';
+import { FusionBatch } from './fusion-batch.js';
 import { Metrics, type Series } from './metrics.js';
 import { bad, isObj, list, namedValues, readJson, sameLength, str, strings } from './request.js';
 import { XorShift32 } from './rng.js';
@@ -195,8 +196,10 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     });
   }
 
-  /** The fusion model's scores, with each row's status against the quorum. */
-  function fuse(x: Float32Array, f: Float32Array, n: number): Fused {
+  const batch = new FusionBatch(model);
+
+  /** The fusion model's scores (fused with other requests' rows of the same turn), with each row's status against the quorum. */
+  async function fuse(x: Float32Array, f: Float32Array, n: number): Promise<Fused> {
     const present = new Int32Array(n);
     const status: Status[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -206,15 +209,12 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
       status[i] = c === K ? 'ok' : c >= o.minModels ? 'degraded' : 'unscored';
     }
     if (!n) return { reward: new Float32Array(0), uncertainty: new Float32Array(0), conservative: new Float32Array(0), present, status };
-    try {
-      // x and f are already in the model's columns: scoreAligned is what score() would call on them, without its checks and copies
-      const s = model.scoreAligned(x, f, n);
-      return { reward: s.reward, uncertainty: s.uncertainty, conservative: s.conservative, weights: s.weights, present, status };
-    } catch {
-      metrics.inc('rewardfuse_fusion_errors_total');
-      const z = new Float32Array(n);
-      return { reward: z, uncertainty: z, conservative: z, present, status: status.fill('unscored') };
-    }
+    // x and f are already in the model's columns: scoreAligned (in the batch) is what score() would call on them, without its checks and copies
+    const s = await batch.score(x, f, n);
+    if (!(s instanceof Error)) return { reward: s.reward, uncertainty: s.uncertainty, conservative: s.conservative, weights: s.weights, present, status };
+    metrics.inc('rewardfuse_fusion_errors_total');
+    const z = new Float32Array(n);
+    return { reward: z, uncertainty: z, conservative: z, present, status: status.fill('unscored') };
   }
 
   const itemSeries = new Map<string, Series>();
@@ -250,7 +250,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     const t0 = performance.now();
     const x = await fanOut(samples);
     const waited = performance.now() - t0;
-    const s = fuse(x, F ? new Float32Array(n * F).fill(NaN) : NO_FEATURES, n);
+    const s = await fuse(x, F ? new Float32Array(n * F).fill(NaN) : NO_FEATURES, n);
     count('get_reward', s.status);
     const picked = o.reward === 'conservative' ? s.conservative : s.reward;
     // the answer's lists, written as JSON.stringify would write them (every number finite), without building them as arrays first
@@ -305,7 +305,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
       x = await fanOut(samples);
       waited = performance.now() - t0;
     }
-    const s = fuse(x, f, n);
+    const s = await fuse(x, f, n);
     count('fuse', s.status);
     const results = new Array(n);
     for (let i = 0; i < n; i++) {
