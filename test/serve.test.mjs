@@ -212,6 +212,50 @@ Fusion('concurrent samples are coalesced into batched calls, within each upstrea
   }
 });
 
+Fusion('requests answered in the same turn are fused in one call of the model, every row with the bits it has alone', async () => {
+  // one upstream batch a model (concurrency 1, slow) completes all twelve requests at once
+  const s = await start({ options: { concurrency: 1 }, faults: Object.fromEntries(M.map((m) => [m, { delayMs: 50 }])) });
+  const calls = [];
+  const scoreAligned = model.scoreAligned;
+  model.scoreAligned = function (x, f, rows) {
+    calls.push(rows);
+    return scoreAligned.call(this, x, f, rows);
+  };
+  try {
+    const qs = Array.from({ length: 12 }, (_, i) => `${prompts[i % 3]} answer ${i}`);
+    const rs = await Promise.all(qs.map((q, i) => post(`${s.url}/get_reward`, { query: [q], prompts: [prompts[i % 3]] })));
+    assert.ok(calls.some((n) => n > 1), `rows a call of the model: ${calls}`);
+    assert.is(calls.reduce((a, b) => a + b, 0), 12);
+    rs.forEach((r, i) => {
+      const alone = expected(fakeRows([qs[i]]));
+      assert.is(Math.fround(r.json.rewards[0]), alone.reward[0], `request ${i}`);
+      assert.is(Math.fround(r.json.extra_logs.uncertainty[0]), alone.uncertainty[0], `request ${i}`);
+    });
+  } finally {
+    model.scoreAligned = scoreAligned;
+    await s.close();
+  }
+});
+
+Fusion('a joined call that fails is scored request by request: only the request with the bad row fails', async () => {
+  const { FusionBatch } = await import('../dist/serve/fusion-batch.js');
+  // a model whose score of a row is its first value, and that refuses a row of 666
+  const fake = {
+    models: ['a'], features: [],
+    scoreAligned(x, f, rows) {
+      if (x.includes(666)) throw new Error('row 0: not finite');
+      return { reward: x.slice(0, rows), uncertainty: new Float32Array(rows), conservative: x.slice(0, rows) };
+    },
+  };
+  const b = new FusionBatch(fake);
+  const [one, bad, two] = await Promise.all([1, 666, 2].map((v) => b.score(Float32Array.of(v), new Float32Array(0), 1)));
+  assert.equal([...one.reward], [1]);
+  assert.ok(bad instanceof Error);
+  assert.equal([...two.reward], [2]);
+  const [p, q] = await Promise.all([Float32Array.of(3, 4), Float32Array.of(5)].map((x) => b.score(x, new Float32Array(0), x.length)));
+  assert.equal([...p.reward, ...q.reward], [3, 4, 5], 'joined, then split back in order');
+});
+
 Fusion.run();
 
 // ---

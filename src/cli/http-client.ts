@@ -20,12 +20,33 @@ const IDLE_MS = 4000;
  * times that; at batch 1 across K models the calls are most of the server's
  * work. https: goes through node:https with keep-alive.
  */
-export const nodeFetch: UpstreamFetch = (url, init) => {
-  const t = target(url);
-  return t ? post(t, init) : httpsFetch(url, init);
-};
+export const nodeFetch: UpstreamFetch = Object.assign(
+  (url: string, init: FetchInit) => {
+    const t = target(url);
+    return t ? post(t, init, init.signal, 0) : httpsFetch(url, init);
+  },
+  {
+    /** The same call, given up after timeoutMs (an error named TimeoutError): on plain http a timer of the call's own, no AbortController. */
+    withTimeout(url: string, init: Omit<FetchInit, 'signal'>, timeoutMs: number): Promise<Answer1> {
+      const t = target(url);
+      if (t) return post(t, init, null, timeoutMs);
+      const signal = AbortSignal.timeout(timeoutMs);
+      return httpsFetch(url, { ...init, signal }).catch((e: Error) => {
+        throw signal.aborted ? timeoutError(timeoutMs) : e;
+      });
+    },
+  },
+);
 
-function httpsFetch(url: string, init: Parameters<UpstreamFetch>[1]): ReturnType<UpstreamFetch> {
+type FetchInit = { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal };
+
+function timeoutError(ms: number): Error {
+  const e = new Error(`no answer within ${ms} ms`);
+  e.name = 'TimeoutError';
+  return e;
+}
+
+function httpsFetch(url: string, init: FetchInit): Promise<Answer1> {
   return new Promise((resolve, reject) => {
     const body = Buffer.from(init.body);
     const req = httpsRequest(new URL(url), { method: init.method, headers: { ...init.headers, 'content-length': body.length }, agent: HTTPS_AGENT, signal: init.signal }, (res) => {
@@ -55,6 +76,8 @@ interface Target {
   head: string;
   hostHeader: string;
   idle: Conn[];
+  /** the request head up to its Content-Length for each headers object a caller passes (the upstream client passes the same one every call), or why it is refused */
+  heads: WeakMap<Record<string, string>, string | Error>;
 }
 
 const targets = new Map<string, Target | null>();
@@ -66,7 +89,7 @@ function target(url: string): Target | null {
   if (u.protocol !== 'http:') t = null;
   else {
     const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-    t = { host, port: Number(u.port || 80), head: `POST ${u.pathname || '/'}${u.search} HTTP/1.1\r\n`, hostHeader: u.host, idle: [] };
+    t = { host, port: Number(u.port || 80), head: `POST ${u.pathname || '/'}${u.search} HTTP/1.1\r\n`, hostHeader: u.host, idle: [], heads: new WeakMap() };
   }
   if (targets.size < 1024) targets.set(url, t); // the upstreams of a server: a few
   return t;
@@ -80,8 +103,14 @@ interface Call {
   bytes: string;
   resolve(a: Answer1): void;
   reject(e: Error): void;
-  signal: AbortSignal;
-  onAbort(): void;
+  /** the caller's signal, or null: the call has a timer of its own */
+  signal: AbortSignal | null;
+  /** given up: by the signal or the timer */
+  aborted: boolean;
+  abort(e: Error): void;
+  /** the signal's listener */
+  onAbort?: () => void;
+  timer: ReturnType<typeof setTimeout> | null;
   conn: Conn | null;
   /** sent on a socket kept from an earlier call: if it closes before any answer, the call is sent again on a new one, once */
   reused: boolean;
@@ -100,35 +129,63 @@ interface Conn {
   error?: Error;
 }
 
-function post(t: Target, init: Parameters<UpstreamFetch>[1]): Promise<Answer1> {
-  return new Promise((resolve, reject) => {
-    const signal = init.signal;
-    if (signal.aborted) return reject(new Error('aborted'));
-    let head = t.head, hostHeader = t.hostHeader;
-    for (const k in init.headers) {
-      const v = init.headers[k], name = k.toLowerCase();
-      if (!/^[!#$%&'*+.^\w`|~-]+$/.test(k) || /[\r\n\0]/.test(v)) return reject(new Error(`header ${JSON.stringify(k)}: not a valid header`));
-      if (name === 'host') hostHeader = v;
-      else if (name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding') head += `${k}: ${v}\r\n`;
+/** The request line and headers of a call to t, up to its Content-Length, or why the headers are refused. */
+function requestHead(t: Target, headers: Record<string, string>): string | Error {
+  let head = t.heads.get(headers);
+  if (head !== undefined) return head;
+  let text = t.head, hostHeader = t.hostHeader;
+  for (const k in headers) {
+    const v = headers[k], name = k.toLowerCase();
+    if (!/^[!#$%&'*+.^\w`|~-]+$/.test(k) || /[\r\n\0]/.test(v)) {
+      head = new Error(`header ${JSON.stringify(k)}: not a valid header`);
+      break;
     }
+    if (name === 'host') hostHeader = v;
+    else if (name !== 'content-length' && name !== 'connection' && name !== 'transfer-encoding') text += `${k}: ${v}\r\n`;
+  }
+  head ??= `${text}host: ${hostHeader}\r\ncontent-length: `;
+  // kept only for a frozen headers object (the upstream client's are): another may change before its next call
+  if (Object.isFrozen(headers)) t.heads.set(headers, head);
+  return head;
+}
+
+/** A call to t, given up when `signal` aborts or, without one, after timeoutMs. */
+function post(t: Target, init: Omit<FetchInit, 'signal'>, signal: AbortSignal | null, timeoutMs: number): Promise<Answer1> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('aborted'));
+    const head = requestHead(t, init.headers);
+    if (typeof head !== 'string') return reject(head);
     const call: Call = {
       t,
-      bytes: `${head}host: ${hostHeader}\r\ncontent-length: ${Buffer.byteLength(init.body)}\r\n\r\n${init.body}`,
+      bytes: `${head}${Buffer.byteLength(init.body)}\r\n\r\n${init.body}`,
       resolve,
       reject,
       signal,
-      onAbort() {
+      aborted: false,
+      abort(e: Error) {
+        if (call.aborted) return;
+        call.aborted = true;
+        unwatch(call);
         if (call.conn) drop(call.conn);
-        reject(new Error('aborted'));
+        reject(e);
       },
+      timer: null,
       conn: null,
       reused: false,
       got: 0,
       parser: new AnswerParser(),
     };
-    signal.addEventListener('abort', call.onAbort, { once: true });
+    if (signal) signal.addEventListener('abort', call.onAbort = () => call.abort(new Error('aborted')), { once: true });
+    else call.timer = setTimeout(() => call.abort(timeoutError(timeoutMs)), timeoutMs);
     dispatch(call, idleConn(t));
   });
+}
+
+/** The call is settled: its signal's listener or its timer goes. */
+function unwatch(call: Call): void {
+  if (call.signal && call.onAbort) call.signal.removeEventListener('abort', call.onAbort);
+  if (call.timer) clearTimeout(call.timer);
+  call.timer = null;
 }
 
 /** The newest idle socket still in its allowance (the likeliest open), or none. */
@@ -163,7 +220,7 @@ function connect(t: Target): Conn {
 
 function settle(call: Call): void {
   call.conn = null;
-  call.signal.removeEventListener('abort', call.onAbort);
+  unwatch(call);
   const p = call.parser, text = p.body();
   call.resolve({ ok: p.status >= 200 && p.status < 300, status: p.status, text: () => Promise.resolve(text) });
 }
@@ -179,7 +236,7 @@ function onData(c: Conn, chunk: Buffer): void {
   } catch (e) {
     c.call = null;
     call.conn = null;
-    call.signal.removeEventListener('abort', call.onAbort);
+    unwatch(call);
     call.reject(e as Error);
     return drop(c);
   }
@@ -201,9 +258,9 @@ function onClose(c: Conn): void {
   drop(c);
   if (!call || call.conn !== c) return;
   if (call.parser.endsAtClose()) return settle(call);
-  if (call.reused && call.got === 0 && !call.signal.aborted) return dispatch(call, null); // the server closed it as we wrote
+  if (call.reused && call.got === 0 && !call.aborted) return dispatch(call, null); // the server closed it as we wrote
   call.conn = null;
-  call.signal.removeEventListener('abort', call.onAbort);
+  unwatch(call);
   call.reject(c.error ?? new Error(call.got ? 'the answer was cut off' : 'the connection closed before an answer'));
 }
 

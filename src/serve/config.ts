@@ -52,11 +52,24 @@ export interface UpstreamConfig extends CallPolicy {
   headers?: Record<string, string>;
 }
 
+/** An upstream's answer, as much of a Response as the handler reads. */
+export interface UpstreamAnswer {
+  ok: boolean;
+  status: number;
+  text(): Promise<string>;
+}
+
 /** What the handler needs of fetch (globalThis.fetch is one): POST a string, read the answer as text. */
-export type UpstreamFetch = (
-  url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
-) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+export interface UpstreamFetch {
+  (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal }): Promise<UpstreamAnswer>;
+  /**
+   * Optional: the same call, given up by the fetch itself after `timeoutMs`
+   * (rejecting with an error named "TimeoutError"), its answer read whole, so
+   * that a call needs no AbortController and timer of the caller's (the CLI's
+   * fetch has it).
+   */
+  withTimeout?(url: string, init: { method: 'POST'; headers: Record<string, string>; body: string }, timeoutMs: number): Promise<UpstreamAnswer>;
+}
 
 export interface HandlerOptions extends CallPolicy {
   /** the reward models' servers, by model name; without them only /v1/fuse with given scores works */

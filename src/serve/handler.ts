@@ -17,6 +17,7 @@ import type { FusionModel } from '../models/model.js';
 import type { Sample } from './adapters.js';
 import { checkOptions, type HandlerOptions } from './config.js';
 import { HttpError } from './errors.js';
+import { FusionBatch } from './fusion-batch.js';
 import { Metrics, type Series } from './metrics.js';
 import { bad, isObj, list, namedValues, readJson, sameLength, str, strings } from './request.js';
 import { XorShift32 } from './rng.js';
@@ -70,7 +71,12 @@ interface Fused {
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({ status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 /** Server-Timing: how long the request waited on the upstreams (the rest of its time is the server's own) */
-const timing = (ms: number) => ({ 'server-timing': `upstreams;dur=${ms.toFixed(3)}` });
+const serverTiming = (ms: number) => `upstreams;dur=${ms.toFixed(3)}`;
+const timing = (ms: number) => ({ 'server-timing': serverTiming(ms) });
+/** a number as JSON.stringify writes it */
+const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
+/** the features of rows when the model has none */
+const NO_FEATURES = new Float32Array(0);
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const finite = (x: number, dflt: number) => (Number.isFinite(x) ? x : dflt);
 
@@ -86,6 +92,52 @@ function sameToken(given: string, token: string): boolean {
   let d = given.length ^ token.length;
   for (let i = 0; i < token.length; i++) d |= (given.charCodeAt(i) | 0) ^ token.charCodeAt(i);
   return d === 0;
+}
+
+/** A request's path, and its query (null: it has none). */
+interface Target {
+  pathname: string;
+  query: URLSearchParams | null;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isAlnum = (c: number) => isDigit(c) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
+/**
+ * The path and query of a request's absolute URL. A plain one, the common
+ * case (http(s)://host[:port]/path, the host of letters, digits, "." and "-",
+ * the path of letters, digits, "/", "_" and "-", no query or fragment), is
+ * read as it stands, as new URL() would read it; any other goes through new
+ * URL(), which normalises it (dot segments, escapes) and may refuse it (400).
+ */
+function readTarget(raw: string): Target {
+  const scheme = raw.startsWith('http://') ? 7 : raw.startsWith('https://') ? 8 : -1;
+  if (scheme > 0) {
+    let i = scheme;
+    while (i < raw.length && (isAlnum(raw.charCodeAt(i)) || raw.charCodeAt(i) === 46 || raw.charCodeAt(i) === 45)) i++;
+    let ok = i > scheme;
+    if (ok && raw.charCodeAt(i) === 58) {
+      // a port: 1–5 digits, at most 65535
+      const p0 = ++i;
+      while (i < raw.length && isDigit(raw.charCodeAt(i))) i++;
+      ok = i > p0 && i - p0 <= 5 && Number(raw.slice(p0, i)) <= 65535;
+    }
+    if (ok && raw.charCodeAt(i) === 47) {
+      const p0 = i;
+      for (; i < raw.length; i++) {
+        const c = raw.charCodeAt(i);
+        if (!(isAlnum(c) || c === 47 || c === 95 || c === 45)) break;
+      }
+      if (i === raw.length) return { pathname: raw.slice(p0), query: null };
+    }
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new HttpError(400, `path: not a valid request target: ${JSON.stringify(raw)}`, 'path');
+  }
+  return { pathname: url.pathname, query: url.search ? url.searchParams : null };
 }
 
 export function createHandler(model: FusionModel, options: HandlerOptions = {}): FuseHandler {
@@ -144,8 +196,10 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     });
   }
 
-  /** The fusion model's scores, with each row's status against the quorum. */
-  function fuse(x: Float32Array, f: Float32Array, n: number): Fused {
+  const batch = new FusionBatch(model);
+
+  /** The fusion model's scores (fused with other requests' rows of the same turn), with each row's status against the quorum. */
+  async function fuse(x: Float32Array, f: Float32Array, n: number): Promise<Fused> {
     const present = new Int32Array(n);
     const status: Status[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -155,14 +209,12 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
       status[i] = c === K ? 'ok' : c >= o.minModels ? 'degraded' : 'unscored';
     }
     if (!n) return { reward: new Float32Array(0), uncertainty: new Float32Array(0), conservative: new Float32Array(0), present, status };
-    try {
-      const s = model.score({ models: model.models, features: model.features, scores: x, feats: f, ids: new Array(n) });
-      return { reward: s.reward, uncertainty: s.uncertainty, conservative: s.conservative, weights: s.weights, present, status };
-    } catch {
-      metrics.inc('rewardfuse_fusion_errors_total');
-      const z = new Float32Array(n);
-      return { reward: z, uncertainty: z, conservative: z, present, status: status.fill('unscored') };
-    }
+    // x and f are already in the model's columns: scoreAligned (in the batch) is what score() would call on them, without its checks and copies
+    const s = await batch.score(x, f, n);
+    if (!(s instanceof Error)) return { reward: s.reward, uncertainty: s.uncertainty, conservative: s.conservative, weights: s.weights, present, status };
+    metrics.inc('rewardfuse_fusion_errors_total');
+    const z = new Float32Array(n);
+    return { reward: z, uncertainty: z, conservative: z, present, status: status.fill('unscored') };
   }
 
   const itemSeries = new Map<string, Series>();
@@ -198,21 +250,24 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     const t0 = performance.now();
     const x = await fanOut(samples);
     const waited = performance.now() - t0;
-    const s = fuse(x, new Float32Array(n * F).fill(NaN), n);
+    const s = await fuse(x, F ? new Float32Array(n * F).fill(NaN) : NO_FEATURES, n);
     count('get_reward', s.status);
     const picked = o.reward === 'conservative' ? s.conservative : s.reward;
-    const rewards = new Array<number>(n), scores = new Array<number>(n), uncertainty = new Array<number>(n);
-    const missing = new Array<number>(n), degraded = new Array<number>(n), fallback = new Array<number>(n);
+    // the answer's lists, written as JSON.stringify would write them (every number finite), without building them as arrays first
+    let rewards = '', scores = '', uncertainty = '', missing = '', degraded = '', fallback = '';
     for (let i = 0; i < n; i++) {
       const scored = s.status[i] !== 'unscored' && Number.isFinite(picked[i]);
-      rewards[i] = scored ? picked[i] : o.fallbackReward;
-      scores[i] = finite(sigmoid((rewards[i] - o.scoreCenter) / o.scoreScale), 0.5);
-      uncertainty[i] = scored ? finite(s.uncertainty[i], 0) : 0;
-      missing[i] = K - s.present[i];
-      degraded[i] = s.status[i] === 'ok' && scored ? 0 : 1;
-      fallback[i] = scored ? 0 : 1;
+      const reward = scored ? picked[i] : o.fallbackReward;
+      const sep = i ? ',' : '';
+      rewards += sep + num(reward);
+      scores += sep + num(finite(sigmoid((reward - o.scoreCenter) / o.scoreScale), 0.5));
+      uncertainty += sep + num(scored ? finite(s.uncertainty[i], 0) : 0);
+      missing += sep + (K - s.present[i]);
+      degraded += sep + (s.status[i] === 'ok' && scored ? '0' : '1');
+      fallback += sep + (scored ? '0' : '1');
     }
-    return json(200, { rewards, scores, extra_logs: { uncertainty, models_missing: missing, degraded, fallback } }, timing(waited));
+    const text = `{"rewards":[${rewards}],"scores":[${scores}],"extra_logs":{"uncertainty":[${uncertainty}],"models_missing":[${missing}],"degraded":[${degraded}],"fallback":[${fallback}]}}`;
+    return { status: 200, headers: { 'content-type': 'application/json', 'server-timing': serverTiming(waited) }, body: text };
   }
 
   async function fuseRoute(req: RequestLike): Promise<Answer> {
@@ -250,7 +305,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
       x = await fanOut(samples);
       waited = performance.now() - t0;
     }
-    const s = fuse(x, f, n);
+    const s = await fuse(x, f, n);
     count('fuse', s.status);
     const results = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -283,10 +338,10 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     return json(200, { status, models: model.models, features: model.features, minModels: o.minModels, upstreams });
   }
 
-  function authorised(req: RequestLike, url: URL): boolean {
+  function authorised(req: RequestLike, url: Target): boolean {
     if (o.token === undefined) return true;
     const auth = req.headers.get('authorization');
-    const given = auth && /^bearer /i.test(auth) ? auth.slice(7).trim() : url.searchParams.get('token');
+    const given = auth && /^bearer /i.test(auth) ? auth.slice(7).trim() : (url.query?.get('token') ?? null);
     return given !== null && sameToken(given, o.token);
   }
 
@@ -295,12 +350,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     let route = 'unknown', res: Answer;
     inFlight++;
     try {
-      let url: URL;
-      try {
-        url = new URL(req.url);
-      } catch {
-        throw new HttpError(400, `path: not a valid request target: ${JSON.stringify(req.url)}`, 'path');
-      }
+      const url = readTarget(req.url);
       const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
       const r = ROUTES[path];
       if (r) route = r.name;

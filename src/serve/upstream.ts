@@ -60,7 +60,7 @@ export class UpstreamClient {
 
   constructor(readonly u: Upstream1, private readonly fetch: UpstreamFetch, private readonly metrics: Metrics, private readonly rng: XorShift32) {
     this.labels = { upstream: u.name };
-    this.headers = { 'content-type': 'application/json', ...u.headers };
+    this.headers = Object.freeze({ 'content-type': 'application/json', ...u.headers }); // frozen: a fetch may keep what it makes of it
     this.series = {
       inflight: metrics.series('rewardfuse_upstream_inflight', this.labels),
       duration: metrics.series('rewardfuse_upstream_call_duration_seconds', this.labels),
@@ -137,7 +137,8 @@ export class UpstreamClient {
     try {
       const body = JSON.stringify(requestBody(this.u, batch.map((e) => e.sample)));
       for (let attempt = 0; ; attempt++) {
-        const until = batch.reduce((t, e) => (e.job.done ? t : Math.max(t, e.job.deadline)), -Infinity);
+        let until = -Infinity;
+        for (let i = 0; i < batch.length; i++) if (!batch[i].job.done && batch[i].job.deadline > until) until = batch[i].job.deadline;
         const left = until - performance.now();
         if (left <= 0) {
           outcome = 'abandoned'; // every request it served was answered without it
@@ -170,10 +171,14 @@ export class UpstreamClient {
   }
 
   private async attempt(body: string, timeoutMs: number, n: number): Promise<Outcome> {
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    // a fetch that keeps its own timeout (the CLI's) is given it; any other gets an AbortController and a timer
+    const timed = this.fetch.withTimeout !== undefined;
+    const ac = timed ? null : new AbortController();
+    const timer = ac ? setTimeout(() => ac.abort(), timeoutMs) : undefined;
     try {
-      const res = await this.fetch(this.u.url, { method: 'POST', headers: this.headers, body, signal: ac.signal });
+      const res = ac
+        ? await this.fetch(this.u.url, { method: 'POST', headers: this.headers, body, signal: ac.signal })
+        : await this.fetch.withTimeout!(this.u.url, { method: 'POST', headers: this.headers, body }, timeoutMs);
       if (!res.ok) {
         await res.text().catch(() => ''); // read, so the connection can be used again
         const kind = res.status === 429 ? 'http_429' : res.status >= 500 ? 'http_5xx' : 'http_4xx';
@@ -185,10 +190,11 @@ export class UpstreamClient {
       } catch {
         return { ok: false, kind: 'bad_answer', retryable: false }; // not JSON, or not the protocol's shape (BadAnswer)
       }
-    } catch {
-      return ac.signal.aborted ? { ok: false, kind: 'timeout', retryable: true } : { ok: false, kind: 'connect', retryable: true };
+    } catch (e) {
+      const timedOut = ac ? ac.signal.aborted : (e as Error | null)?.name === 'TimeoutError';
+      return timedOut ? { ok: false, kind: 'timeout', retryable: true } : { ok: false, kind: 'connect', retryable: true };
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 
