@@ -2,7 +2,8 @@
 // Items stream through: read a bounded buffer at a time, cut at the last whole
 // record, scored piece by piece (score-piece.ts) and written in order, so
 // memory stays flat whatever the input's size. With --threads N the pieces
-// are scored by N worker threads, and written in the same order: the same bytes.
+// are scored by N threads, this one and N − 1 workers, and written in the same
+// order: the same bytes.
 import { Worker } from 'node:worker_threads';
 import { DataError } from '../data/errors.js';
 import { formatOf, joinRecords, Splitter, type Format } from '../data/stream.js';
@@ -16,7 +17,7 @@ import { rebase, scorePiece, type Piece, type Scored } from './score-piece.js';
 export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N]
   one JSON line per item: id, reward, uncertainty, conservative, and per-model weights (gated);
   items need no "target", nor distinct ids; - reads standard input (or writes standard output); the items
-  stream through in pieces, in flat memory; --threads N scores them in N worker threads`;
+  stream through in pieces, in flat memory; --threads N scores them in N threads (this one and N − 1 workers)`;
 
 /** Records of at least this many bytes (or characters) are scored as they come (a file's reads, 1 MB each); smaller ones (a pipe's) are gathered to it. */
 const PIECE = 1 << 19;
@@ -34,7 +35,7 @@ export async function score(argv: string[]): Promise<void> {
   const first = await pieces.next(); // opens the input (remembered as one) before the output is checked
   const out = new Output(flags.out as string | undefined);
   const base = { source, ignoreUnknown: !!flags['ignore-unknown'], modelFile };
-  const pool = threads > 1 ? new Pool(threads, modelText, modelFile) : undefined;
+  const pool = threads > 1 ? new Pool(threads, modelText, modelFile, (p) => scorePiece(model, p)) : undefined;
   const unknown = new Set<string>();
   let items = 0, offset = 0, header: Row | undefined;
   const t0 = Date.now();
@@ -69,7 +70,6 @@ export async function score(argv: string[]): Promise<void> {
       }
       // CSV: the first piece with records holds the header the others need
       const waitForHeader = splitter.format === 'csv' && !header;
-      if (typeof piece !== 'string') p.text = new Uint8Array(piece); // a buffer of its own, to move (the reader's and the cutter's are reused)
       await pool.submit(p, (r, e) => {
         if (e) throw rebase(e, source, offset);
         take(r!);
@@ -110,9 +110,16 @@ export async function score(argv: string[]): Promise<void> {
 
 type Done = (r: Scored | undefined, e: unknown) => void;
 
-/** Worker threads taking pieces in turn; results are handed back in the order the pieces were sent. */
+/**
+ * N threads scoring pieces, this one and N − 1 workers, so that N cores are
+ * busy and no more: a piece goes to a worker with fewer than two in hand, else
+ * this thread (which also reads and writes) scores it. Results are handed back
+ * in the order the pieces were sent.
+ */
 class Pool {
   private readonly workers: Worker[];
+  /** per worker, the pieces sent to it and not yet back */
+  private readonly inHand: number[];
   private next = 0;
   private seq = 0;
   private readonly waiting = new Map<number, Done>();
@@ -120,15 +127,17 @@ class Pool {
   private wake: (() => void) | undefined;
   private failure: unknown;
 
-  constructor(n: number, modelText: string, modelFile: string) {
+  constructor(n: number, modelText: string, modelFile: string, private readonly here: (p: Piece) => Scored) {
     const url = new URL('./score-worker.js', import.meta.url);
-    this.workers = Array.from({ length: n }, () => {
+    this.inHand = new Array<number>(n - 1).fill(0);
+    this.workers = Array.from({ length: n - 1 }, (_, i) => {
       // a piece's garbage dies young: a small young generation keeps each worker's memory
       // near flat (V8 would grow it toward 48 MB as pieces go by), at the same speed
       const w = new Worker(url, { workerData: { modelText, modelFile }, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
       w.on('message', (m: { seq: number; result?: Scored; error?: { message: string; data?: { file: string; line: number; field: string; reason: string } } }) => {
         const d = m.error?.data;
         const e = m.error && (d ? new DataError(d.file, d.line, d.field, d.reason) : new CliError(m.error.message.replace(/^rewardfuse: /, '')));
+        this.inHand[i]--;
         this.results.set(m.seq, { r: m.result, e });
         this.flush();
       });
@@ -137,15 +146,30 @@ class Pool {
     });
   }
 
-  /** Send a piece; waits while twice as many pieces as workers are in flight. */
+  /** Send a piece to a worker, or score it here when each has two; waits while two pieces a thread are in flight. */
   async submit(piece: Piece, done: Done): Promise<void> {
     if (this.failure) throw this.failure;
-    while (this.waiting.size >= 2 * this.workers.length) await this.settle();
+    while (this.waiting.size >= 2 * (this.workers.length + 1)) await this.settle();
     const seq = this.seq++;
     this.waiting.set(seq, done);
+    let w = 0;
+    for (let i = 1; i < this.workers.length; i++) if (this.inHand[i] < this.inHand[w]) w = i;
+    if (this.inHand[w] >= 2) {
+      // here, now; lines from the wasm path are a view of its memory, valid until its next piece: copied if they must wait their turn
+      try {
+        const r = this.here(piece);
+        this.results.set(seq, { r: seq === this.next || typeof r.out === 'string' ? r : { ...r, out: r.out.slice() } });
+      } catch (e) {
+        this.results.set(seq, { e });
+      }
+      this.flush();
+      return;
+    }
+    // bytes move to the worker, in a buffer of their own (the reader's and the cutter's are reused); text is copied
     const t = piece.text;
-    // bytes (in a buffer of their own) move to the worker; text is copied
-    this.workers[seq % this.workers.length].postMessage({ seq, piece }, typeof t === 'string' ? [] : [t.buffer as ArrayBuffer]);
+    const moved = typeof t === 'string' ? piece : { ...piece, text: new Uint8Array(t) };
+    this.inHand[w]++;
+    this.workers[w].postMessage({ seq, piece: moved }, typeof t === 'string' ? [] : [(moved.text as Uint8Array).buffer as ArrayBuffer]);
   }
 
   /** Wait until every piece sent has been handed back. */
