@@ -92,15 +92,7 @@ export class FusionNet {
 
   /** r for each row; with `weights`, also the gate's weights (rows, K). */
   predict(scores: Float32Array, feats: Float32Array, rows: number, out = new Float32Array(rows), weights?: Float32Array): Float32Array {
-    const g = this.graph;
-    for (let r0 = 0; r0 < rows; r0 += g.maxRows) {
-      const B = Math.min(g.maxRows, rows - r0);
-      this.encode(this.input.ptr, scores.subarray(r0 * this.K), feats.subarray(r0 * this.F), B);
-      g.infer(B);
-      const f32 = g.arena.f32;
-      out.set(f32.subarray(this.output.ptr >> 2, (this.output.ptr >> 2) + B), r0);
-      if (weights && this.gate) weights.set(f32.subarray(this.gate.out.ptr >> 2, (this.gate.out.ptr >> 2) + B * this.K), r0 * this.K);
-    }
+    predictEach([this], scores, feats, rows, [out], weights && [weights]);
     return out;
   }
 
@@ -228,5 +220,28 @@ export class FusionNet {
   /** The rows a batch of `batch` pairs or items can use in this arena. */
   batchLimit(pairs: boolean): number {
     return Math.floor(this.graph.maxRows / (pairs ? 2 : 1));
+  }
+}
+
+/**
+ * Each net's r for the same rows, into outs[m] (and a gated net's weights
+ * (rows, K) into weights[m]). The nets share one normalisation (an ensemble's
+ * do), so each chunk of rows is encoded once, by the first, and copied into
+ * the others' inputs: the same bits as each encoding its own.
+ */
+export function predictEach(nets: FusionNet[], scores: Float32Array, feats: Float32Array, rows: number, outs: Float32Array[], weights?: Float32Array[]): void {
+  const first = nets[0], K = first.K, F = first.F, C = first.cols, step = first.graph.maxRows;
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const B = Math.min(step, rows - r0);
+    first.encode(first.input.ptr, scores.subarray(r0 * K), feats.subarray(r0 * F), B);
+    const at = first.input.ptr >> 2, encoded = first.graph.arena.f32.subarray(at, at + B * C);
+    for (let m = 1; m < nets.length; m++) nets[m].graph.arena.f32.set(encoded, nets[m].input.ptr >> 2);
+    nets.forEach((net, m) => {
+      const g = net.graph;
+      g.infer(B);
+      const f32 = g.arena.f32;
+      outs[m].set(f32.subarray(net.output.ptr >> 2, (net.output.ptr >> 2) + B), r0);
+      if (weights && net.gate) weights[m].set(f32.subarray(net.gate.out.ptr >> 2, (net.gate.out.ptr >> 2) + B * K), r0 * K);
+    });
   }
 }

@@ -8,7 +8,7 @@
 import type { ItemSet, PairSet } from '../data/types.js';
 import type { ArchConfig } from './archs.js';
 import { baselineItemScores, zScores, type FittedBaselines, type ItemBaseline } from './baselines.js';
-import { FusionNet } from './fusion.js';
+import { FusionNet, predictEach } from './fusion.js';
 import type { Normaliser } from './normalise.js';
 
 /** What scores: an ensemble of fusion nets, or one fitted rule. */
@@ -184,14 +184,17 @@ export class FusionModel {
     const gated = sc.kind === 'nets' && sc.arch.type === 'gated';
     const M = this.nets.length;
     const weights = gated ? new Float32Array(rows * K) : undefined;
-    const w = gated ? new Float32Array(rows * K) : undefined;
-    const each: ArrayLike<number>[] = sc.kind === 'rule'
-      ? [baselineItemScores(sc.baselines, x, [sc.rule])[sc.rule]]
-      : this.nets.map((net) => {
-        const r = net.predict(x, f, rows, undefined, w);
-        if (weights && w) for (let i = 0; i < w.length; i++) weights[i] += w[i] / M;
-        return r;
-      });
+    let each: ArrayLike<number>[];
+    if (sc.kind === 'rule') {
+      each = [baselineItemScores(sc.baselines, x, [sc.rule])[sc.rule]];
+    } else {
+      const outs = this.nets.map(() => new Float32Array(rows));
+      const ws = gated ? this.nets.map(() => new Float32Array(rows * K)) : undefined;
+      predictEach(this.nets, x, f, rows, outs, ws);
+      // the members' gate weights, averaged in their order
+      if (weights && ws) for (const w of ws) for (let i = 0; i < w.length; i++) weights[i] += w[i] / M;
+      each = outs;
+    }
     // a weighted rule's combination: each present model's share of the weight
     const shares = sc.kind === 'rule' && (sc.rule === 'tbma' || sc.rule === 'bma') ? (sc.rule === 'tbma' ? sc.baselines.tbmaWeights : sc.baselines.bmaWeights) : null;
     const ruleWeights = shares ? new Float32Array(rows * K) : undefined;
