@@ -52,8 +52,9 @@ let numBig = false;
 // Each line ends in a byte no value holds: its line feed, or (the last line)
 // the 0 the caller puts after the text. So the loops below stop at the line's
 // end without comparing positions. (Eight-byte loads look up to seven bytes
-// past it, into blocks the caller lays out after the text and the names;
-// what they find there is never used.)
+// past it, and a guessed name as far as its length, into blocks the caller
+// lays out after the text and the names; what they find there never counts:
+// a line feed or 0 lies between.)
 
 // @ts-ignore: decorator
 @inline function ws(i: usize): usize {
@@ -366,17 +367,21 @@ function map(i: usize, row: usize, first: i32, count: i32, nulls: bool, guess: u
   for (let j = 0; ; j++) {
     if (load<u8>(i) != QUOTE) return 0;
     const p = ++i;
-    for (;;) {
-      const c = load<u8>(i);
-      if (c == QUOTE) break;
-      if (c == BACKSLASH || c < 0x20 || c > 0x7e) return 0;
-      i++;
-    }
-    const n = i - p;
-    i++;
-    // the column: the one at this place in the last line, else a search
+    // the column: the one at this place in the last line, if its name and a quote are next
+    // (names are printable ASCII without quotes or backslashes: the bytes are the string), else a search
     let col = j < GUESSES ? load<i32>(guess + (<usize>j << 2)) : -1;
-    if (col < 0 || !isName(p, n, first + col)) {
+    let n: usize = col < 0 ? 0 : <usize>load<i32>(keys + (<usize>(first + col) << 3), 4);
+    if (col >= 0 && load<u8>(p + n) == QUOTE && isName(p, n, first + col)) {
+      i = p + n + 1;
+    } else {
+      for (;;) {
+        const c = load<u8>(i);
+        if (c == QUOTE) break;
+        if (c == BACKSLASH || c < 0x20 || c > 0x7e) return 0;
+        i++;
+      }
+      n = i - p;
+      i++;
       col = -1;
       for (let c = 0; c < count; c++) {
         if (isName(p, n, first + c)) {

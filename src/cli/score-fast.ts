@@ -45,9 +45,13 @@ export class FastItems {
    */
   private readonly bounded: boolean;
 
-  /** undefined for a model whose names the scanner cannot match as the reader would (empty, or index-like, which a JS object puts first) */
+  /**
+   * undefined for a model whose names the scanner does not match: it reads
+   * names of printable ASCII without quotes or backslashes (as bytes, they are
+   * the string), and not index-like ones (a JS object puts those first)
+   */
   static for(model: FusionModel): FastItems | undefined {
-    const odd = (name: string) => name === '' || /^(0|[1-9]\d*)$/.test(name);
+    const odd = (name: string) => !/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/.test(name) || /^(0|[1-9]\d*)$/.test(name);
     if (!model.models.length || model.models.some(odd) || model.features.some(odd)) return undefined;
     return new FastItems(model);
   }
