@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { newKernels } from '../dist/engine/wasm.js';
 import { scorePiece } from '../dist/cli/score-piece.js';
 import { FastItems } from '../dist/cli/score-fast.js';
@@ -34,6 +35,22 @@ Print('a sweep of bit patterns, every exponent, and the edges of each layout', (
     const got = printed(k, xs);
     for (let i = 0; i < xs.length; i++) if (got[i] !== String(xs[i])) assert.unreachable(`${xs[i]} (bits ${new Uint32Array(xs.buffer)[i].toString(16)}): wasm printed ${got[i]}`);
   }
+});
+
+Print('assembly/pow5.ts is what scripts/gen-pow5.mjs computes with BigInt (Ryū\'s definitions)', async () => {
+  const { tables } = await import('../scripts/gen-pow5.mjs');
+  const { pow5, inv } = tables();
+  const text = readFileSync(new URL('../assembly/pow5.ts', import.meta.url), 'utf8');
+  const entries = (name) => {
+    const body = text.slice(text.indexOf(`export const ${name} =`)).split(']);')[0];
+    const words = [...body.matchAll(/0x([0-9a-f]{16})/g)].map((m) => BigInt(`0x${m[1]}`));
+    return Array.from({ length: words.length / 2 }, (_, i) => words[2 * i] + (words[2 * i + 1] << 64n));
+  };
+  assert.equal(entries('POW5'), pow5);
+  assert.equal(entries('POW5_INV'), inv);
+  // and two of Ryū's published entries (d2s_full_table.h): 5^1 and 5^-1
+  assert.is(pow5[1], 1441151880758558720n << 64n);
+  assert.is(inv[1], 11068046444225730970n + (1844674407370955161n << 64n));
 });
 
 Print.run();
