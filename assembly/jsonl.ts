@@ -52,9 +52,9 @@ let numBig = false;
 // Each line ends in a byte no value holds: its line feed, or (the last line)
 // the 0 the caller puts after the text. So the loops below stop at the line's
 // end without comparing positions. (Eight-byte loads look up to seven bytes
-// past it, and a guessed name as far as its length, into blocks the caller
-// lays out after the text and the names; what they find there never counts:
-// a line feed or 0 lies between.)
+// past it, and a guessed name as far as its length, into padding the caller
+// lays out after the text, or after the names; what they find there never
+// counts: a line feed or 0 lies between.)
 
 // @ts-ignore: decorator
 @inline function ws(i: usize): usize {
@@ -320,7 +320,7 @@ function keyAt(p: usize, q: usize): i32 {
   return 0;
 }
 
-/** bytes [p, p + n) equal name `col`'s: eight bytes at a time (reads past either end stay in memory: the text and the names have blocks after them) */
+/** bytes [p, p + n) equal name `col`'s: eight bytes at a time (reads past either end stay in memory: the text has padding after it, the names have blocks) */
 // @ts-ignore: decorator
 @inline function isName(p: usize, n: usize, col: i32): bool {
   const at = keys + (<usize>col << 3);

@@ -199,6 +199,18 @@ Fast('texts and nested fields: what JSON.parse takes is skipped, what it refuses
   }
 });
 
+Fast('a long name guessed at its place, cut short at the end of a piece: the same error as the long way', () => {
+  const long = 'judge-' + 'x'.repeat(1000);
+  const model = trainFusion(pairsFromRecords(records.map((r) => ({ ...r, a: { m1: r.a.m1, [long]: r.a.three }, b: { m1: r.b.m1, [long]: r.b.three } }))), { seed: 0, arch: 'mlp', ensemble: 1, epochs: 1 });
+  // the last line names the model guessed at its place, cut short where the name would run past the text
+  for (const cut of [0, 1, 7, 500]) {
+    const text = `{"id":"a","scores":{"m1":1,"${long}":2}}\n{"id":"b","scores":{"m1":1,"${long.slice(0, long.length - cut)}`;
+    const [got, want] = bothWays(model, text);
+    assert.equal(got, want);
+    assert.match(got.error, /^i\.jsonl:2: /);
+  }
+});
+
 Fast('names the wasm path cannot match as the reader does (index-like) leave it to the long way', () => {
   const odd = pairsFromRecords(records.map((r) => ({ ...r, a: { ...r.a, 7: 1 }, b: { ...r.b, 7: 0 } })));
   const model = trainFusion(odd, { seed: 0, arch: 'gated', ensemble: 1, epochs: 1 });

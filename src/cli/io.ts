@@ -88,8 +88,12 @@ function readError(file: string, e: unknown): CliError {
  * synchronously; `-` is standard input. One buffer is reused: a piece is
  * valid until the next is read.
  */
-export function* readPieces(file: string): Generator<Uint8Array> {
-  const fd = openInput(file);
+export function readPieces(file: string): Generator<Uint8Array> {
+  return piecesOf(openInput(file), file);
+}
+
+/** The pieces of an open input, read synchronously; its descriptor is closed at the end (standard input's is kept). */
+function* piecesOf(fd: number, file: string): Generator<Uint8Array> {
   const buf = Buffer.allocUnsafe(CHUNK);
   try {
     for (;;) {
@@ -122,21 +126,9 @@ export function* readPieces(file: string): Generator<Uint8Array> {
 export async function* readPiecesAsync(file: string): AsyncGenerator<Uint8Array> {
   const fd = openInput(file);
   if (fd !== 0 && fstatSync(fd).isFile()) {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    try {
-      for (;;) {
-        let got: number;
-        try {
-          got = readSync(fd, buf, 0, CHUNK, null);
-        } catch (e) {
-          throw readError(file, e);
-        }
-        if (!got) break;
-        yield buf.subarray(0, got);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      closeSync(fd);
+    for (const piece of piecesOf(fd, file)) {
+      yield piece;
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return;
   }

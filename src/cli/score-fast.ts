@@ -30,12 +30,19 @@ export class FastItems {
   private readonly k: Kernels;
   private readonly K: number;
   private readonly F: number;
-  /** the keys the scanner matches, the models' names then the features': (offset, length) into keyBytes */
-  private readonly keyTable: Int32Array;
-  private readonly keyBytes: Uint8Array;
-  /** the models' names as JSON (quoted), for the weights: (offset, length) into nameBytes */
-  private readonly nameTable: Int32Array;
-  private readonly nameBytes: Uint8Array;
+  /**
+   * Addresses of the tables, laid out once at the heap's base: the keys the
+   * scanner matches (the models' names then the features'), and the models'
+   * names as JSON (quoted) for the weights; each an (offset, length) table
+   * into its bytes. Pieces are laid out after them.
+   */
+  private readonly keyTable: number;
+  private readonly keyBytes: number;
+  private readonly nameTable: number;
+  private readonly nameBytes: number;
+  private readonly tablesEnd: number;
+  /** bytes after a piece's text that the scanner may look at: its longest name and an eight-byte load */
+  private readonly pad: number;
   /** bytes of output an item can take beyond its id, weights included */
   private readonly perItem: number;
   /**
@@ -60,9 +67,22 @@ export class FastItems {
     this.k = newKernels();
     this.K = model.models.length;
     this.F = model.features.length;
-    [this.keyTable, this.keyBytes] = table([...model.models, ...model.features].map((s) => ENCODER.encode(s)));
+    const [keyTable, keyBytes] = table([...model.models, ...model.features].map((s) => ENCODER.encode(s)));
     const json = model.models.map((s) => ENCODER.encode(JSON.stringify(s)));
-    [this.nameTable, this.nameBytes] = table(json);
+    const [nameTable, nameBytes] = table(json);
+    const m = new Layout(this.k, 0);
+    this.keyTable = m.take(keyTable.byteLength);
+    this.keyBytes = m.take(keyBytes.length);
+    this.nameTable = m.take(nameTable.byteLength);
+    this.nameBytes = m.take(nameBytes.length);
+    if (!m.ready()) throw new Error(`rewardfuse: cannot grow wasm memory for the model's names`);
+    const u8 = new Uint8Array(this.k.memory.buffer);
+    u8.set(new Uint8Array(keyTable.buffer), this.keyTable);
+    u8.set(keyBytes, this.keyBytes);
+    u8.set(new Uint8Array(nameTable.buffer), this.nameTable);
+    u8.set(nameBytes, this.nameBytes);
+    this.tablesEnd = m.end;
+    this.pad = 16 + Math.max(0, ...keyTable.filter((_, i) => i % 2 === 1));
     // {"id":"","reward":,"uncertainty":,"conservative":}\n and three numbers of at most 25 bytes (dtoa.ts);
     // ,"weights":{} and per model a name, a colon, a comma and a number
     this.perItem = 64 + 3 * 25 + 16 + json.reduce((s, b) => s + b.length + 27, 0);
@@ -76,20 +96,15 @@ export class FastItems {
     const { k, K, F } = this;
     // a line of an item takes at least 16 bytes ({"id":"","scores":{}} and more)
     const cap = Math.floor(text.length / 16) + 1;
-    const m = new Layout(k, 0);
-    const textPtr = m.take(text.length + 1); // and a 0 after it, where the scanner's last line ends
-    const keyTable = m.take(this.keyTable.byteLength), keyBytes = m.take(this.keyBytes.length);
-    const nameTable = m.take(this.nameTable.byteLength), nameBytes = m.take(this.nameBytes.length);
+    const { keyTable, keyBytes, nameTable, nameBytes } = this;
+    const m = new Layout(k, this.tablesEnd);
+    const textPtr = m.take(text.length + 1 + this.pad); // and a 0 after it, where the scanner's last line ends
     const scores = m.take(4 * cap * K), feats = m.take(4 * cap * F), ids = m.take(8 * cap), lines = m.take(4 * cap);
     const counts = m.take(8), work = m.take(4 * (128 + K + F));
     if (!m.ready()) return undefined;
     const u8 = new Uint8Array(k.memory.buffer);
     u8.set(text, textPtr);
     u8[textPtr + text.length] = 0;
-    u8.set(new Uint8Array(this.keyTable.buffer), keyTable);
-    u8.set(this.keyBytes, keyBytes);
-    u8.set(new Uint8Array(this.nameTable.buffer), nameTable);
-    u8.set(this.nameBytes, nameBytes);
     if (!k.scanItems(scores, feats, ids, lines, counts, textPtr, text.length, keyTable, keyBytes, K, F, cap, work)) return undefined;
     const [n, lineFeeds] = new Int32Array(k.memory.buffer, counts, 2);
     if (!n) return undefined;
