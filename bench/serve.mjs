@@ -1,9 +1,11 @@
 // npm run bench:serve — the fused-reward server under load, on loopback only,
-// in about 40 s. Three processes: the server (this file with --server), the
+// in about 50 s. Three processes: the server (this file with --server), the
 // fake reward models (this file with --rms; test/serve/fake-rm.mjs), and this
 // one, the load generator, whose clients hold kept-alive sockets and write
 // each request as one buffer, so that little of the load generator's own time
-// is counted as the server's. It reports:
+// is counted as the server's. Each measurement follows a warm-up at its own
+// concurrency on the same sockets, so that it is of the steady state: the
+// connecting and the server's compiling of its code are not in it. It reports:
 //   (a) /v1/fuse with given scores, one item a request, at concurrency 1, 16, 64;
 //   (b) /get_reward over 4 fake upstreams that answer in 5 ms, batches of 1 and 256,
 //       and the server's overhead beyond its wait on the upstreams, seen two ways:
@@ -23,6 +25,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2.5); // each measurement
+const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 1); // before each measurement, at its concurrency, not counted
 const SELF = fileURLToPath(import.meta.url);
 /** the event-loop delay monitors' timer (ms); a delay is how late it fires */
 const TICK = 2;
@@ -44,15 +47,14 @@ async function main() {
   writeFileSync(modelFile, lib.saveModel(model));
   const M = model.models;
 
-  console.log(`rewardfuse bench:serve — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), loopback; ${SECONDS} s a measurement\n`);
+  console.log(`rewardfuse bench:serve — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), loopback; ${SECONDS} s a measurement, after ${WARM} s of warm-up at its concurrency\n`);
   const rms = await child(['--rms']);
 
   // (a) given scores
   const items = { items: [{ scores: Object.fromEntries(M.map((m, k) => [m, 0.3 * k - 0.5])) }] };
   const a = await withServer(modelFile, {}, async (url, server) => {
     const rows = [];
-    await load(url, '/v1/fuse', items, 16, 0.5, checkFuse(1)); // warm-up
-    for (const c of [1, 16, 64]) rows.push({ c, ...(await measure(server, () => load(url, '/v1/fuse', items, c, SECONDS, checkFuse(1)))) });
+    for (const c of [1, 16, 64]) rows.push({ c, ...(await measure(server, (begin) => load(url, '/v1/fuse', items, c, SECONDS, checkFuse(1), { warm: WARM, begin }))) });
     return rows;
   });
   console.log('(a) POST /v1/fuse, one item with given scores (no upstreams)\n');
@@ -66,11 +68,9 @@ async function main() {
   const batch = (n) => ({ query: Array.from({ length: n }, (_, i) => `User: question ${i}\nAssistant: answer ${i} ${'x'.repeat(200)}`), prompts: Array.from({ length: n }, (_, i) => `User: question ${i}\n`), labels: Array(n).fill(null) });
   const b = await withServer(modelFile, { upstreams }, async (url, server) => {
     const rows = [];
-    await load(url, '/get_reward', batch(1), 16, 0.5, checkReward(1));
     for (const [n, c] of [[1, 1], [1, 16], [1, 64], [256, 1], [256, 4]]) {
-      const rms0 = await rms.ask({ count: true });
-      const r = await measure(server, () => load(url, '/get_reward', batch(n), c, SECONDS, checkReward(n)));
-      const rms1 = await rms.ask({ count: true });
+      const r = await measure(server, (begin) => load(url, '/get_reward', batch(n), c, SECONDS, checkReward(n), { warm: WARM, begin }), () => rms.ask({ count: true }));
+      const [rms0, rms1] = r.also;
       const rmsMs = rms1.cpuMs - rms0.cpuMs;
       rows.push({ n, c, ...r, calls: (rms1.calls - rms0.calls) / r.count, rmsBusy: rmsMs / r.wallMs, others: Math.max(0, r.machineMs - r.ownMs - rmsMs) / r.wallMs });
     }
@@ -144,34 +144,49 @@ function machineBusyMs() {
   }
 }
 
-/** Run `run()` (a load), with the server's CPU time, both processes' event-loop delay and the machine's busy time over it. */
-async function measure(server, run) {
+/**
+ * Run `run(begin)` (a load that calls `begin()` when its warm-up ends), with,
+ * from then to its end: the server's CPU time, both processes' event-loop
+ * delay, the machine's busy time, and `also()` (a figure of another process)
+ * at both ends.
+ */
+async function measure(server, run, also = async () => null) {
   const h = monitorEventLoopDelay({ resolution: TICK });
-  await server.ask({ mark: true });
-  h.enable();
-  const cpu0 = process.cpuUsage(), t0 = performance.now(), m0 = machineBusyMs();
-  const r = await run();
-  const cpu = process.cpuUsage(cpu0), wallMs = performance.now() - t0, machineMs = machineBusyMs() - m0;
+  let at = null;
+  const begin = () => {
+    at = { mark: server.ask({ mark: true }), also: also(), cpu: process.cpuUsage(), t: performance.now(), m: machineBusyMs() };
+    h.enable();
+  };
+  const r = await run(begin);
+  const cpu = process.cpuUsage(at.cpu), wallMs = performance.now() - at.t, machineMs = machineBusyMs() - at.m;
   h.disable();
+  await at.mark;
   const s = await server.ask({ mark: true });
   const loadMs = (cpu.user + cpu.system) / 1000;
-  return { ...r, wallMs, machineMs, ownMs: s.cpuMs + loadMs, cpu: (s.cpuMs * 1000) / r.count, busy: s.cpuMs / s.wallMs, loadBusy: loadMs / wallMs, eld: { server: s.eld, client: lateness(h) } };
+  return { ...r, also: [await at.also, await also()], wallMs, machineMs, ownMs: s.cpuMs + loadMs, cpu: (s.cpuMs * 1000) / r.count, busy: s.cpuMs / s.wallMs, loadBusy: loadMs / wallMs, eld: { server: s.eld, client: lateness(h) } };
 }
 
 /**
  * `c` clients, each on its own kept-alive socket, posting `body` back to back
- * for `seconds`; latency from the request's write to its answer's last byte,
- * percentiles, answers that fail `check` (bad), and requests whose socket
+ * for `warm` + `seconds`; over the last `seconds` (after `begin()`): latency
+ * from the request's write to its answer's last byte, and percentiles. Over
+ * the whole run: answers that fail `check` (bad), and requests whose socket
  * closed before their answer (lost). The server frames its answers by
- * Content-Length (an answer that is not: bad).
+ * Content-Length (an answer that is not: bad). The warm-up, at the same
+ * concurrency on the same sockets, leaves out connecting and the server's
+ * compiling its code: what is measured is the steady state.
  */
-async function load(url, path, body, c, seconds, check) {
+async function load(url, path, body, c, seconds, check, { warm = 0, begin = () => {} } = {}) {
   const { hostname, port } = new URL(url);
   const data = JSON.stringify(body);
   const bytes = Buffer.from(`POST ${path} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(data)}\r\n\r\n${data}`);
   const lat = [], own = [], srv = [];
-  let bad = 0, lost = 0;
-  const end = performance.now() + seconds * 1000;
+  let bad = 0, lost = 0, lostBefore = 0;
+  const start = performance.now() + warm * 1000, end = start + seconds * 1000;
+  setTimeout(() => {
+    lostBefore = lost;
+    begin();
+  }, Math.max(0, start - performance.now()));
   /** one socket, requests back to back until the time is up or the socket fails */
   const session = () => new Promise((done) => {
     const sock = connect({ host: hostname, port: Number(port) });
@@ -203,10 +218,10 @@ async function load(url, path, body, c, seconds, check) {
       if (buf.length < need) return;
       pending = false;
       const ms = performance.now() - t0;
-      lat.push(ms);
+      if (t0 >= start) lat.push(ms);
       const waited = /\r\nserver-timing:[^\r]*upstreams;dur=([\d.]+)/i.exec(head);
       const total = /\r\nserver-timing:[^\r]*total;dur=([\d.]+)/i.exec(head);
-      if (waited) {
+      if (waited && t0 >= start) {
         own.push(ms - Number(waited[1]));
         if (total) srv.push(Number(total[1]) - Number(waited[1]));
       }
@@ -228,12 +243,11 @@ async function load(url, path, body, c, seconds, check) {
   const client = async () => {
     while (performance.now() < end) await session();
   };
-  const t0 = performance.now();
   await Promise.all(Array.from({ length: c }, client));
-  const wall = (performance.now() - t0) / 1000;
+  const wall = (performance.now() - start) / 1000;
   const q = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
   for (const xs of [lat, own, srv]) xs.sort((x, y) => x - y);
-  return { count: lat.length + lost, rps: lat.length / wall, p50: q(lat, 0.5), p99: q(lat, 0.99), own50: q(own, 0.5), own99: q(own, 0.99), srv50: q(srv, 0.5), srv99: q(srv, 0.99), bad, lost };
+  return { count: lat.length + lost - lostBefore, rps: lat.length / wall, p50: q(lat, 0.5), p99: q(lat, 0.99), own50: q(own, 0.5), own99: q(own, 0.99), srv50: q(srv, 0.5), srv99: q(srv, 0.99), bad, lost };
 }
 
 const finite = (xs, n) => Array.isArray(xs) && xs.length === n && xs.every((x) => typeof x === 'number' && Number.isFinite(x));
