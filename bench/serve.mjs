@@ -20,7 +20,7 @@
 //   (c) a fault mix (one upstream down, one slow past its timeout now and then,
 //       one answering 500 now and then, one garbage now and then): every
 //       response must be a 200 with one finite entry a query.
-import { fork } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -83,19 +83,10 @@ async function main() {
       const rmsMs = rms1.cpuMs - rms0.cpuMs;
       return { n, c, ...r, calls: (rms1.calls - rms0.calls) / r.count, rmsBusy: rmsMs / r.wallMs, others: Math.max(0, r.machineMs - r.ownMs - rmsMs) / r.wallMs };
     };
-    for (const [n, c] of [[1, 1], [1, 16], [1, 64], [256, 1], [256, 4]]) {
-      if (c !== 64) {
-        rows.push(await row(n, c));
-        continue;
-      }
-      for (let i = 0; i < RUNS; i++) {
-        const ours = await row(n, c);
-        const fl = await measure(floor, (begin, finish) => load(floorUrl, '/get_reward', batch(n), c, SECONDS, checkReward(n), { warm: WARM, begin, finish }));
-        runs64.push({ ours, floor: fl });
-      }
-      // the table shows the run of the median p99 overhead
-      rows.push([...runs64].sort((x, y) => x.ours.own99 - y.ours.own99)[(RUNS - 1) >> 1].ours);
-    }
+    for (const [n, c] of [[1, 1], [1, 16], [1, 64], [256, 1], [256, 4]]) rows.push(await row(n, c));
+    // concurrency 64 again, ours and the floor in turn, from the C load generator where there is one
+    const drive = async (u, srv) => measure(srv, async (begin, finish) => (await loadC(u, '/get_reward', batch(1), 64, SECONDS, { warm: WARM, begin, finish })) ?? load(u, '/get_reward', batch(1), 64, SECONDS, checkReward(1), { warm: WARM, begin, finish }));
+    for (let i = 0; i < RUNS; i++) runs64.push({ ours: await drive(url, server), floor: await drive(floorUrl, floor) });
     return rows;
   });
   floor.stop();
@@ -111,13 +102,13 @@ async function main() {
   table(['batch', 'concurrency', 'server delay', 'load generator delay', 'server CPU', 'fake RMs CPU', 'load generator CPU', 'other work'],
     b.map((r) => [r.n, r.c, r.eld.server.map((x) => x.toFixed(1)).join(' / '), r.eld.client.map((x) => x.toFixed(1)).join(' / '), pct(r.busy), pct(r.rmsBusy), pct(r.loadBusy), pct(r.others)]));
   console.log(`\n    batch 1 at concurrency 64, ${RUNS} runs, each in turn with the floor: a server that only reads each request, waits 5 ms (a timer)\n` +
-    '    and writes an answer of the same shape, under the same load generator; its overhead is what the client, the kernel and\n' +
-    '    a do-nothing Node server add on this machine (the row above is the run of the median)\n');
+    `    and writes an answer of the same shape; its overhead is what the client, the kernel and a do-nothing Node server add on this\n` +
+    `    machine. Load: ${loadgen() ? 'bench/loadgen.c (C, epoll: a status and framing check an answer)' : 'the Node load generator (no C compiler)'}\n`);
   const med = (xs) => [...xs].sort((x, y) => x - y)[(xs.length - 1) >> 1];
-  const r64rows = runs64.map(({ ours, floor }, i) => [i + 1, ours.rps.toFixed(0), ours.own99.toFixed(2), floor.rps.toFixed(0), floor.own99.toFixed(2), (ours.own99 - floor.own99).toFixed(2), ours.srv99.toFixed(2), ours.cpu.toFixed(0)]);
+  const r64rows = runs64.map(({ ours, floor }, i) => [i + 1, ours.rps.toFixed(0), ours.own99.toFixed(2), floor.rps.toFixed(0), floor.own99.toFixed(2), (ours.own99 - floor.own99).toFixed(2), ours.srv99.toFixed(2), ours.cpu.toFixed(0), `${ours.bad + floor.bad} / ${ours.lost + floor.lost}`]);
   const over = med(runs64.map((r) => r.ours.own99)), floor99 = med(runs64.map((r) => r.floor.own99)), excess = med(runs64.map((r) => r.ours.own99 - r.floor.own99));
-  r64rows.push(['median', med(runs64.map((r) => r.ours.rps)).toFixed(0), over.toFixed(2), med(runs64.map((r) => r.floor.rps)).toFixed(0), floor99.toFixed(2), excess.toFixed(2), med(runs64.map((r) => r.ours.srv99)).toFixed(2), med(runs64.map((r) => r.ours.cpu)).toFixed(0)]);
-  table(['run', 'req/s', 'overhead p99 ms', 'floor req/s', 'floor overhead p99 ms', 'difference', 'server-side p99', 'server CPU µs/req'], r64rows);
+  r64rows.push(['median', med(runs64.map((r) => r.ours.rps)).toFixed(0), over.toFixed(2), med(runs64.map((r) => r.floor.rps)).toFixed(0), floor99.toFixed(2), excess.toFixed(2), med(runs64.map((r) => r.ours.srv99)).toFixed(2), med(runs64.map((r) => r.ours.cpu)).toFixed(0), '']);
+  table(['run', 'req/s', 'overhead p99 ms', 'floor req/s', 'floor overhead p99 ms', 'difference', 'server-side p99', 'server CPU µs/req', 'bad / lost'], r64rows);
 
   // (c) a fault mix
   const mixUrls = await rms.ask({ start: [
@@ -290,6 +281,45 @@ async function load(url, path, body, c, seconds, check, { warm = 0, begin = () =
   const q = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
   for (const xs of [lat, own, srv]) xs.sort((x, y) => x - y);
   return { count: lat.length + lost - lostBefore, rps: lat.length / wall, p50: q(lat, 0.5), p99: q(lat, 0.99), own50: q(own, 0.5), own99: q(own, 0.99), srv50: q(srv, 0.5), srv99: q(srv, 0.99), bad, lost };
+}
+
+/**
+ * The same load from bench/loadgen.c (compiled here with the system's cc, once),
+ * which adds less of its own time to what it measures; null if there is no cc.
+ */
+async function loadC(url, path, body, c, seconds, { warm = 0, begin = () => {}, finish = () => {} } = {}) {
+  const exe = loadgen();
+  if (!exe) return null;
+  const { hostname, port } = new URL(url);
+  const file = join(tmpdir(), `rewardfuse-bench-body-${process.pid}.json`);
+  writeFileSync(file, JSON.stringify(body));
+  const p = spawn(exe, [hostname, port, path, file, String(c), String(warm), String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.setEncoding('utf8');
+  p.stdout.on('data', (d) => {
+    out += d;
+    for (let at; (at = out.indexOf('\n')) >= 0; ) {
+      const line = out.slice(0, at);
+      out = out.slice(at + 1);
+      if (line === 'begin') begin();
+      else if (line === 'end') finish();
+      else if (line.startsWith('{')) p.result = JSON.parse(line);
+    }
+  });
+  const code = await new Promise((r) => p.on('close', r));
+  if (code !== 0 || !p.result) throw new Error(`bench/loadgen.c exited ${code}`);
+  return p.result;
+}
+
+let loadgenExe;
+/** bench/loadgen.c compiled into a temporary folder, or null where cc fails */
+function loadgen() {
+  if (loadgenExe !== undefined) return loadgenExe;
+  const exe = join(mkdtempSync(join(tmpdir(), 'rewardfuse-loadgen-')), 'loadgen');
+  const r = spawnSync('cc', ['-O2', '-o', exe, fileURLToPath(new URL('loadgen.c', import.meta.url))], { stdio: ['ignore', 'ignore', 'pipe'] });
+  loadgenExe = r.status === 0 ? exe : null;
+  if (!loadgenExe) console.log(`(no C compiler: the Node load generator is used throughout; ${r.error?.message ?? String(r.stderr).trim().split('\n')[0]})`);
+  return loadgenExe;
 }
 
 const finite = (xs, n) => Array.isArray(xs) && xs.length === n && xs.every((x) => typeof x === 'number' && Number.isFinite(x));
