@@ -134,6 +134,21 @@ Protocol('speaks each upstream protocol: vLLM /classify, TEI /predict, OpenRLHF 
   }
 });
 
+Protocol('Server-Timing: upstreams;dur is the wait from the first call sent to the last answer; total;dur (head read → answer written) holds it', async () => {
+  const slow = Object.fromEntries(M.map((m) => [m, { delayMs: 40 }]));
+  const s = await start({ faults: slow });
+  try {
+    const r = await post(`${s.url}/get_reward`, openrlhfBody);
+    assert.is(r.status, 200, r.text);
+    const st = r.headers.get('server-timing');
+    const up = Number(/upstreams;dur=([\d.]+)/.exec(st)?.[1]), total = Number(/total;dur=([\d.]+)/.exec(st)?.[1]);
+    assert.ok(up >= 39 && up < 1000, st);
+    assert.ok(total >= up && total - up < 40, st);
+  } finally {
+    await s.close();
+  }
+});
+
 Protocol('an empty batch (OpenRLHF shards queries over replicas, so some get none) is answered with empty lists', async () => {
   const s = await start();
   try {

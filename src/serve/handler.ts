@@ -169,22 +169,29 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
   /** the series of each route and status, so counting a request builds no keys */
   const counted = new Map<string, [Series, Series]>();
 
-  /** Each sample's score from every upstream, NaN where a model gave none in time. */
-  function fanOut(samples: Sample[]): Promise<Float32Array> {
+  /**
+   * Each sample's score from every upstream (NaN where a model gave none in
+   * time), and how long the request waited on the upstreams (ms): from its
+   * first call sent, or its samples queued behind busy call slots, to its
+   * last answer; the rest, its reading and batching included, is the server's own.
+   */
+  function fanOut(samples: Sample[]): Promise<{ x: Float32Array; waited: number }> {
     const n = samples.length;
     const x = new Float32Array(n * K).fill(NaN);
-    if (!n || !clients.length) return Promise.resolve(x);
+    if (!n || !clients.length) return Promise.resolve({ x, waited: 0 });
     return new Promise((resolve) => {
       let pending = n * clients.length;
       const finish = () => {
         if (job.done) return;
         job.done = true;
         clearTimeout(timer);
-        resolve(x);
+        const now = performance.now();
+        resolve({ x, waited: job.waiting < now ? now - job.waiting : 0 });
       };
       const job: Job = {
         done: false,
         deadline: performance.now() + o.deadlineMs,
+        waiting: Infinity,
         put(row, k, v) {
           if (job.done) return;
           if (v !== null) x[row * K + k] = v;
@@ -247,9 +254,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
       const at = p ? q.indexOf(p) : -1;
       return { query: q, prompt: p, response: at >= 0 ? q.slice(at + p.length) : q, label: labels?.[i] };
     });
-    const t0 = performance.now();
-    const x = await fanOut(samples);
-    const waited = performance.now() - t0;
+    const { x, waited } = await fanOut(samples);
     const s = await fuse(x, F ? new Float32Array(n * F).fill(NaN) : NO_FEATURES, n);
     count('get_reward', s.status);
     const picked = o.reward === 'conservative' ? s.conservative : s.reward;
@@ -301,9 +306,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
         return { prompt, response, query: sm.query === undefined ? prompt + response : str(sm.query, `samples[${i}].query`), label: sm.label };
       });
       needUpstreams('samples');
-      const t0 = performance.now();
-      x = await fanOut(samples);
-      waited = performance.now() - t0;
+      ({ x, waited } = await fanOut(samples));
     }
     const s = await fuse(x, f, n);
     count('fuse', s.status);

@@ -18,6 +18,8 @@ export interface Job {
   done: boolean;
   /** performance.now() time by which the request is answered */
   deadline: number;
+  /** performance.now() when it began to wait on the upstreams: its first call sent, or its samples queued behind busy call slots (Infinity until then) */
+  waiting: number;
   /** score of sample `row` from model column `k` (null: none) */
   put(row: number, k: number, v: number | null): void;
 }
@@ -117,6 +119,11 @@ export class UpstreamClient {
         this.pump();
       });
     }
+    // what is left waits for a call slot: waiting on the upstreams from now
+    if (this.queue.length) {
+      const now = performance.now();
+      for (const e of this.queue) if (now < e.job.waiting) e.job.waiting = now;
+    }
   }
 
   /** Up to `max` queued entries whose request still waits; drops the others. */
@@ -136,6 +143,8 @@ export class UpstreamClient {
     let outcome = 'ok';
     try {
       const body = JSON.stringify(requestBody(this.u, batch.map((e) => e.sample)));
+      const sent = performance.now();
+      for (let i = 0; i < batch.length; i++) if (sent < batch[i].job.waiting) batch[i].job.waiting = sent;
       for (let attempt = 0; ; attempt++) {
         let until = -Infinity;
         for (let i = 0; i < batch.length; i++) if (!batch[i].job.done && batch[i].job.deadline > until) until = batch[i].job.deadline;
