@@ -4,8 +4,9 @@
 // for warm + seconds; over the last `seconds`: each answer's latency (its
 // request's write → its last byte), and its overhead beyond the server's wait
 // on the upstreams (Server-Timing upstreams;dur) as this client sees it and as
-// the server does (total;dur − upstreams;dur). It prints "begin" when the
-// warm-up ends, "end" when the last answer is in, then one line of JSON.
+// the server does (total;dur − upstreams;dur), and in how many of the run's
+// 10 ms windows the slowest 1% were sent. It prints "begin" when the warm-up
+// ends, "end" when the last answer is in, then one line of JSON.
 // An answer that is not a 200 framed by its Content-Length is bad; a request
 // whose connection closes before its answer is lost.
 //
@@ -141,7 +142,7 @@ int main(int argc, char **argv) {
     if (dial(&cs[i]) < 0) return perror("loadgen: connect"), 1;
   }
   double start = now() + warm, end = start + secs;
-  Vec lat = {0}, own = {0}, srv = {0};
+  Vec lat = {0}, own = {0}, srv = {0}, ownAt = {0}; // ownAt: when each of own's requests was sent (s into the run)
   long bad = 0, lost = 0, lostBefore = 0;
   int begun = 0, open = n;
   for (int i = 0; i < n; i++) send1(&cs[i]);
@@ -196,6 +197,7 @@ int main(int argc, char **argv) {
         double up = timing(st, stEnd, "upstreams;dur="), total = timing(st, stEnd, "total;dur=");
         if (up >= 0) {
           push(&own, ms - up);
+          push(&ownAt, c->t0 - start);
           if (total >= 0) push(&srv, total - up);
         }
       }
@@ -210,10 +212,25 @@ int main(int argc, char **argv) {
   }
   double wall = now() - start;
   printf("end\n");
+  // the slowest 1% by overhead: in how many of the run's 10 ms windows (by sending) they fall; few: the tail is a few stalls, not steady queueing
+  int windows = (int)(secs * 100) + 1, tailWindows = 0;
+  if (own.n) {
+    double *sorted = malloc(own.n * sizeof(double));
+    memcpy(sorted, own.x, own.n * sizeof(double));
+    qsort(sorted, own.n, sizeof(double), cmp);
+    double cut = sorted[(size_t)(0.99 * own.n)];
+    char *hit = calloc(windows + 1, 1);
+    for (size_t i = 0; i < own.n; i++) {
+      int w = (int)(ownAt.x[i] * 100);
+      if (own.x[i] >= cut && w >= 0 && w <= windows && !hit[w]) hit[w] = 1, tailWindows++;
+    }
+    free(sorted);
+    free(hit);
+  }
   qsort(lat.x, lat.n, sizeof(double), cmp);
   qsort(own.x, own.n, sizeof(double), cmp);
   qsort(srv.x, srv.n, sizeof(double), cmp);
-  printf("{\"count\":%zu,\"rps\":%.1f,\"p50\":%.4f,\"p99\":%.4f,\"own50\":%.4f,\"own99\":%.4f,\"srv50\":%.4f,\"srv99\":%.4f,\"bad\":%ld,\"lost\":%ld}\n",
-         lat.n + (size_t)(lost - lostBefore), lat.n / wall, q(&lat, 0.5), q(&lat, 0.99), q(&own, 0.5), q(&own, 0.99), q(&srv, 0.5), q(&srv, 0.99), bad, lost);
+  printf("{\"count\":%zu,\"rps\":%.1f,\"p50\":%.4f,\"p99\":%.4f,\"own50\":%.4f,\"own99\":%.4f,\"srv50\":%.4f,\"srv99\":%.4f,\"bad\":%ld,\"lost\":%ld,\"tailWindows\":%d,\"windows\":%d}\n",
+         lat.n + (size_t)(lost - lostBefore), lat.n / wall, q(&lat, 0.5), q(&lat, 0.99), q(&own, 0.5), q(&own, 0.99), q(&srv, 0.5), q(&srv, 0.99), bad, lost, tailWindows, windows);
   return 0;
 }
