@@ -49,6 +49,8 @@ export class UpstreamClient {
   private queue: Entry[] = [];
   private inflight = 0;
   private scheduled = false;
+  /** how many of the queue's first entries are already counted as waiting for a call slot */
+  private marked = 0;
   private failures = 0;
   private openUntil = 0;
   private probing = false;
@@ -119,10 +121,12 @@ export class UpstreamClient {
         this.pump();
       });
     }
-    // what is left waits for a call slot: waiting on the upstreams from now
-    if (this.queue.length) {
+    // what is left waits for a call slot: waiting on the upstreams from now (each entry marked once)
+    const q = this.queue;
+    if (this.marked < q.length) {
       const now = performance.now();
-      for (const e of this.queue) if (now < e.job.waiting) e.job.waiting = now;
+      for (let i = this.marked; i < q.length; i++) if (now < q[i].job.waiting) q[i].job.waiting = now;
+      this.marked = q.length;
     }
   }
 
@@ -132,6 +136,7 @@ export class UpstreamClient {
     let i = 0;
     for (; i < q.length && out.length < max; i++) if (!q[i].job.done) out.push(q[i]);
     this.queue = i === q.length ? [] : q.slice(i);
+    this.marked = Math.max(0, this.marked - i);
     return out;
   }
 
