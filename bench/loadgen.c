@@ -85,7 +85,7 @@ static const char *header(const char *head, size_t n, const char *name) {
 
 /** the number after `key` in a Server-Timing value (e.g. "upstreams;dur="), or -1 */
 static double timing(const char *st, const char *end, const char *key) {
-  if (!st) return -1;
+  if (!st || !end) return -1;
   const char *p = memmem(st, end - st, key, strlen(key));
   return p ? strtod(p + strlen(key), NULL) : -1;
 }
@@ -184,6 +184,15 @@ int main(int argc, char **argv) {
           continue;
         }
         c->need = (eoh - c->buf) + 4 + strtol(cl, NULL, 10);
+        if (c->need > BUF) {
+          // an answer larger than the buffer: counted bad, and the connection given up
+          bad++;
+          c->pending = 0;
+          epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+          close(c->fd);
+          open--;
+          continue;
+        }
       }
       if ((long)c->have < c->need) continue;
       double ms = (now() - c->t0) * 1000;
@@ -193,7 +202,7 @@ int main(int argc, char **argv) {
       if (c->t0 >= start) {
         push(&lat, ms);
         const char *st = header(c->buf, eoh - c->buf + 2, "server-timing:");
-        const char *stEnd = st ? strstr(st, "\r\n") : NULL;
+        const char *stEnd = st ? memmem(st, eoh + 2 - st, "\r\n", 2) : NULL;
         double up = timing(st, stEnd, "upstreams;dur="), total = timing(st, stEnd, "total;dur=");
         if (up >= 0) {
           push(&own, ms - up);
