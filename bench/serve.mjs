@@ -23,7 +23,7 @@
 //       one answering 500 now and then, one garbage now and then): every
 //       response must be a 200 with one finite entry a query.
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -309,6 +309,7 @@ async function loadC(url, path, body, c, seconds, { warm = 0, begin = () => {}, 
     }
   });
   const code = await new Promise((r) => p.on('close', r));
+  rmSync(file, { force: true });
   if (code !== 0 || !p.result) throw new Error(`bench/loadgen.c exited ${code}`);
   return p.result;
 }
