@@ -318,7 +318,9 @@ let loadgenExe;
 /** bench/loadgen.c compiled into a temporary folder, or null where cc fails */
 function loadgen() {
   if (loadgenExe !== undefined) return loadgenExe;
-  const exe = join(mkdtempSync(join(tmpdir(), 'rewardfuse-loadgen-')), 'loadgen');
+  const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-loadgen-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const exe = join(dir, 'loadgen');
   const r = spawnSync('cc', ['-O2', '-o', exe, fileURLToPath(new URL('loadgen.c', import.meta.url))], { stdio: ['ignore', 'ignore', 'pipe'] });
   loadgenExe = r.status === 0 ? exe : null;
   if (!loadgenExe) console.log(`(no C compiler: the Node load generator is used throughout; ${r.error?.message ?? String(r.stderr).trim().split('\n')[0]})`);
