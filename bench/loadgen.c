@@ -32,6 +32,7 @@ typedef struct {
   double t0;      // when its request was written (s)
   char *buf;
   size_t have;
+  long head;      // where the head's blank line starts, once it is in
   long need;      // head + body bytes, once the head is in; -1 before
   int pending;    // a request is waiting for its answer
 } Conn;
@@ -100,6 +101,13 @@ static int dial(Conn *c) {
   return 0;
 }
 
+/** done with the connection: out of the poll set, closed, nothing waiting on it */
+static void hangUp(Conn *c) {
+  epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+  close(c->fd);
+  c->pending = 0;
+}
+
 /** write the request (small: one write, retried until whole) */
 static void send1(Conn *c) {
   c->have = 0;
@@ -164,8 +172,7 @@ int main(int argc, char **argv) {
         // closed (or a head past the buffer): a waiting request is lost; a new connection goes on until the end
         if (c->pending) lost++;
         if (got > 0) bad++;
-        epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-        close(c->fd);
+        hangUp(c);
         if (now() < end && dial(c) == 0) send1(c);
         else open--;
         continue;
@@ -174,29 +181,20 @@ int main(int argc, char **argv) {
       if (c->need < 0) {
         char *eoh = memmem(c->buf, c->have, "\r\n\r\n", 4);
         if (!eoh) continue;
-        const char *cl = header(c->buf, eoh - c->buf + 2, "content-length:");
-        if (!cl) {
+        c->head = eoh - c->buf;
+        const char *cl = header(c->buf, c->head + 2, "content-length:");
+        if (cl) c->need = c->head + 4 + strtol(cl, NULL, 10);
+        if (!cl || c->need > BUF) {
+          // not framed by its length, or larger than the buffer: bad, and the connection given up
           bad++;
-          c->pending = 0;
-          epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-          close(c->fd);
-          open--;
-          continue;
-        }
-        c->need = (eoh - c->buf) + 4 + strtol(cl, NULL, 10);
-        if (c->need > BUF) {
-          // an answer larger than the buffer: counted bad, and the connection given up
-          bad++;
-          c->pending = 0;
-          epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-          close(c->fd);
+          hangUp(c);
           open--;
           continue;
         }
       }
       if ((long)c->have < c->need) continue;
       double ms = (now() - c->t0) * 1000;
-      char *eoh = memmem(c->buf, c->have, "\r\n\r\n", 4);
+      const char *eoh = c->buf + c->head;
       int ok = !strncmp(c->buf, "HTTP/1.1 200 ", 13) && (long)c->have == c->need;
       if (!ok) bad++;
       if (c->t0 >= start) {
@@ -213,8 +211,7 @@ int main(int argc, char **argv) {
       c->pending = 0;
       if (now() < end) send1(c);
       else {
-        epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
-        close(c->fd);
+        hangUp(c);
         open--;
       }
     }
