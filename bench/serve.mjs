@@ -13,21 +13,24 @@
 //       and the server's overhead beyond its wait on the upstreams, seen two ways:
 //       by the client (its latency − the upstream wait the server reports in
 //       Server-Timing) and by the server (its total in Server-Timing, head read →
-//       answer written, − the same wait); with the server's CPU a request and
-//       the event-loop delay of the server and of the load generator. At
-//       concurrency 64, several runs, each in turn with the floor (this file
-//       with --floor): a server that only waits 5 ms a request, whose overhead
-//       as the client sees it is what the load generator, the kernel and a
-//       do-nothing Node server add on this machine;
+//       answer written, − the same wait); with the server's CPU a request, its
+//       minor GCs, and the event-loop delay of the server and of the load
+//       generator. At concurrency 64, several runs, each in turn with the
+//       floor (this file with --floor): a server that only waits 5 ms a
+//       request, whose overhead as the client sees it is what the load
+//       generator, the kernel and a do-nothing Node server add on this machine;
 //   (c) a fault mix (one upstream down, one slow past its timeout now and then,
 //       one answering 500 now and then, one garbage now and then): every
 //       response must be a 200 with one finite entry a query.
+// BENCH_SECONDS, BENCH_WARM_SECONDS and BENCH_RUNS change the lengths and runs;
+// BENCH_SERVER_FLAGS starts the server's Node with more flags (e.g. a young
+// generation of another size: --min-semi-space-size=64 --max-semi-space-size=64).
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2.5); // each measurement
@@ -54,7 +57,8 @@ async function main() {
   writeFileSync(modelFile, lib.saveModel(model));
   const M = model.models;
 
-  console.log(`rewardfuse bench:serve — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), loopback; ${SECONDS} s a measurement, after ${WARM} s of warm-up at its concurrency\n`);
+  console.log(`rewardfuse bench:serve — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim()}), loopback; ${SECONDS} s a measurement, after ${WARM} s of warm-up at its concurrency` +
+    `${SERVER_FLAGS.length ? `; the server's Node started with ${SERVER_FLAGS.join(' ')}` : ''}\n`);
   const rms = await child(['--rms']);
 
   // (a) given scores
@@ -99,18 +103,19 @@ async function main() {
   table(['batch', 'concurrency', 'req/s', 'queries/s', 'p50 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'server-side p50', 'server-side p99', 'calls/req', 'server CPU µs/req', 'bad'],
     b.map((r) => [r.n, r.c, r.rps.toFixed(0), (r.rps * r.n).toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), r.own50.toFixed(2), r.own99.toFixed(2), r.srv50.toFixed(2), r.srv99.toFixed(2), r.calls.toFixed(2), r.cpu.toFixed(0), r.bad]));
   console.log('\n    each process over each measurement: event-loop delay (ms a 2 ms timer fires late; p50 / p99 / max), and CPU (% of one core);\n' +
-    '    "other work": the machine\'s busy time (/proc/stat) less these three processes\'\n');
+    '    "other work": the machine\'s busy time (/proc/stat) less these three processes\'; the server\'s minor GCs (scavenges):\n' +
+    '    how many a thousand requests, their pauses in all and the longest\n');
   const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '?');
-  table(['batch', 'concurrency', 'server delay', 'load generator delay', 'server CPU', 'fake RMs CPU', 'load generator CPU', 'other work'],
-    b.map((r) => [r.n, r.c, r.eld.server.map((x) => x.toFixed(1)).join(' / '), r.eld.client.map((x) => x.toFixed(1)).join(' / '), pct(r.busy), pct(r.rmsBusy), pct(r.loadBusy), pct(r.others)]));
+  table(['batch', 'concurrency', 'server delay', 'load generator delay', 'server CPU', 'fake RMs CPU', 'load generator CPU', 'other work', 'server minor GCs'],
+    b.map((r) => [r.n, r.c, r.eld.server.map((x) => x.toFixed(1)).join(' / '), r.eld.client.map((x) => x.toFixed(1)).join(' / '), pct(r.busy), pct(r.rmsBusy), pct(r.loadBusy), pct(r.others), gcCell(r)]));
   console.log(`\n    batch 1 at concurrency 64, ${RUNS} runs, each in turn with the floor: a server that only reads each request, waits 5 ms (a timer)\n` +
     `    and writes an answer of the same shape; its overhead is what the client, the kernel and a do-nothing Node server add on this\n` +
     `    machine. Load: ${loadgen() ? 'bench/loadgen.c (C, epoll: a status and framing check an answer)' : 'the Node load generator (no C compiler)'}\n`);
   const med = (xs) => [...xs].sort((x, y) => x - y)[(xs.length - 1) >> 1];
-  const r64rows = runs64.map(({ ours, floor }, i) => [i + 1, ours.rps.toFixed(0), ours.own99.toFixed(2), floor.rps.toFixed(0), floor.own99.toFixed(2), (ours.own99 - floor.own99).toFixed(2), ours.srv99.toFixed(2), ours.cpu.toFixed(0), ours.windows ? `${ours.tailWindows} / ${floor.tailWindows} of ${ours.windows}` : '', `${ours.bad + floor.bad} / ${ours.lost + floor.lost}`]);
+  const r64rows = runs64.map(({ ours, floor }, i) => [i + 1, ours.rps.toFixed(0), ours.own99.toFixed(2), floor.rps.toFixed(0), floor.own99.toFixed(2), (ours.own99 - floor.own99).toFixed(2), ours.srv99.toFixed(2), ours.cpu.toFixed(0), gcCell(ours), ours.windows ? `${ours.tailWindows} / ${floor.tailWindows} of ${ours.windows}` : '', `${ours.bad + floor.bad} / ${ours.lost + floor.lost}`]);
   const over = med(runs64.map((r) => r.ours.own99)), floor99 = med(runs64.map((r) => r.floor.own99)), excess = med(runs64.map((r) => r.ours.own99 - r.floor.own99));
-  r64rows.push(['median', med(runs64.map((r) => r.ours.rps)).toFixed(0), over.toFixed(2), med(runs64.map((r) => r.floor.rps)).toFixed(0), floor99.toFixed(2), excess.toFixed(2), med(runs64.map((r) => r.ours.srv99)).toFixed(2), med(runs64.map((r) => r.ours.cpu)).toFixed(0), '', '']);
-  table(['run', 'req/s', 'overhead p99 ms', 'floor req/s', 'floor overhead p99 ms', 'difference', 'server-side p99', 'server CPU µs/req', 'slowest 1% sent in (10 ms windows, ours / floor)', 'bad / lost'], r64rows);
+  r64rows.push(['median', med(runs64.map((r) => r.ours.rps)).toFixed(0), over.toFixed(2), med(runs64.map((r) => r.floor.rps)).toFixed(0), floor99.toFixed(2), excess.toFixed(2), med(runs64.map((r) => r.ours.srv99)).toFixed(2), med(runs64.map((r) => r.ours.cpu)).toFixed(0), '', '', '']);
+  table(['run', 'req/s', 'overhead p99 ms', 'floor req/s', 'floor overhead p99 ms', 'difference', 'server-side p99', 'server CPU µs/req', 'server minor GCs', 'slowest 1% sent in (10 ms windows, ours / floor)', 'bad / lost'], r64rows);
 
   // (c) a fault mix
   const mixUrls = await rms.ask({ start: [
@@ -139,8 +144,14 @@ async function main() {
 }
 
 /** A child process running this file with `args`, spoken to over IPC: ask(message) → its answer. */
+/** V8 or Node flags for the server's process only (BENCH_SERVER_FLAGS, e.g. "--min-semi-space-size=64 --max-semi-space-size=64") */
+const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
+/** the server's minor GCs over a measurement: a thousand requests, and their pauses in all / the longest (ms) */
+const gcCell = (r) => (r.gc ? `${((1000 * r.gc.scavenges) / r.count).toFixed(2)} a 1k req; ${r.gc.pauseMs.toFixed(0)} ms, max ${r.gc.maxMs.toFixed(1)}` : '');
+
 async function child(args) {
-  const p = fork(SELF, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const p = fork(SELF, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...(args[0] === '--server' ? SERVER_FLAGS : [])] });
   const waiting = [];
   p.on('message', (m) => waiting.shift()?.resolve(m));
   p.on('exit', (code) => { for (const w of waiting.splice(0)) w.reject(new Error(`${args[0]} exited ${code}`)); });
@@ -190,7 +201,7 @@ async function measure(server, run, also = async () => null) {
   await at.mark;
   const s = await fin.mark;
   const loadMs = (fin.cpu.user + fin.cpu.system) / 1000, wallMs = fin.wallMs;
-  return { ...r, also: [await at.also, await fin.also], wallMs, machineMs: fin.machineMs, ownMs: s.cpuMs + loadMs, cpu: (s.cpuMs * 1000) / r.count, busy: s.cpuMs / s.wallMs, loadBusy: loadMs / wallMs, eld: { server: s.eld, client: lateness(h) } };
+  return { ...r, also: [await at.also, await fin.also], wallMs, machineMs: fin.machineMs, ownMs: s.cpuMs + loadMs, cpu: (s.cpuMs * 1000) / r.count, busy: s.cpuMs / s.wallMs, loadBusy: loadMs / wallMs, eld: { server: s.eld, client: lateness(h) }, gc: s.gc };
 }
 
 /**
@@ -342,12 +353,23 @@ function marks(url) {
   const h = monitorEventLoopDelay({ resolution: TICK });
   h.enable();
   let cpu0 = process.cpuUsage(), wall0 = performance.now();
+  // minor GCs (scavenges): how many, and their pauses (ms)
+  const gc = { scavenges: 0, pauseMs: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.detail?.kind !== constants.NODE_PERFORMANCE_GC_MINOR) continue;
+      gc.scavenges++;
+      gc.pauseMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (m) => {
     if (m.ready) return process.send(true);
     if (m.url) return process.send(url);
     // a mark: the figures since the last one
     const cpu = process.cpuUsage(cpu0);
-    process.send({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wall0, eld: lateness(h) });
+    process.send({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wall0, eld: lateness(h), gc: { ...gc } });
+    Object.assign(gc, { scavenges: 0, pauseMs: 0, maxMs: 0 });
     h.disable();
     h.reset();
     h.enable();
