@@ -692,6 +692,7 @@ Input('bad options fail when the handler is built, naming the field', () => {
     [{ upstreams: { careful: { type: 'tei', url: 'http://127.0.0.1:1', timeout: 5 } } }, /^upstreams\.careful\.timeout: unknown field/],
     [{ minModels: 7 }, /^minModels: /],
     [{ timeoutMs: -1 }, /^timeoutMs: /],
+    [{ moreMetrics: 'process' }, /^moreMetrics: expected a function/],
   ];
   for (const [o, re] of bad) assert.throws(() => lib.createHandler(model, o), (e) => re.test(e.message), JSON.stringify(o));
 });
@@ -977,6 +978,20 @@ Ops('/metrics is Prometheus text: requests, a latency histogram, upstream errors
   }
 });
 
+Ops('moreMetrics: its text follows the handler\'s at every scrape', async () => {
+  let scrapes = 0;
+  const server = await serveNode(lib.createHandler(model, { moreMetrics: () => `# TYPE extra_scrapes_total counter\nextra_scrapes_total ${++scrapes}\n` }), { port: 0 });
+  try {
+    for (const n of [1, 2]) {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      assert.ok(text.endsWith(`\n# TYPE extra_scrapes_total counter\nextra_scrapes_total ${n}\n`), text.slice(-200));
+      assert.ok(text.includes('# TYPE rewardfuse_requests_total counter'));
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 Ops.run();
 
 // ---
@@ -1003,6 +1018,17 @@ Cli('binds 127.0.0.1 by default, serves, and stops on SIGTERM', async () => {
     assert.is(r.status, 200, r.text);
     const e = expected(fakeRows(queries));
     r.json.rewards.forEach((x, i) => assert.is(Math.fround(x), e.reward[i]));
+    // /metrics: the handler's series, then the process's
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const line of text.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+\w.]+)$/, line);
+    const value = (name) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+    assert.is(value('rewardfuse_requests_total\\{route="get_reward",code="200"\\}'), 1);
+    assert.ok(value('process_cpu_seconds_total') > 0 && Math.abs(value('process_cpu_seconds_total') - value('process_cpu_user_seconds_total') - value('process_cpu_system_seconds_total')) < 1e-9, text);
+    assert.ok(value('process_resident_memory_bytes') > 10e6);
+    assert.ok(value('nodejs_heap_size_used_bytes') > 0 && value('nodejs_heap_size_used_bytes') <= value('nodejs_heap_size_total_bytes'));
+    assert.ok(Math.abs(value('process_start_time_seconds') - Date.now() / 1000) < 600);
+    assert.is(value(`nodejs_version_info\\{version="${process.version}"\\}`), 1);
+    assert.match(text, /^nodejs_gc_duration_seconds_count\{kind="minor"\} \d+$/m);
     const code = await new Promise((resolve) => { child.on('exit', resolve); child.kill('SIGTERM'); });
     assert.is(code, 0);
   } finally {

@@ -7,6 +7,7 @@ import { parseArgs, UsageError } from './args.js';
 import { nodeFetch } from './http-client.js';
 import { serveNode } from './http-server.js';
 import { CliError, readModel, readText } from './io.js';
+import { processMetrics } from './process-metrics.js';
 
 export { nodeFetch } from './http-client.js';
 export { serveNode, type NodeServer } from './http-server.js';
@@ -63,6 +64,7 @@ export function serve(argv: string[]): void {
   const token = (flags.token as string | undefined) ?? process.env.REWARDFUSE_TOKEN;
   if (token) opts.token = token;
   opts.fetch = nodeFetch;
+  opts.moreMetrics = processMetrics();
 
   let handler: FuseHandler;
   try {

@@ -95,6 +95,8 @@ export interface HandlerOptions extends CallPolicy {
   seed?: number;
   /** the fetch used for upstreams (default globalThis.fetch; the CLI passes one over node:http, faster than Node's) */
   fetch?: UpstreamFetch;
+  /** more Prometheus text for GET /metrics, asked at each scrape (the CLI: the Node process's CPU, memory, heap and GC pauses) */
+  moreMetrics?: () => string;
 }
 
 /** @internal */
@@ -143,6 +145,7 @@ export interface Checked {
   scoreScale: number;
   seed: number;
   fetch: UpstreamFetch;
+  moreMetrics?: () => string;
 }
 
 const TYPES: UpstreamType[] = ['vllm', 'tei', 'openrlhf', 'json'];
@@ -250,6 +253,7 @@ export function checkOptions(models: string[], o: HandlerOptions): Checked {
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token === '')) fail('token', 'expected a non-empty string');
   const f: UpstreamFetch | undefined = o.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
   if (typeof f !== 'function') return fail('fetch', 'this runtime has no fetch: pass one');
+  if (o.moreMetrics !== undefined && typeof o.moreMetrics !== 'function') fail('moreMetrics', 'expected a function that returns Prometheus text');
   return {
     upstreams,
     token: o.token,
@@ -263,5 +267,6 @@ export function checkOptions(models: string[], o: HandlerOptions): Checked {
     scoreScale: num('scoreScale', o.scoreScale, 1, Number.MIN_VALUE),
     seed: num('seed', o.seed, 0, -Infinity, true),
     fetch: f,
+    moreMetrics: o.moreMetrics,
   };
 }

@@ -368,7 +368,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
       else {
         for (const c of clients) c.state(); // an open breaker past its cooldown shows as half-open
         metrics.set('rewardfuse_requests_in_flight', {}, inFlight - 1);
-        res = { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render() };
+        res = { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render() + (o.moreMetrics?.() ?? '') };
       }
     } catch (e) {
       if (e instanceof HttpError) res = json(e.status, { error: e.message, field: e.field }, e.headers);
