@@ -143,13 +143,13 @@ async function main() {
   console.log(`(${((performance.now() - t00) / 1000).toFixed(1)} s)`);
 }
 
-/** A child process running this file with `args`, spoken to over IPC: ask(message) → its answer. */
 /** V8 or Node flags for the server's process only (BENCH_SERVER_FLAGS, e.g. "--min-semi-space-size=64 --max-semi-space-size=64") */
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 /** the server's minor GCs over a measurement: a thousand requests, and their pauses in all / the longest (ms) */
 const gcCell = (r) => (r.gc ? `${((1000 * r.gc.scavenges) / r.count).toFixed(2)} a 1k req; ${r.gc.pauseMs.toFixed(0)} ms, max ${r.gc.maxMs.toFixed(1)}` : '');
 
+/** A child process running this file with `args`, spoken to over IPC: ask(message) → its answer. */
 async function child(args) {
   const p = fork(SELF, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...(args[0] === '--server' ? SERVER_FLAGS : [])] });
   const waiting = [];

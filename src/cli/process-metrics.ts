@@ -1,7 +1,7 @@
 // The Node process's own series for `rewardfuse serve`'s GET /metrics, named
 // as Prometheus' client libraries name them: CPU time, memory, V8's heap, and
-// GC pauses by kind. The handler (src/serve/) knows no process; the command
-// appends these to its Prometheus answers.
+// GC pauses by kind. The handler (src/serve/) knows no process: the command
+// passes these as its moreMetrics option.
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Metrics } from '../serve/metrics.js';
