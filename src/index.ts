@@ -20,6 +20,7 @@ export { crossValidate, type CvOptions, type PairCv, type ItemCv } from './train
 // models: load, save, score
 export type { FusionModel, Scores, PairScores } from './models/model.js';
 export { saveModel, loadModel, modelToJSON, modelFromJSON } from './models/file.js';
+export { exportOnnx } from './onnx/export.js';
 
 // baselines
 export { BASELINES, scoreBaselines, baselineItemScores, type BaselineName } from './models/baselines.js';
