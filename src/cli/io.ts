@@ -308,12 +308,12 @@ function writeAll(fd: number, data: Uint8Array): void {
 }
 
 /**
- * Write `text` to `file`: whole or not at all for a regular file (through a
+ * Write `text` (or bytes) to `file`: whole or not at all for a regular file (through a
  * temporary file and a rename), in place for a device, FIFO or /dev/stdout.
  */
-export function writeOutput(file: string, text: string): void {
+export function writeOutput(file: string, text: string | Uint8Array): void {
   const t = target(file);
-  const data = Buffer.from(text, 'utf8');
+  const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   if (t.how === 'fd') {
     try {
       writeAll(t.fd, data);

@@ -8,6 +8,7 @@ import { UsageError } from './args.js';
 import { demo, DEMO_USAGE } from './demo.js';
 import { evaluate, EVAL_USAGE } from './evaluate.js';
 import { explain, EXPLAIN_USAGE } from './explain.js';
+import { exportModel, EXPORT_USAGE } from './export.js';
 import { CliError, reason, writeStderr, writeStdout } from './io.js';
 import { score, SCORE_USAGE } from './score.js';
 import { serve, SERVE_USAGE } from './serve.js';
@@ -23,18 +24,20 @@ ${EVAL_USAGE}
 
 ${EXPLAIN_USAGE}
 
+${EXPORT_USAGE}
+
 ${DEMO_USAGE}
 
 ${SERVE_USAGE}`;
 
-const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = { train, score, eval: evaluate, explain, demo, serve };
+const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = { train, score, eval: evaluate, explain, export: exportModel, demo, serve };
 
 function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   const help = !cmd || cmd === 'help' || cmd === '--help' || cmd === '-h';
   const run = help ? () => writeStdout(USAGE + '\n') : COMMANDS[cmd];
   if (!run) {
-    writeStderr(`rewardfuse: unknown command "${cmd}" (use train, score, eval, explain, demo or serve; --help for more)\n`);
+    writeStderr(`rewardfuse: unknown command "${cmd}" (use train, score, eval, explain, export, demo or serve; --help for more)\n`);
     return 2;
   }
   try {

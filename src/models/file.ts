@@ -80,7 +80,9 @@ export function loadModel(text: string, source = '<memory>'): FusionModel {
   try {
     obj = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
-    throw new DataError(source, 0, '', `not a rewardfuse model file: not valid JSON (${(e as Error).message})`);
+    // JSON.parse quotes the text it stopped at: a binary file's bytes (an .onnx) must not reach the terminal
+    const why = (e as Error).message.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?');
+    throw new DataError(source, 0, '', `not a rewardfuse model file: not valid JSON (${why})`);
   }
   return modelFromJSON(obj, source);
 }
