@@ -1,0 +1,238 @@
+// exportOnnx and `rewardfuse export`: every kind of model, run in
+// onnxruntime-node on real and simulated items with judges missing at random,
+// gives what score gives; onnx's own full checker accepts every file.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { exportOnnx, loadModel, modelFromJSON, modelToJSON, parseData, saveModel, simItems, simPairs, simulateEnsemble, trainFusion } from '../dist/index.js';
+import { hasShared, readShared, SHARED } from './shared-data.mjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-onnx-'));
+const RULES = ['best', 'mean', 'median', 'min', 'meanStd', 'stacking', 'bma', 'tbma'];
+
+// a fixed generator for which scores go missing (not the numeric path)
+function lcg(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** items: both sides of each pair, each score hidden with probability p */
+function itemsOf(pairs, p, seed) {
+  const K = pairs.models.length, F = pairs.features.length, n = pairs.ids.length, u = lcg(seed);
+  const scores = new Float32Array(2 * n * K);
+  scores.set(pairs.a);
+  scores.set(pairs.b, n * K);
+  for (let i = 0; i < scores.length; i++) if (u() < p) scores[i] = NaN;
+  const feats = new Float32Array(2 * n * F);
+  feats.set(pairs.feats);
+  feats.set(pairs.feats, n * F);
+  return { models: pairs.models, features: pairs.features, scores, feats, ids: [...pairs.ids, ...pairs.ids] };
+}
+
+/** the same items, row i of `rows` from row rows[i] */
+function pick(items, rows) {
+  const K = items.models.length, F = items.features.length;
+  const scores = new Float32Array(rows.length * K), feats = new Float32Array(rows.length * F);
+  rows.forEach((r, i) => {
+    scores.set(items.scores.subarray(r * K, (r + 1) * K), i * K);
+    feats.set(items.feats.subarray(r * F, (r + 1) * F), i * F);
+  });
+  return { ...items, scores, feats, ids: rows.map((r) => items.ids[r]) };
+}
+
+/** rows with every judge missing but one (each judge in turn), and one row with none */
+function alone(items) {
+  const K = items.models.length, rows = [];
+  for (let k = 0; k <= K; k++) rows.push(k % (items.ids.length));
+  const x = pick(items, rows);
+  for (let k = 0; k <= K; k++) for (let j = 0; j < K; j++) if (j !== k) x.scores[k * K + j] = NaN;
+  for (let k = 0; k < K; k++) if (Number.isNaN(x.scores[k * K + k])) x.scores[k * K + k] = 0.5 + k;
+  return x;
+}
+
+const close = (a, b) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
+
+/** run the exported model on `items` in onnxruntime-node and compare every output with score's */
+async function agree(label, model, session, items) {
+  const K = model.models.length, F = model.features.length, n = items.ids.length;
+  const want = model.score(items);
+  const feeds = { scores: new ort.Tensor('float32', items.scores, [n, K]) };
+  if (session.inputNames.includes('features')) feeds.features = new ort.Tensor('float32', items.feats, [n, F]);
+  const got = await session.run(feeds);
+  const outs = ['reward', 'uncertainty', 'conservative', ...(want.weights ? ['weights'] : [])];
+  assert.equal(session.outputNames, outs, `${label}: outputs`);
+  for (const k of outs) {
+    const a = got[k].data, b = want[k];
+    assert.is(a.length, b.length, `${label}: ${k} length`);
+    for (let i = 0; i < b.length; i++) if (!close(a[i], b[i])) assert.unreachable(`${label}: ${k}[${i}] is ${a[i]} in onnxruntime, ${b[i]} from score`);
+  }
+}
+
+/** every rule on one library's fitted state, each with its own calibration; the library's own choice as trained */
+function ruleModels(pairs, seed) {
+  const lib = trainFusion(pairs, { seed, epochs: 3 });
+  const json = modelToJSON(lib);
+  const rule = json.rule ?? { ...json.train.baselines };
+  const out = { [`library (${lib.name})`]: lib };
+  RULES.forEach((r, i) => {
+    const calibration = i % 3 === 0 ? { scale: -0.8, offset: 0.25 } : { scale: 1.7, offset: -0.3 };
+    out[r] = modelFromJSON({ ...json, scorer: r, rule, arch: undefined, ensemble: undefined, weights: undefined, calibration });
+  });
+  return out;
+}
+
+function netModels(pairs, seed) {
+  const o = { seed, epochs: 3 };
+  return {
+    'linear × 2': trainFusion(pairs, { ...o, arch: 'linear', ensemble: 2 }),
+    'mlp relu × 3': trainFusion(pairs, { ...o, arch: 'mlp', ensemble: 3 }),
+    'mlp gelu [8,4] × 1': trainFusion(pairs, { ...o, arch: 'mlp', ensemble: 1, hidden: [8, 4], activation: 'gelu' }),
+    'mlp sigmoid × 2': trainFusion(pairs, { ...o, arch: 'mlp', ensemble: 2, activation: 'sigmoid' }),
+    'gated tanh × 3': trainFusion(pairs, { ...o, arch: 'gated', ensemble: 3 }),
+    'gated relu T=2 × 1': trainFusion(pairs, { ...o, arch: 'gated', ensemble: 1, activation: 'relu', temperature: 2 }),
+  };
+}
+
+/** every model on: all items (judges missing at random), one judge at a time, N = 1, N = 10,000 */
+async function checkAll(where, models, items) {
+  for (const [name, model] of Object.entries(models)) {
+    const label = `${where}: ${name}`;
+    const session = await ort.InferenceSession.create(exportOnnx(model));
+    await agree(`${label}, all items`, model, session, items);
+    await agree(`${label}, one judge present`, model, session, alone(items));
+    await agree(`${label}, N = 1`, model, session, pick(items, [1]));
+    await agree(`${label}, N = 10,000`, model, session, pick(items, Array.from({ length: 10_000 }, (_, i) => (i * 7919) % items.ids.length)));
+  }
+}
+
+const Score = suite('exportOnnx in onnxruntime-node');
+
+Score('simulated items with features: every rule, net and ensemble gives what score gives', async () => {
+  const sim = simulateEnsemble({ prompts: 40, seed: 5, missing: 0.1 });
+  const ids = Array.from({ length: 40 }, (_, i) => i);
+  const pairs = simPairs(sim, ids, 2);
+  assert.ok(pairs.features.length > 0);
+  const models = { ...ruleModels(pairs, 1), ...netModels(pairs, 2) };
+  await checkAll('simulated', models, itemsOf(pairs, 0.3, 9));
+  // and items as simItems makes them
+  const items = simItems(sim, ids.slice(0, 10));
+  await agree('simulated items: mlp', models['mlp relu × 3'], await ort.InferenceSession.create(exportOnnx(models['mlp relu × 3'])), items);
+});
+
+for (const [file, seed] of [['judgebench-dev.jsonl', 3], ['llmbar-dev.jsonl', 4]]) {
+  const name = `real items from ${file}, 30% of scores missing at random: every rule, net and ensemble gives what score gives`;
+  if (!hasShared(file)) {
+    console.log(`skip: "${name}": ${SHARED}${file} absent`);
+    Score.skip(name, () => {});
+    continue;
+  }
+  Score(name, async () => {
+    const pairs = parseData(readShared(file), file, 'pairs');
+    const models = { ...ruleModels(pairs, seed), ...netModels(pairs, seed) };
+    await checkAll(file, models, itemsOf(pairs, 0.3, seed));
+  });
+}
+
+Score('the graph\'s signature and metadata', async () => {
+  const sim = simulateEnsemble({ prompts: 12, seed: 1 });
+  const pairs = simPairs(sim, Array.from({ length: 12 }, (_, i) => i), 1);
+  const gated = trainFusion(pairs, { arch: 'gated', ensemble: 1, epochs: 2 });
+  const s = await ort.InferenceSession.create(exportOnnx(gated));
+  assert.equal(s.inputNames, ['scores', 'features']);
+  assert.equal(s.outputNames, ['reward', 'uncertainty', 'conservative', 'weights']);
+  const rule = trainFusion(pairs, { epochs: 2 });
+  const r = await ort.InferenceSession.create(exportOnnx(modelFromJSON({ ...modelToJSON(rule), scorer: 'mean' })));
+  assert.equal(r.inputNames, ['scores']); // a rule reads no features
+  assert.equal(r.outputNames, ['reward', 'uncertainty', 'conservative']);
+});
+
+Score('a kind of model it does not know is refused by name', () => {
+  const sim = simulateEnsemble({ prompts: 12, seed: 1 });
+  const pairs = simPairs(sim, Array.from({ length: 12 }, (_, i) => i), 1);
+  const rule = trainFusion(pairs, { epochs: 2 });
+  const vote = Object.assign(Object.create(Object.getPrototypeOf(rule)), rule, { scorer: { ...rule.scorer, kind: 'rule', rule: 'vote', baselines: rule.scorer.baselines ?? modelFromJSON({ ...modelToJSON(rule), scorer: 'mean' }).scorer.baselines } });
+  assert.throws(() => exportOnnx(vote), /cannot export a model scored by the rule "vote"/);
+  const net = trainFusion(pairs, { arch: 'linear', ensemble: 1, epochs: 1 });
+  const odd = Object.assign(Object.create(Object.getPrototypeOf(net)), net, { nets: net.nets.map((n) => Object.assign(Object.create(Object.getPrototypeOf(n)), n, { arch: { ...n.arch, type: 'moe' } })) });
+  assert.throws(() => exportOnnx(odd), /cannot export nets of architecture "moe"/);
+});
+
+Score.run();
+
+// ---- onnx's own checker, and the command line ----
+
+const Checked = suite('onnx.checker and rewardfuse export');
+const PYTHON = '/usr/bin/python3';
+const hasOnnx = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
+
+const checkerName = 'onnx.checker.check_model(full_check=True) accepts every kind, with opset 17, IR 8 and the metadata';
+if (!hasOnnx) {
+  console.log(`skip: "${checkerName}": ${PYTHON} cannot import onnx (Debian's python3-onnx)`);
+  Checked.skip(checkerName, () => {});
+} else {
+  Checked(checkerName, () => {
+    const sim = simulateEnsemble({ prompts: 24, seed: 2 });
+    const pairs = simPairs(sim, Array.from({ length: 24 }, (_, i) => i), 1);
+    const models = { ...ruleModels(pairs, 1), ...netModels(pairs, 2) };
+    const files = Object.entries(models).map(([name, m], i) => {
+      const f = join(dir, `check-${i}.onnx`);
+      writeFileSync(f, exportOnnx(m));
+      return [name, f];
+    });
+    const script = `import json, sys, onnx
+for f in sys.argv[1:]:
+    m = onnx.load(f)
+    onnx.checker.check_model(m, full_check=True)
+    print(json.dumps({"ir": m.ir_version, "opset": [o.version for o in m.opset_import], "meta": {p.key: p.value for p in m.metadata_props}}))`;
+    const r = spawnSync(PYTHON, ['-c', script, ...files.map((f) => f[1])], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.is(lines.length, files.length);
+    lines.forEach((l, i) => {
+      const m = models[files[i][0]];
+      assert.is(l.ir, 8, files[i][0]);
+      assert.equal(l.opset, [17]);
+      assert.equal(JSON.parse(l.meta['rewardfuse.models']), m.models);
+      assert.equal(JSON.parse(l.meta['rewardfuse.features']), m.scorer.kind === 'nets' ? m.features : []);
+      assert.is(l.meta['rewardfuse.version'], '2');
+      assert.is(JSON.parse(l.meta['rewardfuse.train']).rows, m.train.rows);
+    });
+  });
+}
+
+const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const cli = (...args) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 60000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+Checked('rewardfuse export writes the file exportOnnx gives; bad input is refused with one line', async () => {
+  const sim = simulateEnsemble({ prompts: 12, seed: 1 });
+  const pairs = simPairs(sim, Array.from({ length: 12 }, (_, i) => i), 1);
+  const model = trainFusion(pairs, { arch: 'mlp', ensemble: 2, epochs: 2 });
+  writeFileSync(join(dir, 'm.json'), saveModel(model));
+  const ok = cli('export', 'm.json', '-o', 'm.onnx');
+  assert.is(ok.code, 0, ok.err);
+  assert.is(ok.out, 'wrote m.onnx (mlp [16] × 2, 6 judges)\n');
+  assert.equal(new Uint8Array(readFileSync(join(dir, 'm.onnx'))), exportOnnx(loadModel(readFileSync(join(dir, 'm.json'), 'utf8'))));
+  const oneLine = (r, pattern) => {
+    assert.is(r.code, 1, r.err);
+    assert.is(r.out, '');
+    assert.match(r.err, pattern);
+    assert.is(r.err.split('\n').length, 2, r.err);
+  };
+  oneLine(cli('export', 'm.onnx', '-o', 'x.onnx'), /^rewardfuse: m\.onnx: not a rewardfuse model file: not valid JSON [^\x00-\x08\x0e-\x1f]*\n$/);
+  oneLine(cli('export', 'm.json', '-o', 'm.json'), /^rewardfuse: m\.json: refusing to write over an input/);
+  oneLine(cli('export', 'm.json', '-o', join(dir, 'no-such-dir', 'x.onnx')), /^rewardfuse: .*x\.onnx: cannot write \(no such directory/);
+  assert.ok(!existsSync(join(dir, 'x.onnx')));
+  const usage = cli('export');
+  assert.is(usage.code, 2);
+  assert.match(usage.err, /^rewardfuse export: export takes one model file/);
+});
+
+Checked.run();
