@@ -236,3 +236,59 @@ Checked('rewardfuse export writes the file exportOnnx gives; bad input is refuse
 });
 
 Checked.run();
+
+// ---- the Python path: examples/onnx/fused_reward.py in onnxruntime (Python) ----
+
+const Python = suite('examples/onnx/fused_reward.py');
+const EXAMPLE = fileURLToPath(new URL('../examples/onnx/', import.meta.url));
+// REWARDFUSE_PYTHON names an interpreter with numpy and onnxruntime (Debian packages no onnxruntime)
+const python = [process.env.REWARDFUSE_PYTHON, 'python3', PYTHON].filter(Boolean)
+  .find((p) => spawnSync(p, ['-c', 'import numpy, onnxruntime'], { encoding: 'utf8' }).status === 0);
+const pyName = 'verl\'s compute_score(_batch) and a TRL reward function give score\'s rewards, judges missing as None, NaN or absent';
+if (!python) {
+  console.log(`skip: "${pyName}": no python with numpy and onnxruntime (set REWARDFUSE_PYTHON)`);
+  Python.skip(pyName, () => {});
+} else {
+  Python(pyName, () => {
+    const sim = simulateEnsemble({ prompts: 20, seed: 6, missing: 0.1 });
+    const pairs = simPairs(sim, Array.from({ length: 20 }, (_, i) => i), 1);
+    const items = itemsOf(pairs, 0.3, 2);
+    const n = 40, K = items.models.length, F = items.features.length;
+    const models = { gated: trainFusion(pairs, { arch: 'gated', ensemble: 2, epochs: 2 }), tbma: modelFromJSON({ ...modelToJSON(trainFusion(pairs, { epochs: 2 })), scorer: 'tbma' }) };
+    const rows = [], feats = [];
+    for (let i = 0; i < n; i++) {
+      const row = {};
+      // absent, None or NaN in turn for a missing judge
+      items.models.forEach((m, k) => { const v = items.scores[i * K + k]; if (v === v) row[m] = v; else if (k % 2) row[m] = null; });
+      rows.push(row);
+      feats.push(Object.fromEntries(items.features.map((f, j) => [f, items.feats[i * F + j]])));
+    }
+    writeFileSync(join(dir, 'rows.json'), JSON.stringify({ rows, feats }));
+    for (const [name, model] of Object.entries(models)) {
+      writeFileSync(join(dir, `${name}.onnx`), exportOnnx(model));
+      const script = `import json, math, sys
+sys.path.insert(0, ${JSON.stringify(EXAMPLE)})
+import fused_reward as fr
+d = json.load(open(sys.argv[2]))
+rows = [{k: (float("nan") if (v is None and i % 4 == 0) else v) for k, v in r.items()} for i, r in enumerate(d["rows"])]
+verl = fr.compute_score_batch(["x"] * len(rows), [""] * len(rows), [""] * len(rows), [{"judge_scores": r, "features": f} for r, f in zip(rows, d["feats"])], onnx_path=sys.argv[1])
+one = fr.compute_score("x", "", "", {"judge_scores": rows[0], "features": d["feats"][0]}, onnx_path=sys.argv[1])
+trl = fr.trl_reward(sys.argv[1])(prompts=[""] * len(rows), completions=[""] * len(rows), judge_scores=rows, features=d["feats"])
+judges = {m: (lambda m: lambda prompts, completions, **kw: [r.get(m) for r in rows])(m) for m in fr.FusedReward(sys.argv[1]).judges}
+trl2 = fr.trl_reward(sys.argv[1], judges=judges, output="conservative")(prompts=[""] * len(rows), completions=[""] * len(rows), features=d["feats"])
+print(json.dumps({"verl": verl, "one": one, "trl": trl, "trl2": trl2}))`;
+      const r = spawnSync(python, ['-c', script, join(dir, `${name}.onnx`), join(dir, 'rows.json')], { encoding: 'utf8' });
+      assert.is(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      const want = model.score(pick(items, Array.from({ length: n }, (_, i) => i)));
+      for (let i = 0; i < n; i++) {
+        for (const [got, w] of [[out.verl[i].score, want.reward[i]], [out.verl[i].uncertainty, want.uncertainty[i]], [out.trl[i], want.reward[i]], [out.trl2[i], want.conservative[i]]]) {
+          assert.ok(close(got, w), `${name} row ${i}: ${got} in Python, ${w} from score`);
+        }
+      }
+      assert.ok(close(out.one.score, want.reward[0]));
+    }
+  });
+}
+
+Python.run();
