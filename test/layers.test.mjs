@@ -44,7 +44,8 @@ const ALLOWED = {
   train: ['engine', 'data', 'models', 'eval'],
   report: ['engine', 'data', 'models', 'eval', 'train'],
   serve: ['engine', 'data', 'models', 'eval', 'train'],
-  cli: ['engine', 'data', 'models', 'eval', 'train', 'report', 'serve'],
+  onnx: ['engine', 'data', 'models'],
+  cli: ['engine', 'data', 'models', 'eval', 'train', 'report', 'serve', 'onnx'],
 };
 
 Layers('each layer imports only the layers below it', () => {
