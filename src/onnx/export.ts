@@ -4,6 +4,9 @@
 //           features float32 [N, F]  (nets trained with features only)
 //   output  reward, uncertainty, conservative  float32 [N]
 //           weights  float32 [N, K]  (gated nets; BMA and tempered BMA rules)
+//   metadata rewardfuse.models and .features (JSON lists, input order), .file_version,
+//           .scorer, .calibration, .lambda, .train (the training summary, no loss curves)
+//   ±∞ scores are not refused as score refuses them: they give non-finite outputs
 // The math, as model.ts, fusion.ts, archs.ts and baselines.ts do it:
 //   present = ¬isnan(x),  z = present ? (x − center)·scale : 0            (f32, as the kernels)
 //   nets    input [z | present | fz], each net's head in f32 (Gemm, activations, masked softmax)
@@ -69,7 +72,6 @@ export function exportOnnx(model: FusionModel): Uint8Array {
     irVersion: ONNX_IR_VERSION,
     opset: ONNX_OPSET,
     producer: 'rewardfuse',
-    producerVersion: '0.1.0',
     doc: `rewardfuse fusion model: ${model.name}`,
     graphName: 'rewardfuse',
     nodes: g.nodes,
@@ -79,7 +81,7 @@ export function exportOnnx(model: FusionModel): Uint8Array {
     metadata: {
       'rewardfuse.models': JSON.stringify(model.models),
       'rewardfuse.features': JSON.stringify(withFeatures ? model.features : []),
-      'rewardfuse.version': String(MODEL_VERSION),
+      'rewardfuse.file_version': String(MODEL_VERSION), // the model file format saveModel writes for it
       'rewardfuse.scorer': model.name,
       'rewardfuse.calibration': JSON.stringify(model.calibration),
       'rewardfuse.lambda': String(model.lambda),

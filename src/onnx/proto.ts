@@ -156,7 +156,6 @@ export interface ModelSpec {
   irVersion: number;
   opset: number;
   producer: string;
-  producerVersion: string;
   doc: string;
   graphName: string;
   nodes: NodeSpec[];
@@ -177,7 +176,6 @@ export function modelProto(s: ModelSpec): Uint8Array {
   const m = new Message()
     .int(1, s.irVersion)
     .string(2, s.producer)
-    .string(3, s.producerVersion)
     .string(6, s.doc)
     .message(7, g)
     .message(8, new Message().string(1, '').int(2, s.opset));
