@@ -213,7 +213,7 @@ function rule(g: OnnxGraph, name: string, f: FittedBaselines, present: string, m
     }
     case 'bma':
     case 'tbma': {
-      const w = ruleShares(g, name === 'bma' ? f.bmaWeights : f.tbmaWeights, present);
+      const w = ruleShares(g, logWeights(f, name), present);
       const beta = g.f64(name === 'bma' ? f.bmaBeta : f.tbmaBeta);
       return { members: [sum(g, g.op('Mul', [w, g.op('Mul', [beta, z])]))], weights: g.op('Cast', [w], { to: 1 }) };
     }
@@ -232,18 +232,26 @@ function rule(g: OnnxGraph, name: string, f: FittedBaselines, present: string, m
 }
 
 /**
- * Each judge's share of a weighted rule, renormalised over the judges present
- * (f64 (N, K), 0 elsewhere; a row with no weight at all gets 0s): in log
- * space with the row's largest log-weight subtracted, so no share underflows
- * to an all-zero sum. The one place that reads the stored weights.
+ * A weighted rule's log weights, −∞ for none: the stored log weights where the
+ * fitted baselines hold them, else the logs of the stored linear weights. The
+ * one place that reads the stored weights.
  */
-function ruleShares(g: OnnxGraph, weights: Float64Array, present: string): string {
-  const logW = Array.from(weights, (w) => (w > 0 ? Math.log(w) : 0));
-  const positive = g.constant('bool', Array.from(weights, (w) => (w > 0 ? 1 : 0)), [weights.length], 'positive');
-  const on = g.op('And', [present, positive]);
-  const lw = g.f64(logW);
-  const top = g.op('ReduceMax', [g.op('Where', [on, lw, g.f64(-Infinity)])], { axes: [1], keepdims: 1 });
-  const e = g.op('Where', [on, g.op('Exp', [g.op('Sub', [lw, top])]), g.f64(0)]);
+function logWeights(f: FittedBaselines, rule: 'bma' | 'tbma'): Float64Array {
+  const logs = (f as { bmaLogWeights?: Float64Array; tbmaLogWeights?: Float64Array })[rule === 'bma' ? 'bmaLogWeights' : 'tbmaLogWeights'];
+  return logs ?? Float64Array.from(rule === 'bma' ? f.bmaWeights : f.tbmaWeights, (w) => (w > 0 ? Math.log(w) : -Infinity));
+}
+
+/**
+ * Each judge's share, renormalised over the judges present (f64 (N, K), 0
+ * elsewhere; a row where no present judge has a weight gets 0s), from log
+ * weights lw: exp(lw − the row's largest present lw), over its sum, so no
+ * share underflows to an all-zero sum.
+ */
+function ruleShares(g: OnnxGraph, lw: Float64Array, present: string): string {
+  const on = g.op('And', [present, g.constant('bool', Array.from(lw, (l) => (l > -Infinity ? 1 : 0)), [lw.length], 'weighted')]);
+  const finite = g.f64(Array.from(lw, (l) => (l > -Infinity ? l : 0)));
+  const top = g.op('ReduceMax', [g.op('Where', [on, finite, g.f64(-Infinity)])], { axes: [1], keepdims: 1 });
+  const e = g.op('Where', [on, g.op('Exp', [g.op('Sub', [finite, top])]), g.f64(0)]);
   const s = sum(g, e);
   return g.op('Where', [g.op('Greater', [s, g.f64(0)]), g.op('Div', [e, s]), g.f64(0)]);
 }
