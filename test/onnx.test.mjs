@@ -161,6 +161,7 @@ Score('a kind of model it does not know is refused by name', () => {
   const net = trainFusion(pairs, { arch: 'linear', ensemble: 1, epochs: 1 });
   const odd = Object.assign(Object.create(Object.getPrototypeOf(net)), net, { nets: net.nets.map((n) => Object.assign(Object.create(Object.getPrototypeOf(n)), n, { arch: { ...n.arch, type: 'moe' } })) });
   assert.throws(() => exportOnnx(odd), /cannot export nets of architecture "moe"/);
+  for (const bad of [null, {}, modelToJSON(net), '{}']) assert.throws(() => exportOnnx(bad), (e) => e instanceof TypeError && /^rewardfuse: exportOnnx: model must be a FusionModel/.test(e.message));
 });
 
 Score.run();

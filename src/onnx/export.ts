@@ -19,7 +19,7 @@
 import type { FittedBaselines } from '../models/baselines.js';
 import { MODEL_VERSION } from '../models/file.js';
 import type { FusionNet } from '../models/fusion.js';
-import type { FusionModel, TrainInfo } from '../models/model.js';
+import { FusionModel, type TrainInfo } from '../models/model.js';
 import type { Normaliser } from '../models/normalise.js';
 import { OnnxGraph } from './graph.js';
 import { modelProto, type ValueSpec } from './proto.js';
@@ -29,6 +29,9 @@ export const ONNX_IR_VERSION = 8;
 
 /** The model as the bytes of an ONNX file. */
 export function exportOnnx(model: FusionModel): Uint8Array {
+  if (!(model instanceof FusionModel)) {
+    throw new TypeError(`rewardfuse: exportOnnx: model must be a FusionModel (from trainFusion, loadModel or modelFromJSON), got ${model === null ? 'null' : Array.isArray(model) ? 'an array' : typeof model}`);
+  }
   const g = new OnnxGraph();
   const K = model.models.length, F = model.features.length, sc = model.scorer;
   const withFeatures = sc.kind === 'nets' && F > 0;
