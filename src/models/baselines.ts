@@ -29,10 +29,13 @@ export interface FittedBaselines {
   norm: Normaliser;
   /** index of the model `best` picked */
   best: number;
+  /** BMA: per model its posterior weight (linear, summing to 1; may underflow to 0), its log (relative to the best, 0), and β_m */
   bmaWeights: Float64Array;
+  bmaLogWeights: Float64Array;
   bmaBeta: Float64Array;
-  /** tempered BMA: per model exp(η(ℓ_m − max ℓ)) (renormalised over the models present when scoring), and β_m */
+  /** tempered BMA: per model exp(η(ℓ_m − max ℓ)) (renormalised over the models present when scoring), its log η(ℓ_m − max ℓ), and β_m */
   tbmaWeights: Float64Array;
+  tbmaLogWeights: Float64Array;
   tbmaBeta: Float64Array;
   stacking: FusionModel;
   /** per baseline, the temperature of σ(τ·margin) */
@@ -102,10 +105,48 @@ export function baselineItemScores(f: FittedBaselines, scores: Float32Array, nam
       out.median[i] = v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
       out.min[i] = v[0];
     }
-    out.bma[i] = wsum > 0 ? bma / wsum : 0;
-    out.tbma[i] = tsum > 0 ? tbma / tsum : 0;
+    // the linear sums where they hold full precision (the bits they always gave), else the log-sum-exp over the judges present
+    out.bma[i] = wsum >= FULL_SUM ? bma / wsum : logWeighted(f.bmaLogWeights, f.bmaBeta, z, i * K, K);
+    out.tbma[i] = tsum >= FULL_SUM ? tbma / tsum : logWeighted(f.tbmaLogWeights, f.tbmaBeta, z, i * K, K);
   }
   return out;
+}
+
+/**
+ * A weighted rule's weights are normalised over the judges present in a row,
+ * w_m / Σ_present w_k = exp(ℓ_m − LSE_present ℓ). Summed in linear space, the
+ * stored weights (shifted by the log-sum-exp over all judges) are exact while
+ * the present ones' sum is at least this; below it (0 when every present weight
+ * underflowed), the shift is the largest present log weight instead.
+ */
+export const FULL_SUM = 2 ** -960;
+
+/**
+ * Σ_present s_m·β_m·z_m with s the shares of the present judges (NaN in z:
+ * absent) from log weights lw: NaN when none present has a weight (every lw −∞).
+ */
+function logWeighted(lw: Float64Array, beta: Float64Array, z: ArrayLike<number>, at: number, K: number): number {
+  const s = new Float64Array(K);
+  if (!logShares(lw, z, at, K, s)) return NaN;
+  let r = 0;
+  for (let m = 0; m < K; m++) if (s[m]) r += s[m] * beta[m] * z[at + m];
+  return r;
+}
+
+/**
+ * The shares of the judges present in row x[at, at + K) (NaN: absent),
+ * exp(ℓ_m − LSE_present ℓ), into out (0 for the absent); false, and out all 0,
+ * when no present judge has a weight.
+ */
+export function logShares(lw: Float64Array, x: ArrayLike<number>, at: number, K: number, out: Float64Array | Float32Array): boolean {
+  let top = -Infinity;
+  for (let m = 0; m < K; m++) if (x[at + m] === x[at + m] && lw[m] > top) top = lw[m];
+  out.fill(0);
+  if (top === -Infinity) return false;
+  let sum = 0;
+  for (let m = 0; m < K; m++) if (x[at + m] === x[at + m]) sum += Math.exp(lw[m] - top);
+  for (let m = 0; m < K; m++) if (x[at + m] === x[at + m]) out[m] = Math.exp(lw[m] - top) / sum;
+  return true;
 }
 
 export function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<BaselineName, Float64Array> {
@@ -113,7 +154,8 @@ export function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<Base
   if (pairs.models.length !== K) throw new Error('rewardfuse: baselines need the models they were fitted on, in the same order');
   const sa = baselineItemScores(f, pairs.a), sb = baselineItemScores(f, pairs.b);
   const out = {} as Record<BaselineName, Float64Array>;
-  for (const name of ITEM_BASELINES) out[name] = sa[name].map((v, i) => v - sb[name][i]);
+  // a side no usable judge scored (NaN: every judge present has weight 0, in an older file) says nothing: a tie
+  for (const name of ITEM_BASELINES) out[name] = sa[name].map((v, i) => { const d = v - sb[name][i]; return d === d ? d : 0; });
   const za = zScores(pairs.a, f.norm), zb = zScores(pairs.b, f.norm);
   out.vote = new Float64Array(n);
   for (let i = 0; i < n; i++) {
