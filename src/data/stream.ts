@@ -19,6 +19,7 @@ import { countLineEnds, csvRows, CsvBody, sniffHeader, type Row } from './csv.js
 import { fail, origin, type Origin } from './errors.js';
 import { checkItem, checkPair, parseLine, sniffRecord } from './jsonl.js';
 import { LineScanner } from './scan.js';
+import { checkIdBytes, decodeLine } from './utf8.js';
 import type { DataSet, ItemSet, PairSet, ReadOptions } from './types.js';
 
 export type Format = 'jsonl' | 'csv';
@@ -361,11 +362,16 @@ export class DataReader {
     }
     const b = records;
     if (b.indexOf(CR) >= 0) {
-      // CR line ends: as text, split where JSON allows (a raw CR cannot be inside a JSON string)
-      const lines = DECODER.decode(b).split(/\r\n|\r|\n/);
-      const count = last ? lines.length : lines.length - 1; // a complete chunk ends in a line end: its last piece is ''
-      for (let i = 0; i < count; i++) this.parse(lines[i], this.line + i);
-      this.line += lines.length - 1;
+      // CR line ends (LF, CRLF or CR; a raw CR cannot be inside a JSON string): each line by JSON.parse
+      let line = this.line, p = 0;
+      for (let i = 0; i < b.length; i++) {
+        if (b[i] !== LF && b[i] !== CR) continue;
+        this.parseBytes(b.subarray(p, i), line++);
+        if (b[i] === CR && b[i + 1] === LF) i++;
+        p = i + 1;
+      }
+      if (last) this.parseBytes(b.subarray(p), line); // a complete chunk ends in a line end: nothing is left
+      this.line = line;
       return;
     }
     // LF line ends only (nearly every file): no line is decoded unless the scanner declines it
@@ -387,22 +393,22 @@ export class DataReader {
     if (this.scanner && b[p] === LBRACE && this.scanner.scan(b, p, q, this.fields)) {
       if ((this.out as PairBuilder).addFields(this.fields, line)) return;
     }
-    this.parse(DECODER.decode(b.subarray(p, q)), line);
+    this.parseBytes(b.subarray(p, q), line);
   }
 
-  /** One JSONL line by JSON.parse and the checks in jsonl.ts. */
-  private parse(s: string, line: number): void {
+  /** One JSONL line by JSON.parse and the checks in jsonl.ts; an id with malformed UTF-8 is refused (utf8.ts). */
+  private parseBytes(b: Uint8Array, line: number): void {
+    const { text: s, wellFormed } = decodeLine(b);
     if (!s.trim()) return;
     const o = this.o;
     const value = parseLine(s, o, line);
+    if (!wellFormed) checkIdBytes(value, b, o, line);
     if (!this.out) this.builder(this.kind ?? sniffRecord(value, o, line));
     if (this.kind === 'pairs') (this.out as PairBuilder).add(checkPair(value, o, line), line);
     else (this.out as ItemBuilder).add(checkItem(value, o, line, this.opts?.targets !== false), line);
   }
 }
 
-/** a line's bytes as text; a byte order mark inside the file is kept (JSON.parse then names it) */
-const DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 
 // CSV scanning states: at a cell's start (blanks skipped), in an unquoted cell,
 // in a quoted cell, after a closing quote (the cell reader rejects all but blanks there)
