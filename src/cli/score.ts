@@ -9,9 +9,10 @@ import { DataError } from '../data/errors.js';
 import { formatOf, joinRecords, Splitter, type Format } from '../data/stream.js';
 import type { Row } from '../data/csv.js';
 import { loadModel } from '../models/file.js';
-import { parseArgs, UsageError } from './args.js';
+import { checkFlags, parseArgs, UsageError } from './args.js';
+import { int } from '../validate.js';
 import { CliError, Output, readPiecesAsync, readText, STDIN, writeStderr } from './io.js';
-import { note } from './progress.js';
+import { endProgress, note } from './progress.js';
 import { rebase, scorePiece, type Piece, type Scored } from './score-piece.js';
 
 export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N]
@@ -25,8 +26,8 @@ const PIECE = 1 << 19;
 export async function score(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(argv, { out: 'string', 'ignore-unknown': 'boolean', threads: 'integer' }, { o: 'out' });
   if (positional.length !== 2) throw new UsageError(`score takes a model and an items file (see rewardfuse --help)`);
+  checkFlags(flags, { threads: int(1, 64) });
   const threads = (flags.threads as number | undefined) ?? 1;
-  if (threads < 1 || threads > 64) throw new UsageError(`--threads takes 1 to 64, got ${threads}`);
   const modelFile = positional[0], file = positional[1];
   const modelText = readText(modelFile);
   const model = loadModel(modelText, modelFile);
@@ -98,7 +99,10 @@ export async function score(argv: string[]): Promise<void> {
     if (!items) throw new DataError(source, 0, '', 'no items found');
     if (unknown.size) writeStderr(`rewardfuse: ignoring models the fusion model does not know: ${[...unknown].join(', ')}\n`);
     out.close();
-    if (Date.now() - t0 >= 1000) note(process.stderr, `scored ${items} items, wrote ${flags.out && flags.out !== '-' ? flags.out : 'standard output'}\n`);
+    if (Date.now() - t0 >= 1000) {
+      note(process.stderr, `scored ${items} items, wrote ${flags.out && flags.out !== '-' ? flags.out : 'standard output'}`);
+      endProgress(process.stderr);
+    }
   } catch (e) {
     out.abort();
     throw e;

@@ -2,6 +2,7 @@
 // interval), log loss, calibration, and rank correlations. Pure functions over
 // array-likes, float64 throughout; the only randomness (the bootstrap) comes
 // from the seeded PCG32 in the wasm kernels, so results are reproducible.
+import { checkArg, numbers } from '../validate.js';
 import { Arena } from '../engine/arena.js';
 import { newKernels, type Kernels } from '../engine/wasm.js';
 import { quantile, sigmoid as sigma } from '../models/math.js';
@@ -13,7 +14,13 @@ type Vec = ArrayLike<number>;
 // ---- input checks: every message names the public function at fault ----
 
 function nonEmpty(fn: string, name: string, x: Vec): void {
+  vector(fn, name, x);
   if (x.length === 0) throw new Error(`${fn}: ${name} is empty`);
+}
+
+// an array or typed array of numbers: the shared door's check (../validate.ts)
+function vector(fn: string, name: string, x: unknown): void {
+  checkArg(fn, name, x, numbers('an array or typed array of numbers'), { error: (m) => new Error(`${fn}: ${m}`) });
 }
 
 function noNaN(fn: string, name: string, x: Vec): void {
@@ -34,6 +41,8 @@ function inUnit(fn: string, name: string, x: Vec): void {
 }
 
 function sameLength(fn: string, an: string, a: Vec, bn: string, b: Vec): void {
+  vector(fn, an, a);
+  vector(fn, bn, b);
   if (a.length !== b.length) throw new Error(`${fn}: ${an} has ${a.length} values but ${bn} has ${b.length}`);
 }
 

@@ -17,6 +17,8 @@
 import type { PairSet } from '../data/types.js';
 import type { FusionModel } from './model.js';
 import { sigmoid } from './math.js';
+import { checkSet } from '../data/check.js';
+import { checkArg } from '../validate.js';
 import type { Normaliser } from './normalise.js';
 
 export const BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma', 'tbma'] as const;
@@ -61,6 +63,9 @@ export function zScores(x: Float32Array, norm: Normaliser): Float64Array {
 
 /** Each baseline's margin s(a) − s(b) and P(a ≻ b) on `pairs`. */
 export function scoreBaselines(f: FittedBaselines, pairs: PairSet): BaselineOutput {
+  checkFitted('scoreBaselines', f);
+  checkArg('scoreBaselines', 'the pairs', pairs, (v) => (typeof v === 'object' && v !== null && (v as PairSet).kind === 'pairs' ? null : 'a PairSet (from parseData or pairsFromRecords)'));
+  checkSet(pairs);
   const margin = baselineMargins(f, pairs);
   const prob = {} as Record<BaselineName, Float64Array>;
   for (const name of BASELINES) prob[name] = margin[name].map((d) => sigmoid(f.tau[name] * d));
@@ -72,7 +77,11 @@ export function scoreBaselines(f: FittedBaselines, pairs: PairSet): BaselineOutp
  * (n, K) in the fitted models' order; `names` limits the work to some of them.
  */
 export function baselineItemScores(f: FittedBaselines, scores: Float32Array, names: readonly ItemBaseline[] = ITEM_BASELINES): Record<ItemBaseline, Float64Array> {
-  const K = f.norm.center.length, n = scores.length / K;
+  checkFitted('baselineItemScores', f);
+  const K = f.norm.center.length;
+  checkArg('baselineItemScores', 'scores', scores, (v) => (v instanceof Float32Array && v.length % K === 0 ? null : `a Float32Array of rows × ${K} scores (NaN: none), in the fitted models' order`));
+  checkArg('baselineItemScores', 'names', names, (v) => (Array.isArray(v) && v.every((x) => ITEM_BASELINES.includes(x)) ? null : `an array of ${ITEM_BASELINES.join(', ')}`));
+  const n = scores.length / K;
   const z = zScores(scores, f.norm);
   const out = {} as Record<ItemBaseline, Float64Array>;
   for (const name of ITEM_BASELINES) out[name] = new Float64Array(n);
@@ -165,4 +174,16 @@ export function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<Base
     }
   }
   return out;
+}
+
+// what fitBaselines or fitItemBaselines returned (or baselinesFromJSON read): its shape, not every number
+function checkFitted(where: string, f: unknown): void {
+  checkArg(where, 'the fitted baselines', f, (v) => {
+    const b = v as FittedBaselines | null;
+    const K = b?.norm?.center?.length;
+    const ok = typeof v === 'object' && b !== null && Number.isInteger(K) && K! > 0 && b.norm.scale?.length === K
+      && [b.bmaWeights, b.bmaLogWeights, b.bmaBeta, b.tbmaWeights, b.tbmaLogWeights, b.tbmaBeta].every((x) => x instanceof Float64Array && x.length === K)
+      && typeof b.tau === 'object' && b.tau !== null && typeof b.stacking === 'object' && b.stacking !== null;
+    return ok ? null : 'what fitBaselines or fitItemBaselines returned';
+  });
 }

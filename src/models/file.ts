@@ -21,6 +21,7 @@ import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
 import { ARCH_NAMES, isArch, type Arch, type ArchConfig } from './archs.js';
 import { ITEM_BASELINES, BASELINES, type BaselineName, type FittedBaselines, type ItemBaseline } from './baselines.js';
 import { FusionModel, type Scorer, type TrainInfo } from './model.js';
+import { checkArg } from '../validate.js';
 
 export const MODEL_FORMAT = 'rewardfuse-model';
 export const MODEL_VERSION = 2;
@@ -46,6 +47,7 @@ export interface ModelFile {
 }
 
 export function modelToJSON(m: FusionModel): ModelFile {
+  checkArg('modelToJSON', 'the model', m, isModel);
   const sc = m.scorer;
   const head: ModelFile = {
     format: MODEL_FORMAT,
@@ -72,11 +74,14 @@ export function modelToJSON(m: FusionModel): ModelFile {
 }
 
 export function saveModel(m: FusionModel): string {
+  checkArg('saveModel', 'the model', m, isModel);
   return JSON.stringify(modelToJSON(m), null, 1) + '\n';
 }
 
 /** Parse and check a model file's text (a BOM is allowed). `source` names the file in errors. */
 export function loadModel(text: string, source = '<memory>'): FusionModel {
+  checkArg('loadModel', 'the text', text, (v) => (typeof v === 'string' ? null : 'a string (the model file\'s text)'));
+  checkArg('loadModel', 'the source', source, (v) => (typeof v === 'string' ? null : 'a string (the file\'s name, for errors)'));
   let obj: unknown;
   try {
     obj = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
@@ -292,6 +297,9 @@ function numbers(v: unknown, n: number, ok: (x: number) => boolean, what: string
   v.forEach((x, i) => { if (typeof x !== 'number' || !ok(x)) bad(`[${i}]`, `expected ${what}, got ${JSON.stringify(x)}`); });
   return v as number[];
 }
+
+// a FusionModel (from trainFusion or loadModel), not a look-alike
+const isModel = (v: unknown) => (v instanceof FusionModel ? null : 'a FusionModel (from trainFusion or loadModel)');
 
 const isF32 = (x: number) => Number.isFinite(x) && Number.isFinite(Math.fround(x));
 

@@ -8,12 +8,28 @@ import { logSigmoid, pairwiseAccuracy, sigmoid } from '../eval/metrics.js';
 import { BASELINES, baselineMargins, zScores, type BaselineName, type FittedBaselines } from '../models/baselines.js';
 import { fitNormaliser } from '../models/normalise.js';
 import { trainNets } from './nets.js';
+import { checkSet } from '../data/check.js';
+import { checkArg, checkOptions, int, MAX_SEED, num, type Check } from '../validate.js';
 
 // logistic (or least-squares) stacking: a linear model on z-scores and masks,
 // fitted on all the training rows with weight decay, no early stopping
 const STACKING = { ensemble: 1, useFeatures: false, modelDropout: 0, weightDecay: 0.1, val: 0, epochs: 100 } as const;
 
+/** What both fits take: the seed of the stacking net, and λ of mean − λ·std. */
+const FIT: Record<string, Check> = { seed: int(0, MAX_SEED), lambda: num(-1e6, 1e6) };
+
+// the set (checked as the readers would build it) of the kind `where` fits, and its options
+function checkFit(where: string, set: unknown, kind: 'pairs' | 'items', opts: unknown): void {
+  const other = kind === 'pairs' ? 'fitItemBaselines' : 'fitBaselines';
+  if (isSet(set) && (set as { kind?: unknown }).kind !== kind) throw new Error(`rewardfuse: ${where}: takes ${kind}, got ${(set as { kind?: unknown }).kind === 'pairs' ? 'pairs' : 'items'} (use ${other})`);
+  checkArg(where, `the ${kind}`, set, (v) => (isSet(v) ? null : `a ${kind === 'pairs' ? 'PairSet' : 'ItemSet'} (from parseData, ${kind}FromRecords or simulateEnsemble)`));
+  checkSet(set);
+  checkOptions(where, opts, FIT);
+}
+const isSet = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+  checkFit('fitBaselines', train, 'pairs', opts);
   const K = train.models.length, n = train.ids.length;
   const norm = fitNormaliser(K, train.a, train.b);
   const za = zScores(train.a, norm), zb = zScores(train.b, norm);
@@ -53,6 +69,7 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
  * is the linear fusion net under MSE.
  */
 export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+  checkFit('fitItemBaselines', train, 'items', opts);
   const K = train.models.length, n = train.ids.length;
   const norm = fitNormaliser(K, train.scores);
   const z = zScores(train.scores, norm);
