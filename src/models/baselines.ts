@@ -17,7 +17,6 @@
 import type { PairSet } from '../data/types.js';
 import type { FusionModel } from './model.js';
 import { sigmoid } from './math.js';
-import { checkSet } from '../data/check.js';
 import { checkArg } from '../validate.js';
 import type { Normaliser } from './normalise.js';
 
@@ -64,8 +63,13 @@ export function zScores(x: Float32Array, norm: Normaliser): Float64Array {
 /** Each baseline's margin s(a) − s(b) and P(a ≻ b) on `pairs`. */
 export function scoreBaselines(f: FittedBaselines, pairs: PairSet): BaselineOutput {
   checkFitted('scoreBaselines', f);
-  checkArg('scoreBaselines', 'the pairs', pairs, (v) => (typeof v === 'object' && v !== null && (v as PairSet).kind === 'pairs' ? null : 'a PairSet (from parseData or pairsFromRecords)'));
-  checkSet(pairs);
+  const K = f.norm.center.length;
+  checkArg('scoreBaselines', 'the pairs', pairs, (v) => {
+    const p = v as PairSet | null, n = Array.isArray(p?.ids) ? p!.ids.length : -1;
+    const ok = typeof v === 'object' && p !== null && p.kind === 'pairs' && Array.isArray(p.models) && p.models.length === K && n >= 0
+      && p.a instanceof Float32Array && p.a.length === n * K && p.b instanceof Float32Array && p.b.length === n * K;
+    return ok ? null : `a PairSet (from parseData or pairsFromRecords) of the ${K} models the baselines were fitted on, in their order`;
+  });
   const margin = baselineMargins(f, pairs);
   const prob = {} as Record<BaselineName, Float64Array>;
   for (const name of BASELINES) prob[name] = margin[name].map((d) => sigmoid(f.tau[name] * d));
