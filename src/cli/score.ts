@@ -20,6 +20,9 @@ export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-
   items need no "target", nor distinct ids; - reads standard input (or writes standard output); the items
   stream through in pieces, in flat memory; --threads N scores them in N threads (this one and N − 1 workers)`;
 
+/** @internal the clock progress lines read: tests replace it, so none waits on the wall clock */
+export const clock = { now: (): number => Date.now() };
+
 /** Records of at least this many bytes (or characters) are scored as they come (a file's reads, 1 MB each); smaller ones (a pipe's) are gathered to it. */
 const PIECE = 1 << 19;
 
@@ -39,10 +42,10 @@ export async function score(argv: string[]): Promise<void> {
   const pool = threads > 1 ? new Pool(threads, modelText, modelFile, (p) => scorePiece(model, p)) : undefined;
   const unknown = new Set<string>();
   let items = 0, offset = 0, header: Row | undefined;
-  const t0 = Date.now();
+  const t0 = clock.now();
   let shown = t0;
   const tell = () => {
-    const now = Date.now();
+    const now = clock.now();
     if (now - shown < 1000) return;
     shown = now;
     note(process.stderr, `scored ${items} items`);
@@ -99,7 +102,7 @@ export async function score(argv: string[]): Promise<void> {
     if (!items) throw new DataError(source, 0, '', 'no items found');
     if (unknown.size) writeStderr(`rewardfuse: ignoring models the fusion model does not know: ${[...unknown].join(', ')}\n`);
     out.close();
-    if (Date.now() - t0 >= 1000) {
+    if (clock.now() - t0 >= 1000) {
       note(process.stderr, `scored ${items} items, wrote ${flags.out && flags.out !== '-' ? flags.out : 'standard output'}`);
       endProgress(process.stderr);
     }
