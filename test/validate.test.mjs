@@ -1,5 +1,5 @@
 // Every public function and every CLI flag checks its arguments at the door,
-// with one shared validator (src/validate.ts): unknown options named, integers
+// with one shared validator (src/data/validate.ts): unknown options named, integers
 // that must be integers, sizes bounded by what memory can hold, and errors in
 // the caller's terms (the option for the library, the flag for the CLI, which
 // is a usage error: exit 2). Library calls and the commands run in-process: no

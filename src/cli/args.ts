@@ -1,5 +1,5 @@
 // A small argument parser: positionals, --flag value, --flag=value, -o value.
-import { checkOptions, type Check } from '../validate.js';
+import { checkOptions, type Check } from '../data/validate.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -3,7 +3,7 @@ import { saveModel } from '../models/file.js';
 import { runDemo } from '../report/demo.js';
 import { renderReport } from '../report/html.js';
 import { checkFlags, parseArgs, UsageError } from './args.js';
-import { int, MAX_SEED } from '../validate.js';
+import { int, MAX_SEED } from '../data/validate.js';
 import { checkOutput, writeOutput, writeStdout } from './io.js';
 
 export const DEMO_USAGE = `rewardfuse demo [--seed N] [--report rewardfuse-report.html] [--model model.json]

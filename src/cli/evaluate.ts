@@ -7,7 +7,7 @@ import { hideJudges, judgeSubsets } from '../train/folds.js';
 import { pairReport, type PairReport } from '../eval/report.js';
 import { renderReport } from '../report/html.js';
 import { checkFlags, parseArgs, UsageError } from './args.js';
-import { int } from '../validate.js';
+import { int } from '../data/validate.js';
 import { checkKnownModels, checkScorable } from './check.js';
 import { checkOutput, readData, readModel, writeOutput, writeStdout } from './io.js';
 

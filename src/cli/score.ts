@@ -10,7 +10,7 @@ import { formatOf, joinRecords, Splitter, type Format } from '../data/stream.js'
 import type { Row } from '../data/csv.js';
 import { loadModel } from '../models/file.js';
 import { checkFlags, parseArgs, UsageError } from './args.js';
-import { int } from '../validate.js';
+import { int } from '../data/validate.js';
 import { CliError, Output, readPiecesAsync, readText, STDIN, writeStderr } from './io.js';
 import { endProgress, note } from './progress.js';
 import { rebase, scorePiece, type Piece, type Scored } from './score-piece.js';

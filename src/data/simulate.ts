@@ -17,7 +17,7 @@
 import { Arena } from '../engine/arena.js';
 import { newKernels } from '../engine/wasm.js';
 import type { ItemSet, PairSet } from './types.js';
-import { checkArg, checkOptions, int, type Check } from '../validate.js';
+import { checkArg, checkOptions, int, type Check } from './validate.js';
 
 export const SIM_MODELS = ['careful', 'verbose-fan', 'keyword-counter', 'big-scale', 'math-expert', 'code-expert'];
 export const SIM_DOMAINS = ['math', 'code', 'chat'];

@@ -2,7 +2,7 @@
 // interval), log loss, calibration, and rank correlations. Pure functions over
 // array-likes, float64 throughout; the only randomness (the bootstrap) comes
 // from the seeded PCG32 in the wasm kernels, so results are reproducible.
-import { checkArg, numbers } from '../validate.js';
+import { checkArg, numbers } from '../data/validate.js';
 import { Arena } from '../engine/arena.js';
 import { newKernels, type Kernels } from '../engine/wasm.js';
 import { quantile, sigmoid as sigma } from '../models/math.js';

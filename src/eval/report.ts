@@ -1,5 +1,5 @@
 // The figures a user reads for a scorer on pairs or items.
-import { checkArg, int, numbers } from '../validate.js';
+import { checkArg, int, numbers } from '../data/validate.js';
 import { bootstrapCI, ece, kendall, logLoss, pairCredit, pairwiseAccuracy, pearson, sigmoid, spearman } from './metrics.js';
 
 export interface PairReport {

@@ -17,7 +17,7 @@
 import type { PairSet } from '../data/types.js';
 import type { FusionModel } from './model.js';
 import { sigmoid } from './math.js';
-import { checkArg } from '../validate.js';
+import { checkArg } from '../data/validate.js';
 import type { Normaliser } from './normalise.js';
 
 export const BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma', 'tbma'] as const;

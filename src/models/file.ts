@@ -21,7 +21,7 @@ import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
 import { ARCH_NAMES, isArch, type Arch, type ArchConfig } from './archs.js';
 import { ITEM_BASELINES, BASELINES, type BaselineName, type FittedBaselines, type ItemBaseline } from './baselines.js';
 import { FusionModel, type Scorer, type TrainInfo } from './model.js';
-import { checkArg } from '../validate.js';
+import { checkArg } from '../data/validate.js';
 
 export const MODEL_FORMAT = 'rewardfuse-model';
 export const MODEL_VERSION = 2;

@@ -9,7 +9,7 @@ import { BASELINES, baselineMargins, zScores, type BaselineName, type FittedBase
 import { fitNormaliser } from '../models/normalise.js';
 import { trainNets } from './nets.js';
 import { checkSet } from '../data/check.js';
-import { checkArg, checkOptions, int, MAX_SEED, num, type Check } from '../validate.js';
+import { checkArg, checkOptions, int, MAX_SEED, num, type Check } from '../data/validate.js';
 
 // logistic (or least-squares) stacking: a linear model on z-scores and masks,
 // fitted on all the training rows with weight decay, no early stopping

@@ -1,15 +1,15 @@
 // The options of trainFusion and crossValidate, checked at the door by the
-// shared validator (../validate.ts); the CLI's train checks its flags with them.
+// shared validator (../data/validate.ts); the CLI's train checks its flags with them.
 import { ACTIVATIONS } from '../engine/kinds.js';
 import { ARCH_NAMES } from '../models/archs.js';
-import { bool, checkOptions as check, fn, int, MAX_SEED, num, object, oneOf, type Check, type Door } from '../validate.js';
+import { bool, checkOptions as check, fn, int, MAX_SEED, num, object, oneOf, type Check, type Door } from '../data/validate.js';
 import { CANDIDATES } from './library.js';
 
 const widths: Check = (v) => (Array.isArray(v) && v.length <= 16 && v.every((h) => Number.isInteger(h) && h >= 1 && h <= 4096) ? null : 'an array of at most 16 integers from 1 to 4096');
 const candidates: Check = (v) => (Array.isArray(v) && v.length > 0 && v.every((c) => CANDIDATES.includes(c)) ? null : `a non-empty array of ${CANDIDATES.join(', ')}`);
 const pair: Check = (v) => (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && x > 0 && x <= 1) && v[0] <= v[1] ? null : 'two fractions [lo, hi] with 0 < lo ≤ hi ≤ 1');
 
-export { MAX_SEED } from '../validate.js';
+export { MAX_SEED } from '../data/validate.js';
 
 export const FUSION: Record<string, Check> = {
   arch: oneOf(['library', 'auto', ...ARCH_NAMES]),
