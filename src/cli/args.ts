@@ -45,7 +45,7 @@ export function parseArgs(argv: string[], spec: Record<string, FlagKind>, aliase
   return { positional, flags };
 }
 
-/** The flags' values checked by the shared validator (../validate.ts): a usage error naming the flag. */
+/** The flags' values checked by the shared validator (../data/validate.ts): a usage error naming the flag. */
 export function checkFlags(flags: Parsed['flags'], spec: Record<string, Check>): void {
   const given = Object.fromEntries(Object.entries(flags).filter(([k]) => k in spec));
   checkOptions('', given, spec, { name: (f) => `--${f}`, error: (m) => new UsageError(m) });

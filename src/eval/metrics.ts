@@ -18,7 +18,7 @@ function nonEmpty(fn: string, name: string, x: Vec): void {
   if (x.length === 0) throw new Error(`${fn}: ${name} is empty`);
 }
 
-// an array or typed array of numbers: the shared door's check (../validate.ts)
+// an array or typed array of numbers: the shared door's check (../data/validate.ts)
 function vector(fn: string, name: string, x: unknown): void {
   checkArg(fn, name, x, numbers('an array or typed array of numbers'), { error: (m) => new Error(`${fn}: ${m}`) });
 }
