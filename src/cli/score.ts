@@ -63,7 +63,7 @@ export async function score(argv: string[]): Promise<void> {
     const splitter = new Splitter(formatOf(source));
     let parts: (string | Uint8Array)[] = [], size = 0;
     const send = async (piece: string | Uint8Array) => {
-      const p: Piece = { ...base, text: piece, format: splitter.format as Format, header };
+      const p: Piece = { ...base, text: piece, format: splitter.format as Format, header, marks: splitter.marks };
       if (!pool) {
         try {
           take(scorePiece(model, p));

@@ -19,7 +19,7 @@ import { countLineEnds, csvRows, CsvBody, sniffHeader, type Row } from './csv.js
 import { fail, origin, type Origin } from './errors.js';
 import { checkItem, checkPair, parseLine, sniffRecord } from './jsonl.js';
 import { LineScanner } from './scan.js';
-import { checkIdBytes, decodeLine } from './utf8.js';
+import { checkIdBytes, decodeLine, MALFORMED, MarkingDecoder, markedCells } from './utf8.js';
 import type { DataSet, ItemSet, PairSet, ReadOptions } from './types.js';
 
 export type Format = 'jsonl' | 'csv';
@@ -172,7 +172,9 @@ export class ByteCutter {
 export class Splitter {
   private text: Cutter | undefined;
   private bytes: ByteCutter | undefined;
-  private decoder: TextDecoder | undefined;
+  private decoder: MarkingDecoder | undefined;
+  /** CSV decoded from bytes: malformed sequences read MALFORMED (utf8.ts) */
+  marks = false;
   private waiting: (string | Uint8Array)[] = [];
   private mark = true;
 
@@ -195,7 +197,9 @@ export class Splitter {
       return this.bytes ? concat(parts as Uint8Array[]) : (parts as string[]).join('');
     }
     if (this.bytes) return this.bytes.push(typeof chunk === 'string' ? ENCODER.encode(chunk) : chunk);
-    return this.text!.push(typeof chunk === 'string' ? chunk : this.decoder!.decode(chunk, { stream: true }));
+    if (typeof chunk === 'string') return this.text!.push(chunk);
+    this.marks = true;
+    return this.text!.push(this.decoder!.decode(chunk));
   }
 
   /** what is left: the last record, with or without its line end */
@@ -210,7 +214,7 @@ export class Splitter {
       return concat([...(parts as Uint8Array[]), rest]);
     }
     if (this.bytes) return this.bytes.end();
-    const tail = this.decoder?.decode() ?? '';
+    const tail = this.marks ? this.decoder!.decode(undefined, true) : '';
     return this.text!.push(tail) + this.text!.end();
   }
 
@@ -226,7 +230,7 @@ export class Splitter {
     if (format === 'jsonl') this.bytes = new ByteCutter();
     else {
       this.text = new Cutter();
-      this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+      this.decoder = new MarkingDecoder();
     }
     if (!this.mark) this.noMark();
   }
@@ -292,6 +296,11 @@ export class DataReader {
     return this.line;
   }
 
+  /** CSV text that a Splitter decoded from bytes (its `marks`): malformed bytes in it read MALFORMED (utf8.ts). */
+  marked(): void {
+    this.splitter.marks = true;
+  }
+
   /** Text that continues a file from the middle: no byte order mark, and (CSV) this header. */
   continues(header?: Row): void {
     this.splitter.noMark();
@@ -353,7 +362,9 @@ export class DataReader {
   private take(records: string | Uint8Array, last = false): void {
     const o = this.o;
     if (typeof records === 'string') {
+      const marked = this.splitter.marks && records.includes(MALFORMED);
       for (const row of csvRows(records, o, this.line)) {
+        if (marked) row.cells = markedCells(row.cells, this.csv ? this.csv.cols.id : -1, o, row.line);
         if (!this.csv) this.header(row);
         else this.csv.add(row);
       }
