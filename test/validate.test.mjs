@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   simulateEnsemble, simPairs, simItems, trainFusion, saveModel, modelToJSON, loadModel, fitBaselines, fitItemBaselines,
-  scoreBaselines, baselineItemScores, pairReport, itemReport, pairwiseAccuracy,
+  scoreBaselines, baselineItemScores, pairReport, itemReport, pairwiseAccuracy, bootstrapCI, ece, subsetPairs, subsetItems,
 } from '../dist/index.js';
 import { UsageError, parseArgs } from '../dist/cli/args.js';
 import { train } from '../dist/cli/train.js';
@@ -61,6 +61,14 @@ Lib('models and baselines: null, look-alikes and the wrong kind of set are named
   throwsWith(() => pairReport([1], [1], undefined, 2 ** 32), /pairReport: seed must be an integer/);
   throwsWith(() => itemReport([1, 2], 'ab'), /itemReport: target must be an array or typed array of numbers/);
   throwsWith(() => pairwiseAccuracy(null, [1]), /pairwiseAccuracy: margin must be an array or typed array of numbers/);
+  throwsWith(() => bootstrapCI([1, 0], null), /bootstrapCI: options must be an object, got null/);
+  throwsWith(() => bootstrapCI([1, 0], { seed: 2 ** 32 }), /bootstrapCI: seed must be an integer from 0 to 4294967295/);
+  throwsWith(() => bootstrapCI([1, 0], { resamples: 1e12 }), /bootstrapCI: resamples must be a positive integer \(at most 10000000\)/);
+  throwsWith(() => bootstrapCI([1, 0], { samples: 9 }), /bootstrapCI: unknown option samples/);
+  throwsWith(() => ece([0.5], [1], 1e9), /ece: bins must be a positive integer \(at most 1000000\)/);
+  throwsWith(() => subsetPairs(null, [0]), /subsetPairs: the pairs must be a set of pairs/);
+  throwsWith(() => subsetItems(pairs, [0]), /subsetItems: the items must be a set of items/);
+  throwsWith(() => subsetPairs(pairs, null), /subsetPairs: indices must be an array or typed array of row indices/);
 });
 
 Lib.run();
