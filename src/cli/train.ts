@@ -46,8 +46,6 @@ export function train(argv: string[]): void {
   }, { o: 'out' });
   if (positional.length !== 1) throw new UsageError(`train takes one data file (see rewardfuse --help)`);
   if (!flags.out) throw new UsageError(`train needs -o <model.json> (see rewardfuse --help)`);
-  const archs = ['library', 'auto', ...ARCH_NAMES];
-  if (flags.arch !== undefined && !archs.includes(flags.arch as string)) throw new UsageError(`--arch takes one of ${archs.join(', ')}, got "${flags.arch}"`);
   const ensemble = (flags.ensemble as number | undefined) ?? 5;
   const epochs = (flags.epochs as number | undefined) ?? FIT_DEFAULTS.epochs;
   const onEpoch = progress(process.stderr, epochs, ensemble);
