@@ -7,7 +7,8 @@
 // It is trained by train/ (trainFusion) and imports nothing from train/ or eval/.
 import type { ItemSet, PairSet } from '../data/types.js';
 import type { ArchConfig } from './archs.js';
-import { baselineItemScores, FULL_SUM, logShares, zScores, type FittedBaselines, type ItemBaseline } from './baselines.js';
+import { baselineItemScores, zScores, type FittedBaselines, type ItemBaseline } from './baselines.js';
+import { FULL_SUM, logShares } from './weights.js';
 import { FusionNet, predictEach } from './fusion.js';
 import type { Normaliser } from './normalise.js';
 
