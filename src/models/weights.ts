@@ -3,13 +3,13 @@
 // that never underflow, so that a tiny weight never makes the sum 0.
 
 /**
- * A weighted rule's weights are normalised over the judges present in a row,
- * w_m / Σ_present w_k = exp(ℓ_m − LSE_present ℓ). Summed in linear space, the
- * stored weights (shifted by the log-sum-exp over all judges) are exact while
- * the present ones' sum is at least this; below it (0 when every present weight
- * underflowed), the shift is the largest present log weight instead.
+ * Summed in linear space, the stored weights (shifted by the log-sum-exp over
+ * all judges) give the shares exactly as before while the present ones' sum is
+ * a normal number, at least this; below it (0 when every present weight
+ * underflowed, or subnormal and short of precision) the shift is the largest
+ * present log weight instead. So bits change only where that sum was 0 or subnormal.
  */
-export const FULL_SUM = 2 ** -960;
+export const FULL_SUM = 2 ** -1022;
 
 /**
  * Σ_present s_m·β_m·z_m with s the shares of the present judges (NaN in z:
