@@ -50,15 +50,23 @@ W('a BMA model scores items only the noisy judge scored: different rewards, weig
   }
 });
 
-W('bits stay as they were where the linear sum held: both judges present', () => {
-  const f = fitBaselines(pairs);
-  const m = trainFusion(pairs, { candidates: ['tbma'], seed: 0 });
-  const x = itemsFromRecords([{ id: 'x', scores: { good: 3, weak: 0.2 }, target: 0 }]);
-  const z0 = (3 - f.norm.center[0]) * f.norm.scale[0], z1 = (0.2 - f.norm.center[1]) * f.norm.scale[1];
-  // the linear formula: Σ w·β·z / Σ w (up to the f32 rounding of z and the calibration)
-  const raw = (f.tbmaWeights[0] * f.tbmaBeta[0] * z0 + f.tbmaWeights[1] * f.tbmaBeta[1] * z1) / (f.tbmaWeights[0] + f.tbmaWeights[1]);
-  const { scale, offset } = m.calibration;
-  assert.ok(Math.abs(m.score(x).reward[0] - (offset + scale * raw)) < 1e-3 * (1 + Math.abs(offset + scale * raw)));
+W('bits stay as they were where the linear sum is a normal number: the old formula, to the bit', () => {
+  for (const rule of ['bma', 'tbma']) {
+    const m = trainFusion(pairs, { candidates: [rule], seed: 0 });
+    const f = m.scorer.baselines, w = f[`${rule}Weights`], beta = f[`${rule}Beta`];
+    for (const scores of [{ good: 3, weak: 0.2 }, { good: -1.5 }, { good: 7, weak: -2 }]) {
+      // what the code before log weights computed: z in f32, Σ w·β·z / Σ w over the judges present, then the calibration
+      let num = 0, den = 0;
+      ['good', 'weak'].forEach((name, k) => {
+        if (scores[name] === undefined) return;
+        const z = Math.fround(Math.fround(Math.fround(scores[name]) - f.norm.center[k]) * f.norm.scale[k]);
+        num += w[k] * beta[k] * z;
+        den += w[k];
+      });
+      const want = Math.fround(m.calibration.offset + m.calibration.scale * (num / den));
+      assert.is(m.score(itemsFromRecords([{ id: 'x', scores, target: 0 }])).reward[0], want, `${rule} ${JSON.stringify(scores)}`);
+    }
+  }
 });
 
 W('an older file whose weight underflowed to 0: an item only that judge scored is refused, naming its line', () => {
