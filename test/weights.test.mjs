@@ -83,6 +83,14 @@ W('an older file whose weight underflowed to 0: an item only that judge scored i
   assert.ok(Number.isFinite(old.score(itemsFromRecords([{ id: 'g', scores: { good: 1 }, target: 0 }])).reward[0]), 'the judge with weight scores');
 });
 
+W('an item only models the fusion model does not know scored (--ignore-unknown): "no usable judge", not a reward of 0', () => {
+  const m = trainFusion(pairs, { candidates: ['tbma'], seed: 0 });
+  const text = new TextEncoder().encode('{"id":"a","scores":{"good":1}}\n{"id":"b","scores":{"other":3}}\n');
+  for (const fast of [true, false]) {
+    throwsWith(() => scorePiece(m, { text, source: 'it.jsonl', format: 'jsonl', ignoreUnknown: true, modelFile: 'm.json', fast }), /^it\.jsonl:2: no usable judge: no model the fusion model knows \(good, weak\) scored this item/);
+  }
+});
+
 withShared(W, 'tqajudges-dev: every judge keeps a weight (Gemma-2B\'s BMA weight underflowed to 0)', ['tqajudges-dev.jsonl'], () => {
   const t = parseData(readShared('tqajudges-dev.jsonl'), 'tqajudges-dev.jsonl');
   const f = fitBaselines(t);
