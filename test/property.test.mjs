@@ -99,4 +99,35 @@ P('every reward finite, rule weights summing to 1 over the judges present, disti
   assert.ok(rules >= 15, `weighted rules in ${rules} of 150 runs`);
 });
 
+P('ids as raw bytes (well-formed UTF-8 or not): distinct ones come out distinct, or the line is refused naming its id', () => {
+  const model = loadModel(JSON.stringify({
+    ...HEAD, models: ['m0'], normalisation: { center: [0], scale: [1], featureCenter: [], featureScale: [] }, scorer: 'nets', calibration: { scale: 1, offset: 0 },
+    arch: { type: 'linear', hidden: [], activation: 'relu', temperature: 1 }, ensemble: 1, weights: Buffer.from(Float32Array.from([0.5, 0.5, 0.1]).buffer).toString('base64'),
+  }));
+  const enc = (s) => [...new TextEncoder().encode(s)];
+  // bytes that JSON allows in a string: no quote, backslash or control byte; anything from 0x80 up
+  const ascii = fc.integer({ min: 0x20, max: 0x7e }).filter((b) => b !== 0x22 && b !== 0x5c).map((b) => [b]);
+  const char = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }).filter((c) => !/["\\\u0000-\u001f]/.test(c)).map(enc);
+  const stray = fc.integer({ min: 0x80, max: 0xff }).map((b) => [b]);
+  const idBytes = fc.array(fc.oneof({ weight: 4, arbitrary: ascii }, { weight: 4, arbitrary: char }, { weight: 1, arbitrary: stray }), { minLength: 1, maxLength: 4 }).map((parts) => parts.flat());
+  let refused = 0, scored = 0;
+  fc.assert(fc.property(fc.uniqueArray(idBytes, { minLength: 2, maxLength: 6, comparator: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]) }), (ids) => {
+    const text = Uint8Array.from(ids.flatMap((id) => [...enc('{"id":"'), ...id, ...enc('","scores":{"m0":1}}\n')]));
+    for (const fast of [true, false]) {
+      let r;
+      try {
+        r = scorePiece(model, { text, source: 'i.jsonl', format: 'jsonl', ignoreUnknown: false, modelFile: 'm.json', fast });
+      } catch (e) {
+        assert.match(e.message, /^i\.jsonl:\d+: field "id": not valid UTF-8/);
+        refused++;
+        continue;
+      }
+      const out = (typeof r.out === 'string' ? r.out : new TextDecoder().decode(r.out)).trimEnd().split('\n').map((l) => JSON.parse(l).id);
+      assert.is(new Set(out).size, ids.length, 'distinct ids stay distinct');
+      scored++;
+    }
+  }), { seed: 20261208, numRuns: 300 });
+  assert.ok(refused > 100 && scored > 100, `refused ${refused}, scored ${scored}`);
+});
+
 P.run();
