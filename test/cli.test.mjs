@@ -201,7 +201,7 @@ Bad('bad usage exits 2', () => {
   fails(cli('train', 'train.jsonl'), /train needs -o <model\.json>/, 2);
   fails(cli('train', 'train.jsonl', '-o', 'x.json', '--epochs', 'many'), /--epochs takes a number, got "many"/, 2);
   fails(cli('frobnicate'), /unknown command "frobnicate"/, 2);
-  fails(cli('train', 'train.jsonl', '-o', 'x.json', '--arch', 'rnn'), /--arch takes one of library, auto, linear, mlp, gated, got "rnn"/, 2);
+  fails(cli('train', 'train.jsonl', '-o', 'x.json', '--arch', 'rnn'), /--arch must be one of library, auto, linear, mlp, gated, got "rnn"/, 2);
   fails(cli('explain', 'model.json', '{"scores": '), /<argument>: not valid JSON/);
   noOutput('x.json');
 });

@@ -167,7 +167,7 @@ Fast('a long plain piece: every line read in wasm, weights and all, as the long 
   }
 });
 
-Fast('bytes that are not UTF-8: an id the long way would change (U+FFFD) goes the long way; in a text it is skipped, as the reader reads on', () => {
+Fast('bytes that are not UTF-8: an id with them is refused naming its line (the wasm path declines it; ids are kept exactly); in a text they read U+FFFD, as the reader reads on', () => {
   const line = (id, prompt) => new Uint8Array([...new TextEncoder().encode('{"id":"'), ...id, ...new TextEncoder().encode('","prompt":"'), ...prompt, ...new TextEncoder().encode('","scores":{"m1":0.5}}\n')]);
   const bad = [[0xff], [0xc0, 0x80], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98]];
   const good = [[0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0x7f]];
@@ -177,11 +177,76 @@ Fast('bytes that are not UTF-8: an id the long way would change (U+FFFD) goes th
         const [got, want] = bothWays(model, bytes);
         assert.equal(got, want);
       }
+      const [inId] = bothWays(model, line([0x61, ...b], [0x70])), [inText] = bothWays(model, line([0x61], [0x70, ...b]));
+      if (bad.includes(b)) assert.match(inId.error, /^i\.jsonl:1: field "id": not valid UTF-8/);
+      else assert.is(inId.items, 1);
+      assert.is(inText.items, 1, 'a text field may hold them');
       const fast = FastItems.for(model);
       assert.is(!!fast.score(line([0x61, ...b], [0x70]), 'i.jsonl', 'm.json'), good.includes(b), `an id with ${b.map((x) => x.toString(16))}`);
       assert.ok(fast.score(line([0x61], [0x70, ...b]), 'i.jsonl', 'm.json'), `a prompt with ${b.map((x) => x.toString(16))}`);
     }
   }
+});
+
+Fast('two ids differing only in malformed bytes never become one: refused on any line end, in pairs too; a real U+FFFD is kept', async () => {
+  const { DataReader } = await import('../dist/data/stream.js');
+  const enc = (s) => new TextEncoder().encode(s);
+  const join = (...parts) => new Uint8Array(parts.flatMap((p) => (typeof p === 'string' ? [...enc(p)] : p)));
+  const read = (bytes, kind = 'items', source = 'd.jsonl') => {
+    const r = new DataReader(source, kind, { targets: false, uniqueIds: false });
+    r.push(bytes);
+    return r.end();
+  };
+  for (const eol of ['\n', '\r\n', '\r']) {
+    const text = join('{"id":"ok","scores":{"m1":1}}', eol, '{"id":"caf', [0xe9], '","scores":{"m1":1}}', eol, '{"id":"caf', [0xe8], '","scores":{"m1":2}}', eol);
+    assert.throws(() => read(text), /d\.jsonl:2: field "id": not valid UTF-8/, JSON.stringify(eol));
+    for (const model of Object.values(models)) assert.match(bothWays(model, text)[0].error, /^i\.jsonl:2: field "id": not valid UTF-8/);
+  }
+  const pair = join('{"id":"p', [0xff], '","a":{"m1":1},"b":{"m1":0},"label":"a"}\n');
+  assert.throws(() => read(pair, 'pairs'), /d\.jsonl:1: field "id": not valid UTF-8/);
+  const kept = read(join('{"id":"\uFFFD-', [0xef, 0xbf, 0xbd], '","note":"', [0xff], '","scores":{"m1":1}}\n'));
+  assert.equal(kept.ids, ['\uFFFD-\uFFFD'], 'an escaped or well-formed U+FFFD in an id, malformed bytes elsewhere: read');
+  // CSV: the same, whether read whole, in chunks cut inside a sequence, or in pieces by score (a thread or more)
+  const csv = join('id,group,target,m1\nok,g', [0xe9], ',0,1\ncaf', [0xe9], ',g,0,1\n');
+  assert.throws(() => read(csv, 'items', 'd.csv'), /d\.csv:3: field "id": not valid UTF-8/);
+  assert.throws(() => {
+    const r = new DataReader('d.csv', 'items', { targets: false, uniqueIds: false });
+    for (let i = 0; i < csv.length; i++) r.push(csv.subarray(i, i + 1));
+    r.end();
+  }, /d\.csv:3: field "id": not valid UTF-8/);
+  const { score } = await import('../dist/cli/score.js');
+  const { saveModel } = await import('../dist/index.js');
+  const { mkdtempSync, writeFileSync, rmSync, existsSync } = await import('node:fs');
+  const dir = mkdtempSync(`${(await import('node:os')).tmpdir()}/rf-ids-`);
+  try {
+    writeFileSync(`${dir}/m.json`, saveModel(models.mlp));
+    writeFileSync(`${dir}/i.csv`, csv);
+    for (const threads of ['1', '2']) {
+      let err;
+      try { await score([`${dir}/m.json`, `${dir}/i.csv`, '-o', `${dir}/out.jsonl`, '--threads', threads]); } catch (e) { err = e; }
+      assert.match(err?.message ?? '', /i\.csv:3: field "id": not valid UTF-8/, `score --threads ${threads}`);
+      assert.not.ok(existsSync(`${dir}/out.jsonl`));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const group = read(join('id,group,target,m1\nok,g', [0xe9], ',0,1\n'), 'items', 'd.csv');
+  assert.equal([group.ids, group.groups], [['ok'], ['g\uFFFD']], 'a group may hold them (read U+FFFD)');
+});
+
+Fast('the CSV decoder marks malformed bytes where TextDecoder writes U+FFFD, wherever the chunks are cut', async () => {
+  const { MarkingDecoder, MALFORMED } = await import('../dist/data/utf8.js');
+  const bytes = fc.array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xed, 0xa0)), { maxLength: 40 });
+  fc.assert(fc.property(bytes, fc.array(fc.nat(40), { maxLength: 5 }), (b, cuts) => {
+    const u = Uint8Array.from(b), d = new MarkingDecoder();
+    const at = [...new Set(cuts.map((c) => Math.min(c, u.length)))].sort((x, y) => x - y);
+    let out = '', p = 0;
+    for (const c of at) { out += d.decode(u.subarray(p, c)); p = c; }
+    out += d.decode(u.subarray(p)) + d.decode(undefined, true);
+    const want = new TextDecoder('utf-8', { ignoreBOM: true }).decode(u);
+    assert.is(out.replaceAll(MALFORMED, '\uFFFD'), want);
+    assert.is(out.includes(MALFORMED), want.includes('\uFFFD') && !b.some((_, i) => b[i] === 0xef && b[i + 1] === 0xbf && b[i + 2] === 0xbd));
+  }), { seed: 20261207, numRuns: 2000 });
 });
 
 Fast('texts and nested fields: what JSON.parse takes is skipped, what it refuses goes the long way (which names it)', () => {

@@ -1,4 +1,5 @@
 // A small argument parser: positionals, --flag value, --flag=value, -o value.
+import { checkOptions, type Check } from '../data/validate.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -44,6 +45,12 @@ export function parseArgs(argv: string[], spec: Record<string, FlagKind>, aliase
   return { positional, flags };
 }
 
+/** The flags' values checked by the shared validator (../data/validate.ts): a usage error naming the flag. */
+export function checkFlags(flags: Parsed['flags'], spec: Record<string, Check>): void {
+  const given = Object.fromEntries(Object.entries(flags).filter(([k]) => k in spec));
+  checkOptions('', given, spec, { name: (f) => `--${f}`, error: (m) => new UsageError(m) });
+}
+
 function convert(name: string, kind: FlagKind, v: string): string | number | number[] {
   if (kind === 'string') {
     if (v === '') throw new UsageError(`--${name} takes a value, got an empty string`);
@@ -51,12 +58,15 @@ function convert(name: string, kind: FlagKind, v: string): string | number | num
   }
   if (kind === 'list') {
     if (v.trim() === '') return [];
-    const xs = v.split(',').map((s) => Number(s.trim()));
+    const xs = v.split(',').map((s) => (DECIMAL.test(s.trim()) ? Number(s.trim()) : NaN));
     if (!xs.every((x) => Number.isInteger(x) && x > 0)) throw new UsageError(`--${name} takes positive integers separated by commas, got "${v}"`);
     return xs;
   }
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${name} takes a number, got "${v}"`);
+  // decimal notation only: Number() would also read "0x2", "0b1", "Infinity" and " "
+  const x = DECIMAL.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isFinite(x)) throw new UsageError(`--${name} takes a number, got "${v}"`);
   if (kind === 'integer' && !Number.isInteger(x)) throw new UsageError(`--${name} takes a whole number, got "${v}"`);
   return x;
 }
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;

@@ -38,6 +38,15 @@ export function checkScorable(model: FusionModel, data: DataSet, modelFile: stri
   if (!data.models.some((m) => model.models.includes(m))) {
     throw new DataError(data.source, 0, '', `none of its models (${data.models.join(', ')}) is one the fusion model was trained on (${model.models.join(', ')})`);
   }
+  // a row none of whose scores is from a model the fusion model knows has no usable judge (with --ignore-unknown):
+  // refused as the readers refuse a row no model scored, not given the reward of no evidence
+  const K = data.models.length, known = data.models.flatMap((m, j) => (model.models.includes(m) ? [j] : []));
+  const sides = blocks(data).map(([, x]) => x);
+  for (let i = 0; i < n; i++) {
+    let any = false;
+    for (const x of sides) for (const j of known) if (x[i * K + j] === x[i * K + j]) { any = true; break; }
+    if (!any) throw new DataError(data.source, data.lines[i], '', `no usable judge: no model the fusion model knows (${model.models.join(', ')}) scored this ${data.kind === 'pairs' ? 'pair' : 'item'}`);
+  }
   const column = (names: string[], values: ArrayLike<number>, width: number, j: number, field: string, center: number, scale: number) => {
     if (!Number.isFinite(center) || !Number.isFinite(scale)) {
       throw new DataError(modelFile, 0, 'normalisation', `the center or scale of "${names[j]}" is not a finite float32 (${short(center)}, ${short(scale)})`);

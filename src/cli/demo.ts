@@ -2,7 +2,8 @@
 import { saveModel } from '../models/file.js';
 import { runDemo } from '../report/demo.js';
 import { renderReport } from '../report/html.js';
-import { parseArgs, UsageError } from './args.js';
+import { checkFlags, parseArgs, UsageError } from './args.js';
+import { int, MAX_SEED } from '../data/validate.js';
 import { checkOutput, writeOutput, writeStdout } from './io.js';
 
 export const DEMO_USAGE = `rewardfuse demo [--seed N] [--report rewardfuse-report.html] [--model model.json]
@@ -12,6 +13,7 @@ export const DEMO_USAGE = `rewardfuse demo [--seed N] [--report rewardfuse-repor
 export function demo(argv: string[]): void {
   const { positional, flags } = parseArgs(argv, { seed: 'integer', report: 'string', model: 'string' });
   if (positional.length) throw new UsageError(`demo takes no files (see rewardfuse --help)`);
+  checkFlags(flags, { seed: int(0, MAX_SEED - 1) }); // the demo's seeds: seed, seed + 1
   const file = (flags.report as string | undefined) ?? 'rewardfuse-report.html';
   const modelFile = flags.model as string | undefined;
   checkOutput(file);

@@ -6,7 +6,8 @@ import { pairwiseAccuracy, reliability, sigmoid } from '../eval/metrics.js';
 import { hideJudges, judgeSubsets } from '../train/folds.js';
 import { pairReport, type PairReport } from '../eval/report.js';
 import { renderReport } from '../report/html.js';
-import { parseArgs, UsageError } from './args.js';
+import { checkFlags, parseArgs, UsageError } from './args.js';
+import { int } from '../data/validate.js';
 import { checkKnownModels, checkScorable } from './check.js';
 import { checkOutput, readData, readModel, writeOutput, writeStdout } from './io.js';
 
@@ -18,6 +19,7 @@ export const EVAL_USAGE = `rewardfuse eval <model.json> <pairs.jsonl|csv> [--jso
 export function evaluate(argv: string[]): void {
   const { positional, flags } = parseArgs(argv, { json: 'boolean', report: 'string', 'ignore-unknown': 'boolean', seed: 'integer', 'hide-draws': 'integer' });
   if (positional.length !== 2) throw new UsageError(`eval takes a model and a pairs file (see rewardfuse --help)`);
+  checkFlags(flags, { seed: int(0, 0xffffffff), 'hide-draws': int(1, 1000) });
   const model = readModel(positional[0]);
   const data = readData(positional[1], 'pairs');
   if (!flags['ignore-unknown']) checkKnownModels(model, data);
@@ -36,7 +38,6 @@ export function evaluate(argv: string[]): void {
   for (const b of BASELINES) baselines[b] = pairReport(base.margin[b], data.label, base.prob[b], seed);
   // the same with random subsets of the judges hidden, as when some are missing at scoring time
   const draws = (flags['hide-draws'] as number | undefined) ?? 5;
-  if (!(draws >= 1 && draws <= 1000)) throw new UsageError(`--hide-draws takes a whole number from 1 to 1000, got ${draws}`);
   const hidden: Record<string, number> = { fusion: 0 };
   for (const keep of judgeSubsets(model.models.length, draws, seed + 1)) {
     const view = { ...cols, a: hideJudges(cols.a, keep), b: hideJudges(cols.b, keep) };

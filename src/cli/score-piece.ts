@@ -21,6 +21,8 @@ export interface Piece {
   header?: Row;
   ignoreUnknown: boolean;
   modelFile: string;
+  /** CSV text decoded from bytes by a Splitter, malformed bytes marked (data/utf8.ts) */
+  marks?: boolean;
   /** false: never the wasm path (score-fast.ts), for tests that compare the two */
   fast?: boolean;
 }
@@ -49,6 +51,7 @@ export function scorePiece(model: FusionModel, p: Piece): Scored {
   }
   const r = new DataReader(p.source, 'items', { targets: false, uniqueIds: false }, p.format);
   r.continues(p.header);
+  if (p.marks) r.marked();
   r.push(p.text);
   const items = r.endPiece() as ItemSet | undefined;
   const lines = r.nextLine - 1;

@@ -9,9 +9,10 @@ import { DataError } from '../data/errors.js';
 import { formatOf, joinRecords, Splitter, type Format } from '../data/stream.js';
 import type { Row } from '../data/csv.js';
 import { loadModel } from '../models/file.js';
-import { parseArgs, UsageError } from './args.js';
+import { checkFlags, parseArgs, UsageError } from './args.js';
+import { int } from '../data/validate.js';
 import { CliError, Output, readPiecesAsync, readText, STDIN, writeStderr } from './io.js';
-import { note } from './progress.js';
+import { endProgress, note } from './progress.js';
 import { rebase, scorePiece, type Piece, type Scored } from './score-piece.js';
 
 export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N]
@@ -19,14 +20,17 @@ export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-
   items need no "target", nor distinct ids; - reads standard input (or writes standard output); the items
   stream through in pieces, in flat memory; --threads N scores them in N threads (this one and N − 1 workers)`;
 
+/** @internal the clock progress lines read: tests replace it, so none waits on the wall clock */
+export const clock = { now: (): number => Date.now() };
+
 /** Records of at least this many bytes (or characters) are scored as they come (a file's reads, 1 MB each); smaller ones (a pipe's) are gathered to it. */
 const PIECE = 1 << 19;
 
 export async function score(argv: string[]): Promise<void> {
   const { positional, flags } = parseArgs(argv, { out: 'string', 'ignore-unknown': 'boolean', threads: 'integer' }, { o: 'out' });
   if (positional.length !== 2) throw new UsageError(`score takes a model and an items file (see rewardfuse --help)`);
+  checkFlags(flags, { threads: int(1, 64) });
   const threads = (flags.threads as number | undefined) ?? 1;
-  if (threads < 1 || threads > 64) throw new UsageError(`--threads takes 1 to 64, got ${threads}`);
   const modelFile = positional[0], file = positional[1];
   const modelText = readText(modelFile);
   const model = loadModel(modelText, modelFile);
@@ -38,10 +42,10 @@ export async function score(argv: string[]): Promise<void> {
   const pool = threads > 1 ? new Pool(threads, modelText, modelFile, (p) => scorePiece(model, p)) : undefined;
   const unknown = new Set<string>();
   let items = 0, offset = 0, header: Row | undefined;
-  const t0 = Date.now();
+  const t0 = clock.now();
   let shown = t0;
   const tell = () => {
-    const now = Date.now();
+    const now = clock.now();
     if (now - shown < 1000) return;
     shown = now;
     note(process.stderr, `scored ${items} items`);
@@ -59,7 +63,7 @@ export async function score(argv: string[]): Promise<void> {
     const splitter = new Splitter(formatOf(source));
     let parts: (string | Uint8Array)[] = [], size = 0;
     const send = async (piece: string | Uint8Array) => {
-      const p: Piece = { ...base, text: piece, format: splitter.format as Format, header };
+      const p: Piece = { ...base, text: piece, format: splitter.format as Format, header, marks: splitter.marks };
       if (!pool) {
         try {
           take(scorePiece(model, p));
@@ -98,7 +102,10 @@ export async function score(argv: string[]): Promise<void> {
     if (!items) throw new DataError(source, 0, '', 'no items found');
     if (unknown.size) writeStderr(`rewardfuse: ignoring models the fusion model does not know: ${[...unknown].join(', ')}\n`);
     out.close();
-    if (Date.now() - t0 >= 1000) note(process.stderr, `scored ${items} items, wrote ${flags.out && flags.out !== '-' ? flags.out : 'standard output'}\n`);
+    if (clock.now() - t0 >= 1000) {
+      note(process.stderr, `scored ${items} items, wrote ${flags.out && flags.out !== '-' ? flags.out : 'standard output'}`);
+      endProgress(process.stderr);
+    }
   } catch (e) {
     out.abort();
     throw e;

@@ -5,7 +5,8 @@ import { fitBaselines } from '../train/baselines.js';
 import { logLoss, pairwiseAccuracy, sigmoid } from '../eval/metrics.js';
 import { saveModel } from '../models/file.js';
 import { FIT_DEFAULTS } from '../train/options.js';
-import { trainFusion } from '../train/train.js';
+import { trainFusion, type FusionOptions } from '../train/train.js';
+import { checkOptions } from '../train/validate.js';
 import { parseArgs, UsageError } from './args.js';
 import { checkOutput, readData, writeOutput, writeStdout } from './io.js';
 import { endProgress, note, progress } from './progress.js';
@@ -34,6 +35,9 @@ ${ARCH_NAMES.map((a) => `      ${a.padEnd(7)} ${ARCHS[a].about}`).join('\n')}
   --no-groups               library: random folds even when the data has groups
   --seed N                  (default 0)`;
 
+/** the flag that sets each option trainFusion is given, where its name differs */
+const FLAGS: Record<string, string> = { batchSize: '--batch', weightDecay: '--weight-decay', modelDropout: '--dropout', useFeatures: '--no-features', grouped: '--no-groups' };
+
 export function train(argv: string[]): void {
   const { positional, flags } = parseArgs(argv, {
     out: 'string', arch: 'string', loss: 'string', hidden: 'list', activation: 'string', epochs: 'integer', batch: 'integer',
@@ -42,8 +46,20 @@ export function train(argv: string[]): void {
   }, { o: 'out' });
   if (positional.length !== 1) throw new UsageError(`train takes one data file (see rewardfuse --help)`);
   if (!flags.out) throw new UsageError(`train needs -o <model.json> (see rewardfuse --help)`);
-  const archs = ['library', 'auto', ...ARCH_NAMES];
-  if (flags.arch !== undefined && !archs.includes(flags.arch as string)) throw new UsageError(`--arch takes one of ${archs.join(', ')}, got "${flags.arch}"`);
+  const ensemble = (flags.ensemble as number | undefined) ?? 5;
+  const epochs = (flags.epochs as number | undefined) ?? FIT_DEFAULTS.epochs;
+  const onEpoch = progress(process.stderr, epochs, ensemble);
+  const onProgress = (message: string) => note(process.stderr, message);
+  const opts: FusionOptions = {
+    arch: flags.arch as never, loss: flags.loss as never, hidden: flags.hidden as number[] | undefined,
+    activation: flags.activation as never, epochs, batchSize: flags.batch as number | undefined,
+    lr: flags.lr as number | undefined, weightDecay: flags['weight-decay'] as number | undefined,
+    val: flags.val as number | undefined, patience: flags.patience as number | undefined, ensemble,
+    modelDropout: flags.dropout as number | undefined, useFeatures: !flags['no-features'],
+    seed: flags.seed as number | undefined, temperature: flags.temperature as number | undefined, onEpoch,
+    folds: flags.folds as number | undefined, grouped: flags['no-groups'] ? false : undefined, onProgress,
+  };
+  checkOptions('trainFusion', opts, { name: (o) => FLAGS[o] ?? `--${o}`, error: (m) => new UsageError(m) }); // in the flags' terms, exit 2
   let shown = Date.now();
   const data = readData(positional[0], undefined, {}, (rows) => {
     // a progress line at most once a second, so that a short read says nothing
@@ -52,19 +68,7 @@ export function train(argv: string[]): void {
     note(process.stderr, `reading ${positional[0]}: ${rows} rows`);
   });
   checkOutput(flags.out as string);
-  const ensemble = (flags.ensemble as number | undefined) ?? 5;
-  const epochs = (flags.epochs as number | undefined) ?? FIT_DEFAULTS.epochs;
-  const onEpoch = progress(process.stderr, epochs, ensemble);
-  const onProgress = (message: string) => note(process.stderr, message);
-  const model = trainFusion(data, {
-    arch: flags.arch as never, loss: flags.loss as never, hidden: flags.hidden as number[] | undefined,
-    activation: flags.activation as never, epochs, batchSize: flags.batch as number | undefined,
-    lr: flags.lr as number | undefined, weightDecay: flags['weight-decay'] as number | undefined,
-    val: flags.val as number | undefined, patience: flags.patience as number | undefined, ensemble,
-    modelDropout: flags.dropout as number | undefined, useFeatures: !flags['no-features'],
-    seed: flags.seed as number | undefined, temperature: flags.temperature as number | undefined, onEpoch,
-    folds: flags.folds as number | undefined, grouped: flags['no-groups'] ? false : undefined, onProgress,
-  });
+  const model = trainFusion(data, opts);
   endProgress(process.stderr);
   if (data.kind === 'pairs') {
     // the baselines eval compares with, fitted on the same data (the library has them already)

@@ -17,6 +17,7 @@
 import { Arena } from '../engine/arena.js';
 import { newKernels } from '../engine/wasm.js';
 import type { ItemSet, PairSet } from './types.js';
+import { checkArg, checkOptions, int, type Check } from './validate.js';
 
 export const SIM_MODELS = ['careful', 'verbose-fan', 'keyword-counter', 'big-scale', 'math-expert', 'code-expert'];
 export const SIM_DOMAINS = ['math', 'code', 'chat'];
@@ -80,13 +81,41 @@ export interface Simulation {
   stuffed: Uint8Array;
 }
 
+/**
+ * The most a simulation may hold: its draws and scores, (4 + 3K)·rows f32,
+ * within 1 GiB, so that a size it cannot hold is refused at once, not after minutes.
+ */
+export const SIM_MAX_BYTES = 2 ** 30;
+
+const finite: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 1e6 ? null : 'a number in [−1e6, 1e6]');
+const JUDGE: Record<string, Check> = {
+  name: (v) => (typeof v === 'string' && v !== '' ? null : 'a non-empty string'),
+  quality: finite, length: finite, stuffing: finite, noise: finite, scale: finite, offset: finite, expertQuality: finite, expertNoise: finite,
+  expert: int(-1, SIM_DOMAINS.length - 1),
+};
+const SIM: Record<string, Check> = {
+  judges: (v) => (Array.isArray(v) && v.length >= 1 && v.length <= 4096 ? null : 'an array of 1 to 4096 judges'),
+  prompts: int(2, 2 ** 26),
+  candidates: (v) => (int(2, 1024)(v) ?? ((v as number) % 2 ? 'an even integer from 2 to 1024' : null)),
+  missing: (v) => (typeof v === 'number' && v >= 0 && v < 1 ? null : 'a probability in [0, 1) (at 1 no model would score anything)'),
+  seed: int(0, 0xffffffff),
+};
+
 export function simulateEnsemble(opts: SimOptions = {}): Simulation {
+  checkOptions('simulateEnsemble', opts, SIM);
   const P = opts.prompts ?? 600, N = opts.candidates ?? 8, missing = opts.missing ?? 0.03;
-  if (!Number.isInteger(P) || P < 2) throw new Error(`rewardfuse: prompts must be an integer ≥ 2, got ${P}`);
-  if (!Number.isInteger(N) || N < 2 || N % 2) throw new Error(`rewardfuse: candidates must be an even integer ≥ 2, got ${N}`);
   const judges = opts.judges ?? SIM_JUDGES;
-  if (!Array.isArray(judges) || !judges.length) throw new Error('rewardfuse: judges must be a non-empty array');
+  const names = new Set<string>();
+  judges.forEach((j, m) => {
+    checkOptions('simulateEnsemble', j, JUDGE, { name: (f) => `judges[${m}].${f}` });
+    for (const f of Object.keys(JUDGE)) if ((j as unknown as Record<string, unknown>)[f] === undefined) checkArg('simulateEnsemble', `judges[${m}].${f}`, undefined, JUDGE[f]);
+    if (names.has(j.name)) checkArg('simulateEnsemble', `judges[${m}].name`, j.name, () => 'a name no other judge has');
+    names.add(j.name);
+  });
   const K = judges.length, F = SIM_DOMAINS.length, n = P * N;
+  if ((4 + 3 * K) * n * 4 > SIM_MAX_BYTES) {
+    throw new Error(`rewardfuse: simulateEnsemble: ${P} prompts × ${N} candidates × ${K} judges need about ${Math.round(((4 + 3 * K) * n * 4) / 2 ** 20)} MB, more than the ${SIM_MAX_BYTES / 2 ** 20} MB a simulation may hold`);
+  }
   const k = newKernels(), arena = new Arena(k);
   k.randomSeed((opts.seed ?? 0) >>> 0, 2);
   const draw = (count: number, fn: 'normal' | 'uniform') => {
@@ -124,6 +153,8 @@ export function simulateEnsemble(opts: SimOptions = {}): Simulation {
  * q_a − q_b + 0.3·η > 0. `seed` picks the noise.
  */
 export function simPairs(sim: Simulation, prompts: ArrayLike<number>, seed = 0): PairSet {
+  checkPrompts('simPairs', sim, prompts);
+  checkArg('simPairs', 'seed', seed, int(0, 0xffffffff));
   const K = sim.models.length, F = sim.features.length, N = sim.candidates, half = N / 2;
   const n = prompts.length * half;
   const k = newKernels(), arena = new Arena(k);
@@ -151,6 +182,7 @@ export function simPairs(sim: Simulation, prompts: ArrayLike<number>, seed = 0):
 
 /** Pointwise items from the given prompts, with the gold reward as target. */
 export function simItems(sim: Simulation, prompts: ArrayLike<number>): ItemSet {
+  checkPrompts('simItems', sim, prompts);
   const K = sim.models.length, F = sim.features.length, N = sim.candidates;
   const n = prompts.length * N;
   const scores = new Float32Array(n * K), feats = new Float32Array(n * F), target = new Float32Array(n);
@@ -163,4 +195,13 @@ export function simItems(sim: Simulation, prompts: ArrayLike<number>): ItemSet {
     for (let c = 0; c < N; c++) { ids.push(`p${pr}-${c}`); groups.push(SIM_DOMAINS[sim.domain[pr]]); }
   }
   return { kind: 'items', source: '<simulation>', models: [...sim.models], features: [...sim.features], ids, groups, scores, feats, target, lines: Int32Array.from({ length: n }, (_, i) => i + 1) };
+}
+
+// a simulation from simulateEnsemble, and prompts that index it
+function checkPrompts(where: string, sim: Simulation, prompts: ArrayLike<number>): void {
+  checkArg(where, 'sim', sim, (v) => (typeof v === 'object' && v !== null && (v as Simulation).scores instanceof Float32Array && Number.isInteger((v as Simulation).prompts) ? null : 'a simulation from simulateEnsemble'));
+  checkArg(where, 'prompts', prompts, (v) => {
+    const ok = (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) && Array.from(v as ArrayLike<unknown>).every((p) => Number.isInteger(p) && (p as number) >= 0 && (p as number) < sim.prompts);
+    return ok ? null : `an array of prompt indices from 0 to ${sim.prompts - 1}`;
+  });
 }

@@ -19,6 +19,7 @@ import { countLineEnds, csvRows, CsvBody, sniffHeader, type Row } from './csv.js
 import { fail, origin, type Origin } from './errors.js';
 import { checkItem, checkPair, parseLine, sniffRecord } from './jsonl.js';
 import { LineScanner } from './scan.js';
+import { checkIdBytes, decodeLine, MALFORMED, MarkingDecoder, markedCells } from './utf8.js';
 import type { DataSet, ItemSet, PairSet, ReadOptions } from './types.js';
 
 export type Format = 'jsonl' | 'csv';
@@ -171,7 +172,9 @@ export class ByteCutter {
 export class Splitter {
   private text: Cutter | undefined;
   private bytes: ByteCutter | undefined;
-  private decoder: TextDecoder | undefined;
+  private decoder: MarkingDecoder | undefined;
+  /** CSV decoded from bytes: malformed sequences read MALFORMED (utf8.ts) */
+  marks = false;
   private waiting: (string | Uint8Array)[] = [];
   private mark = true;
 
@@ -194,7 +197,9 @@ export class Splitter {
       return this.bytes ? concat(parts as Uint8Array[]) : (parts as string[]).join('');
     }
     if (this.bytes) return this.bytes.push(typeof chunk === 'string' ? ENCODER.encode(chunk) : chunk);
-    return this.text!.push(typeof chunk === 'string' ? chunk : this.decoder!.decode(chunk, { stream: true }));
+    if (typeof chunk === 'string') return this.text!.push(chunk);
+    this.marks = true;
+    return this.text!.push(this.decoder!.decode(chunk));
   }
 
   /** what is left: the last record, with or without its line end */
@@ -209,7 +214,7 @@ export class Splitter {
       return concat([...(parts as Uint8Array[]), rest]);
     }
     if (this.bytes) return this.bytes.end();
-    const tail = this.decoder?.decode() ?? '';
+    const tail = this.marks ? this.decoder!.decode(undefined, true) : '';
     return this.text!.push(tail) + this.text!.end();
   }
 
@@ -225,7 +230,7 @@ export class Splitter {
     if (format === 'jsonl') this.bytes = new ByteCutter();
     else {
       this.text = new Cutter();
-      this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+      this.decoder = new MarkingDecoder();
     }
     if (!this.mark) this.noMark();
   }
@@ -291,6 +296,11 @@ export class DataReader {
     return this.line;
   }
 
+  /** CSV text that a Splitter decoded from bytes (its `marks`): malformed bytes in it read MALFORMED (utf8.ts). */
+  marked(): void {
+    this.splitter.marks = true;
+  }
+
   /** Text that continues a file from the middle: no byte order mark, and (CSV) this header. */
   continues(header?: Row): void {
     this.splitter.noMark();
@@ -352,7 +362,9 @@ export class DataReader {
   private take(records: string | Uint8Array, last = false): void {
     const o = this.o;
     if (typeof records === 'string') {
+      const marked = this.splitter.marks && records.includes(MALFORMED);
       for (const row of csvRows(records, o, this.line)) {
+        if (marked) row.cells = markedCells(row.cells, this.csv ? this.csv.cols.id : -1, o, row.line);
         if (!this.csv) this.header(row);
         else this.csv.add(row);
       }
@@ -361,11 +373,16 @@ export class DataReader {
     }
     const b = records;
     if (b.indexOf(CR) >= 0) {
-      // CR line ends: as text, split where JSON allows (a raw CR cannot be inside a JSON string)
-      const lines = DECODER.decode(b).split(/\r\n|\r|\n/);
-      const count = last ? lines.length : lines.length - 1; // a complete chunk ends in a line end: its last piece is ''
-      for (let i = 0; i < count; i++) this.parse(lines[i], this.line + i);
-      this.line += lines.length - 1;
+      // CR line ends (LF, CRLF or CR; a raw CR cannot be inside a JSON string): each line by JSON.parse
+      let line = this.line, p = 0;
+      for (let i = 0; i < b.length; i++) {
+        if (b[i] !== LF && b[i] !== CR) continue;
+        this.parseBytes(b.subarray(p, i), line++);
+        if (b[i] === CR && b[i + 1] === LF) i++;
+        p = i + 1;
+      }
+      if (last) this.parseBytes(b.subarray(p), line); // a complete chunk ends in a line end: nothing is left
+      this.line = line;
       return;
     }
     // LF line ends only (nearly every file): no line is decoded unless the scanner declines it
@@ -387,22 +404,22 @@ export class DataReader {
     if (this.scanner && b[p] === LBRACE && this.scanner.scan(b, p, q, this.fields)) {
       if ((this.out as PairBuilder).addFields(this.fields, line)) return;
     }
-    this.parse(DECODER.decode(b.subarray(p, q)), line);
+    this.parseBytes(b.subarray(p, q), line);
   }
 
-  /** One JSONL line by JSON.parse and the checks in jsonl.ts. */
-  private parse(s: string, line: number): void {
+  /** One JSONL line by JSON.parse and the checks in jsonl.ts; an id with malformed UTF-8 is refused (utf8.ts). */
+  private parseBytes(b: Uint8Array, line: number): void {
+    const { text: s, wellFormed } = decodeLine(b);
     if (!s.trim()) return;
     const o = this.o;
     const value = parseLine(s, o, line);
+    if (!wellFormed) checkIdBytes(value, b, o, line);
     if (!this.out) this.builder(this.kind ?? sniffRecord(value, o, line));
     if (this.kind === 'pairs') (this.out as PairBuilder).add(checkPair(value, o, line), line);
     else (this.out as ItemBuilder).add(checkItem(value, o, line, this.opts?.targets !== false), line);
   }
 }
 
-/** a line's bytes as text; a byte order mark inside the file is kept (JSON.parse then names it) */
-const DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 
 // CSV scanning states: at a cell's start (blanks skipped), in an unquoted cell,
 // in a quoted cell, after a closing quote (the cell reader rejects all but blanks there)

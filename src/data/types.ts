@@ -1,6 +1,8 @@
 // The in-memory shapes. Matrices are row-major Float32Arrays: row i of a
 // (n, K) matrix holds the K models' scores for row i, in `models` order.
 
+import { checkArg, numbers } from './validate.js';
+
 export interface PairSet {
   kind: 'pairs';
   /** file name or '<memory>' */
@@ -69,7 +71,7 @@ export interface ItemRecord {
 
 /** The pairs at `indices` (repeats allowed), copied, with the same models and features. */
 export function subsetPairs(set: PairSet, indices: ArrayLike<number>): PairSet {
-  const m = checkIndices(indices, set.ids.length);
+  const m = checkIndices('subsetPairs', set, 'pairs', indices);
   const K = set.models.length;
   return {
     kind: 'pairs',
@@ -88,7 +90,7 @@ export function subsetPairs(set: PairSet, indices: ArrayLike<number>): PairSet {
 
 /** The items at `indices`, copied, with the same models and features. */
 export function subsetItems(set: ItemSet, indices: ArrayLike<number>): ItemSet {
-  const m = checkIndices(indices, set.ids.length);
+  const m = checkIndices('subsetItems', set, 'items', indices);
   const K = set.models.length;
   return {
     kind: 'items',
@@ -104,7 +106,11 @@ export function subsetItems(set: ItemSet, indices: ArrayLike<number>): ItemSet {
   };
 }
 
-function checkIndices(indices: ArrayLike<number>, n: number): number {
+// a set of the kind named (its rows counted by its ids), and indices of its rows
+function checkIndices(where: string, set: DataSet, kind: 'pairs' | 'items', indices: ArrayLike<number>): number {
+  checkArg(where, `the ${kind}`, set, (v) => (typeof v === 'object' && v !== null && (v as DataSet).kind === kind && Array.isArray((v as DataSet).ids) ? null : `a set of ${kind} (from parseData or ${kind}FromRecords)`));
+  checkArg(where, 'indices', indices, numbers('an array or typed array of row indices'));
+  const n = set.ids.length;
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
     if (!Number.isInteger(j) || j < 0 || j >= n) throw new RangeError(`subset: index ${j} is outside 0..${n - 1}`);

@@ -2,6 +2,7 @@
 // interval), log loss, calibration, and rank correlations. Pure functions over
 // array-likes, float64 throughout; the only randomness (the bootstrap) comes
 // from the seeded PCG32 in the wasm kernels, so results are reproducible.
+import { checkArg, checkOptions, int, numbers, type Check } from '../data/validate.js';
 import { Arena } from '../engine/arena.js';
 import { newKernels, type Kernels } from '../engine/wasm.js';
 import { quantile, sigmoid as sigma } from '../models/math.js';
@@ -13,7 +14,13 @@ type Vec = ArrayLike<number>;
 // ---- input checks: every message names the public function at fault ----
 
 function nonEmpty(fn: string, name: string, x: Vec): void {
+  vector(fn, name, x);
   if (x.length === 0) throw new Error(`${fn}: ${name} is empty`);
+}
+
+// an array or typed array of numbers: the shared door's check (../data/validate.ts)
+function vector(fn: string, name: string, x: unknown): void {
+  checkArg(fn, name, x, numbers('an array or typed array of numbers'), { error: (m) => new Error(`${fn}: ${m}`) });
 }
 
 function noNaN(fn: string, name: string, x: Vec): void {
@@ -34,6 +41,8 @@ function inUnit(fn: string, name: string, x: Vec): void {
 }
 
 function sameLength(fn: string, an: string, a: Vec, bn: string, b: Vec): void {
+  vector(fn, an, a);
+  vector(fn, bn, b);
   if (a.length !== b.length) throw new Error(`${fn}: ${an} has ${a.length} values but ${bn} has ${b.length}`);
 }
 
@@ -42,8 +51,11 @@ function notConstant(fn: string, name: string, x: Vec): void {
   throw new Error(`${fn}: ${name} is constant`);
 }
 
+// a count: a positive integer within what memory holds
+const count = (max: number): Check => (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max ? null : `a positive integer (at most ${max})`);
+
 function positiveInt(fn: string, name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${fn}: ${name} must be a positive integer, got ${v}`);
+  checkArg(fn, name, v, count(1_000_000), { error: (m) => new Error(`${fn}: ${m}`) });
 }
 
 // ---- pairwise preference metrics ----
@@ -100,6 +112,12 @@ function bootstrapSpace(m: number, resamples: number) {
 }
 const BOOTSTRAP_STREAM = 0xb007; // PCG32 stream used for bootstrap resampling
 
+const BOOTSTRAP: Record<string, Check> = {
+  resamples: count(10_000_000),
+  level: (v) => (typeof v === 'number' && v > 0 && v < 1 ? null : 'in (0, 1)'),
+  seed: int(0, 0xffffffff),
+};
+
 export interface BootstrapOptions {
   /** Number of bootstrap resamples B (default 1000). */
   resamples?: number;
@@ -116,10 +134,8 @@ export interface BootstrapOptions {
  */
 export function bootstrapCI(credit: Vec, opts: BootstrapOptions = {}): [number, number] {
   const fn = 'bootstrapCI';
+  checkOptions(fn, opts, BOOTSTRAP, { name: (k) => k, error: (m) => new Error(`${fn}: ${m}`) });
   const { resamples = 1000, level = 0.95, seed = 0 } = opts;
-  positiveInt(fn, 'resamples', resamples);
-  if (!(level > 0 && level < 1)) throw new Error(`${fn}: level must be in (0, 1), got ${level}`);
-  if (!Number.isInteger(seed)) throw new Error(`${fn}: seed must be an integer, got ${seed}`);
   nonEmpty(fn, 'credit', credit);
   let m = 0;
   for (let i = 0; i < credit.length; i++) {

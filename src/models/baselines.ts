@@ -17,6 +17,8 @@
 import type { PairSet } from '../data/types.js';
 import type { FusionModel } from './model.js';
 import { sigmoid } from './math.js';
+import { checkArg } from '../data/validate.js';
+import { FULL_SUM, logWeighted } from './weights.js';
 import type { Normaliser } from './normalise.js';
 
 export const BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'vote', 'stacking', 'bma', 'tbma'] as const;
@@ -29,10 +31,13 @@ export interface FittedBaselines {
   norm: Normaliser;
   /** index of the model `best` picked */
   best: number;
+  /** BMA: per model its posterior weight (linear, summing to 1; may underflow to 0), its log (relative to the best, 0), and β_m */
   bmaWeights: Float64Array;
+  bmaLogWeights: Float64Array;
   bmaBeta: Float64Array;
-  /** tempered BMA: per model exp(η(ℓ_m − max ℓ)) (renormalised over the models present when scoring), and β_m */
+  /** tempered BMA: per model exp(η(ℓ_m − max ℓ)) (renormalised over the models present when scoring), its log η(ℓ_m − max ℓ), and β_m */
   tbmaWeights: Float64Array;
+  tbmaLogWeights: Float64Array;
   tbmaBeta: Float64Array;
   stacking: FusionModel;
   /** per baseline, the temperature of σ(τ·margin) */
@@ -58,6 +63,14 @@ export function zScores(x: Float32Array, norm: Normaliser): Float64Array {
 
 /** Each baseline's margin s(a) − s(b) and P(a ≻ b) on `pairs`. */
 export function scoreBaselines(f: FittedBaselines, pairs: PairSet): BaselineOutput {
+  checkFitted('scoreBaselines', f);
+  const K = f.norm.center.length;
+  checkArg('scoreBaselines', 'the pairs', pairs, (v) => {
+    const p = v as PairSet | null, n = Array.isArray(p?.ids) ? p!.ids.length : -1;
+    const ok = typeof v === 'object' && p !== null && p.kind === 'pairs' && Array.isArray(p.models) && p.models.length === K && n >= 0
+      && p.a instanceof Float32Array && p.a.length === n * K && p.b instanceof Float32Array && p.b.length === n * K;
+    return ok ? null : `a PairSet (from parseData or pairsFromRecords) of the ${K} models the baselines were fitted on, in their order`;
+  });
   const margin = baselineMargins(f, pairs);
   const prob = {} as Record<BaselineName, Float64Array>;
   for (const name of BASELINES) prob[name] = margin[name].map((d) => sigmoid(f.tau[name] * d));
@@ -69,7 +82,11 @@ export function scoreBaselines(f: FittedBaselines, pairs: PairSet): BaselineOutp
  * (n, K) in the fitted models' order; `names` limits the work to some of them.
  */
 export function baselineItemScores(f: FittedBaselines, scores: Float32Array, names: readonly ItemBaseline[] = ITEM_BASELINES): Record<ItemBaseline, Float64Array> {
-  const K = f.norm.center.length, n = scores.length / K;
+  checkFitted('baselineItemScores', f);
+  const K = f.norm.center.length;
+  checkArg('baselineItemScores', 'scores', scores, (v) => (v instanceof Float32Array && v.length % K === 0 ? null : `a Float32Array of rows × ${K} scores (NaN: none), in the fitted models' order`));
+  checkArg('baselineItemScores', 'names', names, (v) => (Array.isArray(v) && v.every((x) => ITEM_BASELINES.includes(x)) ? null : `an array of ${ITEM_BASELINES.join(', ')}`));
+  const n = scores.length / K;
   const z = zScores(scores, f.norm);
   const out = {} as Record<ItemBaseline, Float64Array>;
   for (const name of ITEM_BASELINES) out[name] = new Float64Array(n);
@@ -102,8 +119,9 @@ export function baselineItemScores(f: FittedBaselines, scores: Float32Array, nam
       out.median[i] = v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
       out.min[i] = v[0];
     }
-    out.bma[i] = wsum > 0 ? bma / wsum : 0;
-    out.tbma[i] = tsum > 0 ? tbma / tsum : 0;
+    // the linear sums where they hold full precision (the bits they always gave), else the log-sum-exp over the judges present
+    out.bma[i] = wsum >= FULL_SUM ? bma / wsum : logWeighted(f.bmaLogWeights, f.bmaBeta, z, i * K, K);
+    out.tbma[i] = tsum >= FULL_SUM ? tbma / tsum : logWeighted(f.tbmaLogWeights, f.tbmaBeta, z, i * K, K);
   }
   return out;
 }
@@ -113,7 +131,8 @@ export function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<Base
   if (pairs.models.length !== K) throw new Error('rewardfuse: baselines need the models they were fitted on, in the same order');
   const sa = baselineItemScores(f, pairs.a), sb = baselineItemScores(f, pairs.b);
   const out = {} as Record<BaselineName, Float64Array>;
-  for (const name of ITEM_BASELINES) out[name] = sa[name].map((v, i) => v - sb[name][i]);
+  // a side no usable judge scored (NaN: every judge present has weight 0, in an older file) says nothing: a tie
+  for (const name of ITEM_BASELINES) out[name] = sa[name].map((v, i) => { const d = v - sb[name][i]; return d === d ? d : 0; });
   const za = zScores(pairs.a, f.norm), zb = zScores(pairs.b, f.norm);
   out.vote = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -123,4 +142,16 @@ export function baselineMargins(f: FittedBaselines, pairs: PairSet): Record<Base
     }
   }
   return out;
+}
+
+// what fitBaselines or fitItemBaselines returned (or baselinesFromJSON read): its shape, not every number
+function checkFitted(where: string, f: unknown): void {
+  checkArg(where, 'the fitted baselines', f, (v) => {
+    const b = v as FittedBaselines | null;
+    const K = b?.norm?.center?.length;
+    const ok = typeof v === 'object' && b !== null && Number.isInteger(K) && K! > 0 && b.norm.scale?.length === K
+      && [b.bmaWeights, b.bmaLogWeights, b.bmaBeta, b.tbmaWeights, b.tbmaLogWeights, b.tbmaBeta].every((x) => x instanceof Float64Array && x.length === K)
+      && typeof b.tau === 'object' && b.tau !== null && typeof b.stacking === 'object' && b.stacking !== null;
+    return ok ? null : 'what fitBaselines or fitItemBaselines returned';
+  });
 }

@@ -8,6 +8,7 @@
 //   nets:  "arch": { "type", "hidden", "activation", "temperature" }, "ensemble": M,
 //          "weights": "<base64: M parameter blocks, little-endian f32>",
 //   rule:  "rule": { the fitted baselines: center, scale, best, bma…, tbma…, tau, lambda, stacking },
+//          (BMA's and tempered BMA's weights also as logs, …LogWeights, which never underflow: older files lack them)
 //     "train": { options, rows, source, fit, metrics, library, baselines } }
 // Version 1 files (nets only, no calibration) still load.
 // Loading checks the format, the version, every field's type and range, the
@@ -20,6 +21,7 @@ import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
 import { ARCH_NAMES, isArch, type Arch, type ArchConfig } from './archs.js';
 import { ITEM_BASELINES, BASELINES, type BaselineName, type FittedBaselines, type ItemBaseline } from './baselines.js';
 import { FusionModel, type Scorer, type TrainInfo } from './model.js';
+import { checkArg } from '../data/validate.js';
 
 export const MODEL_FORMAT = 'rewardfuse-model';
 export const MODEL_VERSION = 2;
@@ -45,6 +47,7 @@ export interface ModelFile {
 }
 
 export function modelToJSON(m: FusionModel): ModelFile {
+  checkArg('modelToJSON', 'the model', m, isModel);
   const sc = m.scorer;
   const head: ModelFile = {
     format: MODEL_FORMAT,
@@ -71,11 +74,14 @@ export function modelToJSON(m: FusionModel): ModelFile {
 }
 
 export function saveModel(m: FusionModel): string {
+  checkArg('saveModel', 'the model', m, isModel);
   return JSON.stringify(modelToJSON(m), null, 1) + '\n';
 }
 
 /** Parse and check a model file's text (a BOM is allowed). `source` names the file in errors. */
 export function loadModel(text: string, source = '<memory>'): FusionModel {
+  checkArg('loadModel', 'the text', text, (v) => (typeof v === 'string' ? null : 'a string (the model file\'s text)'));
+  checkArg('loadModel', 'the source', source, (v) => (typeof v === 'string' ? null : 'a string (the file\'s name, for errors)'));
   let obj: unknown;
   try {
     obj = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
@@ -91,8 +97,8 @@ export function loadModel(text: string, source = '<memory>'): FusionModel {
 export function baselinesToJSON(f: FittedBaselines): Record<string, unknown> {
   return {
     center: Array.from(f.norm.center), scale: Array.from(f.norm.scale), best: f.best,
-    bmaWeights: Array.from(f.bmaWeights), bmaBeta: Array.from(f.bmaBeta),
-    tbmaWeights: Array.from(f.tbmaWeights), tbmaBeta: Array.from(f.tbmaBeta), tau: f.tau, lambda: f.lambda,
+    bmaWeights: Array.from(f.bmaWeights), bmaLogWeights: Array.from(f.bmaLogWeights), bmaBeta: Array.from(f.bmaBeta),
+    tbmaWeights: Array.from(f.tbmaWeights), tbmaLogWeights: Array.from(f.tbmaLogWeights), tbmaBeta: Array.from(f.tbmaBeta), tau: f.tau, lambda: f.lambda,
     stacking: modelToJSON(f.stacking),
   };
 }
@@ -106,23 +112,47 @@ export function baselinesFromJSON(o: unknown, source: string, at = 'train.baseli
   if (!K || K > MODEL_LIMITS.models) bad('center', `expected 1 to ${MODEL_LIMITS.models} numbers`);
   const vec = (field: string, ok: (x: number) => boolean, what: string) => Float64Array.from(numbers(o[field], K, ok, what, (f, w) => bad(`${field}${f}`, w)));
   const scale = vec('scale', (x) => isF32(x) && x > 0, 'a positive f32');
-  const weight = (x: number) => x >= 0 && x <= 1;
   const beta = (x: number) => Math.abs(x) <= 1e6;
   const tau = isObject(o.tau) ? o.tau : bad('tau');
   for (const b of BASELINES) if (typeof tau[b] !== 'number' || !(Math.abs(tau[b] as number) <= 1e6)) bad(`tau.${b}`, 'expected a number in [−1e6, 1e6]');
   if (!Number.isInteger(o.best) || (o.best as number) < 0 || (o.best as number) >= K) bad('best', `expected a model index from 0 to ${K - 1}`);
   if (typeof o.lambda !== 'number' || !(Math.abs(o.lambda) <= 1e6)) bad('lambda', 'expected a number in [−1e6, 1e6]');
+  const [bmaWeights, bmaLogWeights] = ruleWeights(o, 'bmaWeights', 'bmaLogWeights', K, bad);
+  const [tbmaWeights, tbmaLogWeights] = ruleWeights(o, 'tbmaWeights', 'tbmaLogWeights', K, bad);
   return {
     norm: { center: Float32Array.from(center), scale: Float32Array.from(scale) },
     best: o.best as number,
-    bmaWeights: vec('bmaWeights', weight, 'a weight in [0, 1]'),
+    bmaWeights, bmaLogWeights,
     bmaBeta: vec('bmaBeta', beta, 'a temperature in [−1e6, 1e6]'),
-    tbmaWeights: vec('tbmaWeights', weight, 'a weight in [0, 1]'),
+    tbmaWeights, tbmaLogWeights,
     tbmaBeta: vec('tbmaBeta', beta, 'a temperature in [−1e6, 1e6]'),
     tau: tau as Record<BaselineName, number>,
     lambda: o.lambda as number,
     stacking: readModel(o.stacking, source, `${at}.stacking`),
   };
+}
+
+/**
+ * A weighted rule's weights, checked for meaning as well as range: each in
+ * [0, 1] and not all 0 (a rule that weighs no judge fuses nothing); the log
+ * weights (files from before them: the logs of the weights, −∞ for a 0)
+ * finite and in the same ratios as the weights, w_m/w_max = exp(ℓ_m − ℓ_max),
+ * to 10⁻⁶, where w_m is a normal number, and below e^−690 where it underflowed.
+ */
+function ruleWeights(o: Record<string, unknown>, field: string, logField: string, K: number, bad: (field: string, why?: string) => never): [Float64Array, Float64Array] {
+  const w = Float64Array.from(numbers(o[field], K, (x) => x >= 0 && x <= 1, 'a weight in [0, 1]', (f, why) => bad(`${field}${f}`, why)));
+  let top = 0;
+  for (const v of w) top = Math.max(top, v);
+  if (!(top > 0)) bad(field, 'every weight is 0: the rule weighs no judge, so it cannot fuse their scores');
+  if (o[logField] === undefined) return [w, w.map(Math.log)];
+  const lw = Float64Array.from(numbers(o[logField], K, Number.isFinite, 'a finite number', (f, why) => bad(`${logField}${f}`, why)));
+  const lTop = Math.max(...lw);
+  w.forEach((v, m) => {
+    const d = lw[m] - lTop, r = Math.log(v / top);
+    const ok = v / top >= 2 ** -1000 ? Math.abs(r - d) <= 1e-6 * (1 + Math.abs(d)) : d < -690;
+    if (!ok) bad(`${logField}[${m}]`, `${lw[m]} does not match ${field}[${m}] = ${v}: the weights must be in the ratios of exp(log weight)`);
+  });
+  return [w, lw];
 }
 
 export function modelFromJSON(obj: unknown, source = '<memory>'): FusionModel {
@@ -182,14 +212,17 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
     const bytes = fromBase64(obj.weights as string);
     const per = model.nets[0].graph.paramCount;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let any = false;
     model.nets.forEach((net, m) => {
       const p = new Float32Array(per);
       for (let i = 0; i < per; i++) {
         p[i] = view.getFloat32(4 * (m * per + i), true);
         if (!Number.isFinite(p[i])) bad('weights', `weight ${m * per + i} is ${p[i]}, not a finite number`);
+        any ||= p[i] !== 0;
       }
       net.graph.setParameters(p);
     });
+    if (!any) bad('weights', 'every weight is 0: the nets would give every item the same reward');
   }
   probe(model, (why) => bad(scorer.kind === 'nets' ? 'weights' : 'rule', why));
   return model;
@@ -242,7 +275,7 @@ function probe(model: FusionModel, refuse: (why: string) => never): void {
   const rows: number[][] = [];
   for (const z of [-8, 0, 8]) {
     rows.push(Array.from({ length: K }, (_, j) => model.norm.center[j] + z / model.norm.scale[j]));
-    for (let j = 0; j < Math.min(K, 64); j++) rows.push(Array.from({ length: K }, (_, k) => (k === j ? model.norm.center[j] + z / model.norm.scale[j] : NaN)));
+    for (let j = 0; j < Math.min(K, 64); j++) if (usable(model, j)) rows.push(Array.from({ length: K }, (_, k) => (k === j ? model.norm.center[j] + z / model.norm.scale[j] : NaN)));
   }
   const x = Float32Array.from(rows.flat());
   const f = Float32Array.from(rows.flatMap((_, i) => Array.from({ length: F }, (_, j) => model.featNorm.center[j] + (i % 2 ? 8 : -8) / model.featNorm.scale[j])));
@@ -254,11 +287,21 @@ function probe(model: FusionModel, refuse: (why: string) => never): void {
   }
 }
 
+// a judge a weighted rule gives weight (an older file's may be 0: an item only it scored is refused when scored, not here)
+function usable(model: FusionModel, j: number): boolean {
+  const sc = model.scorer;
+  if (sc.kind !== 'rule' || (sc.rule !== 'bma' && sc.rule !== 'tbma')) return true;
+  return (sc.rule === 'bma' ? sc.baselines.bmaLogWeights : sc.baselines.tbmaLogWeights)[j] > -Infinity;
+}
+
 function numbers(v: unknown, n: number, ok: (x: number) => boolean, what: string, bad: (field: string, why: string) => never): number[] {
   if (!Array.isArray(v) || (n >= 0 && v.length !== n)) return bad('', `expected ${n} numbers`);
   v.forEach((x, i) => { if (typeof x !== 'number' || !ok(x)) bad(`[${i}]`, `expected ${what}, got ${JSON.stringify(x)}`); });
   return v as number[];
 }
+
+// a FusionModel (from trainFusion or loadModel), not a look-alike
+const isModel = (v: unknown) => (v instanceof FusionModel ? null : 'a FusionModel (from trainFusion or loadModel)');
 
 const isF32 = (x: number) => Number.isFinite(x) && Number.isFinite(Math.fround(x));
 

@@ -8,6 +8,7 @@
 import type { ItemSet, PairSet } from '../data/types.js';
 import type { ArchConfig } from './archs.js';
 import { baselineItemScores, zScores, type FittedBaselines, type ItemBaseline } from './baselines.js';
+import { FULL_SUM, logShares } from './weights.js';
 import { FusionNet, predictEach } from './fusion.js';
 import type { Normaliser } from './normalise.js';
 
@@ -195,14 +196,23 @@ export class FusionModel {
       if (weights && ws) for (const w of ws) for (let i = 0; i < w.length; i++) weights[i] += w[i] / M;
       each = outs;
     }
-    // a weighted rule's combination: each present model's share of the weight
-    const shares = sc.kind === 'rule' && (sc.rule === 'tbma' || sc.rule === 'bma') ? (sc.rule === 'tbma' ? sc.baselines.tbmaWeights : sc.baselines.bmaWeights) : null;
-    const ruleWeights = shares ? new Float32Array(rows * K) : undefined;
-    if (shares && ruleWeights) {
+    // a weighted rule's combination: each present model's share of the weight (see FULL_SUM)
+    const weighted = sc.kind === 'rule' && (sc.rule === 'tbma' || sc.rule === 'bma') ? sc : null;
+    const ruleWeights = weighted ? new Float32Array(rows * K) : undefined;
+    if (weighted && ruleWeights) {
+      const b = weighted.baselines, tbma = weighted.rule === 'tbma';
+      const shares = tbma ? b.tbmaWeights : b.bmaWeights, logs = tbma ? b.tbmaLogWeights : b.bmaLogWeights;
+      const row = new Float64Array(K);
       for (let i = 0; i < rows; i++) {
-        let total = 0;
-        for (let k = 0; k < K; k++) if (x[i * K + k] === x[i * K + k]) total += shares[k];
-        if (total > 0) for (let k = 0; k < K; k++) if (x[i * K + k] === x[i * K + k]) ruleWeights[i * K + k] = shares[k] / total;
+        let total = 0, present = 0;
+        for (let k = 0; k < K; k++) if (x[i * K + k] === x[i * K + k]) { total += shares[k]; present++; }
+        if (total >= FULL_SUM) {
+          for (let k = 0; k < K; k++) if (x[i * K + k] === x[i * K + k]) ruleWeights[i * K + k] = shares[k] / total;
+        } else if (logShares(logs, x, i * K, K, row)) {
+          ruleWeights.set(row, i * K);
+        } else if (present) {
+          throw new Error(`rewardfuse: row ${i}: no usable judge: every model that scored it (${this.models.filter((_, k) => x[i * K + k] === x[i * K + k]).join(', ')}) has weight 0 in this ${weighted.rule} model (rule.${weighted.rule}Weights), so it cannot be scored`);
+        }
       }
     }
     const E = each.length;

@@ -8,12 +8,28 @@ import { logSigmoid, pairwiseAccuracy, sigmoid } from '../eval/metrics.js';
 import { BASELINES, baselineMargins, zScores, type BaselineName, type FittedBaselines } from '../models/baselines.js';
 import { fitNormaliser } from '../models/normalise.js';
 import { trainNets } from './nets.js';
+import { checkSet } from '../data/check.js';
+import { checkArg, checkOptions, int, MAX_SEED, num, type Check } from '../data/validate.js';
 
 // logistic (or least-squares) stacking: a linear model on z-scores and masks,
 // fitted on all the training rows with weight decay, no early stopping
 const STACKING = { ensemble: 1, useFeatures: false, modelDropout: 0, weightDecay: 0.1, val: 0, epochs: 100 } as const;
 
+/** What both fits take: the seed of the stacking net, and λ of mean − λ·std. */
+const FIT: Record<string, Check> = { seed: int(0, MAX_SEED), lambda: num(-1e6, 1e6) };
+
+// the set (checked as the readers would build it) of the kind `where` fits, and its options
+function checkFit(where: string, set: unknown, kind: 'pairs' | 'items', opts: unknown): void {
+  const other = kind === 'pairs' ? 'fitItemBaselines' : 'fitBaselines';
+  if (isSet(set) && (set as { kind?: unknown }).kind !== kind) throw new Error(`rewardfuse: ${where}: takes ${kind}, got ${(set as { kind?: unknown }).kind === 'pairs' ? 'pairs' : 'items'} (use ${other})`);
+  checkArg(where, `the ${kind}`, set, (v) => (isSet(v) ? null : `a ${kind === 'pairs' ? 'PairSet' : 'ItemSet'} (from parseData, ${kind}FromRecords or simulateEnsemble)`));
+  checkSet(set);
+  checkOptions(where, opts, FIT);
+}
+const isSet = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+  checkFit('fitBaselines', train, 'pairs', opts);
   const K = train.models.length, n = train.ids.length;
   const norm = fitNormaliser(K, train.a, train.b);
   const za = zScores(train.a, norm), zb = zScores(train.b, norm);
@@ -33,14 +49,12 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
     beta[m] = fitTemperature(d, t);
     logLik[m] = logLikelihood(d, t, beta[m]);
   }
-  const top = Math.max(...logLik);
-  const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
-  const Z = post.reduce((s, v) => s + v, 0);
-  const bmaWeights = post.map((v) => v / Z);
+  const bma = posterior(logLik);
   const tbma = fitTemperedBma(za, zb, t, K);
   const stacking = trainNets(train, 'linear', { ...STACKING, seed: opts.seed ?? 0, norm });
   const fitted: FittedBaselines = {
-    norm, best, bmaWeights, bmaBeta: beta, tbmaWeights: tbma.weights, tbmaBeta: tbma.beta, stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1,
+    norm, best, bmaWeights: bma.weights, bmaLogWeights: bma.log, bmaBeta: beta, tbmaWeights: tbma.weights, tbmaLogWeights: tbma.log, tbmaBeta: tbma.beta,
+    stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1,
   };
   const few = n > WARM_ROWS ? subsetPairs(train, evenSample(n)) : train;
   const raw = baselineMargins(fitted, few);
@@ -55,6 +69,7 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
  * is the linear fusion net under MSE.
  */
 export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+  checkFit('fitItemBaselines', train, 'items', opts);
   const K = train.models.length, n = train.ids.length;
   const norm = fitNormaliser(K, train.scores);
   const z = zScores(train.scores, norm);
@@ -79,14 +94,15 @@ export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?:
     for (let i = 0; i < n; i++) { const v = z[i * K + m]; rss += (t[i] - mt - (v === v ? beta[m] * (v - mz) : 0)) ** 2; }
     logLik[m] = -0.5 * n * Math.log(Math.max(rss / n, 1e-300));
   }
-  const top = Math.max(...logLik);
-  const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
-  const Z = post.reduce((a, v) => a + v, 0);
+  const bma = posterior(logLik);
   const stacking = trainNets(train, 'linear', { ...STACKING, loss: 'mse', seed: opts.seed ?? 0, norm });
   const tau = Object.fromEntries(BASELINES.map((b) => [b, 1])) as Record<BaselineName, number>;
   // tempered: the mean log-likelihood per item, −½·log(rss/n)
-  const tbmaWeights = temper(logLik.map((l) => (n ? l / n : 0)));
-  return { norm, best, bmaWeights: post.map((v) => v / Z), bmaBeta: beta, tbmaWeights, tbmaBeta: beta.slice(), stacking, tau, lambda: opts.lambda ?? 1 };
+  const tbma = temper(logLik.map((l) => (n ? l / n : 0)));
+  return {
+    norm, best, bmaWeights: bma.weights, bmaLogWeights: bma.log, bmaBeta: beta, tbmaWeights: tbma.weights, tbmaLogWeights: tbma.log, tbmaBeta: beta.slice(),
+    stacking, tau, lambda: opts.lambda ?? 1,
+  };
 }
 
 /** η of tempered BMA: weights ∝ exp(η·ℓ_m), ℓ_m a model's mean log-likelihood per training pair (or item). */
@@ -99,7 +115,7 @@ export const TBMA_ETA = 20;
  * all n pairs, a pair it did not score counting log ½. Weights
  * exp(η(ℓ_m − max ℓ)).
  */
-function fitTemperedBma(za: Float64Array, zb: Float64Array, t: Float32Array, K: number): { weights: Float64Array; beta: Float64Array } {
+function fitTemperedBma(za: Float64Array, zb: Float64Array, t: Float32Array, K: number): { weights: Float64Array; log: Float64Array; beta: Float64Array } {
   const n = t.length;
   const beta = new Float64Array(K), ell = new Float64Array(K);
   const d = new Float64Array(n), y = new Float32Array(n);
@@ -115,7 +131,7 @@ function fitTemperedBma(za: Float64Array, zb: Float64Array, t: Float32Array, K: 
     for (let i = 0; i < c; i++) l += ym[i] * logSigmoid(beta[m] * dm[i]) + (1 - ym[i]) * logSigmoid(-beta[m] * dm[i]);
     ell[m] = n ? l / n : 0;
   }
-  return { weights: temper(ell), beta };
+  return { ...temper(ell), beta };
 }
 
 /**
@@ -136,10 +152,19 @@ function evenSample(n: number): Int32Array {
   return Int32Array.from({ length: WARM_ROWS }, (_, i) => Math.floor((i * n) / WARM_ROWS));
 }
 
-// exp(η(ℓ_m − max ℓ)): the best model weighs 1
-function temper(ell: Float64Array): Float64Array {
+// exp(η(ℓ_m − max ℓ)): the best model weighs 1; and the logs, η(ℓ_m − max ℓ), which never underflow
+function temper(ell: Float64Array): { weights: Float64Array; log: Float64Array } {
   const top = Math.max(...ell);
-  return ell.map((l) => Math.exp(TBMA_ETA * (l - top)));
+  return { weights: ell.map((l) => Math.exp(TBMA_ETA * (l - top))), log: ell.map((l) => TBMA_ETA * (l - top)) };
+}
+
+// BMA's posterior from each model's log-likelihood, uniform prior: weights exp(l_m − max l)/Z (which
+// underflow to 0 as the data grow), and the log weights l_m − max l (which do not)
+function posterior(logLik: Float64Array): { weights: Float64Array; log: Float64Array } {
+  const top = Math.max(...logLik);
+  const post = Float64Array.from(logLik, (l) => Math.exp(l - top));
+  const Z = post.reduce((s, v) => s + v, 0);
+  return { weights: post.map((v) => v / Z), log: logLik.map((l) => l - top) };
 }
 
 /** argmax_β Σ y·log σ(βd) + (1−y)·log σ(−βd) − 10⁻³β²/2, by Newton from `start` (concave: no step control needed). */
