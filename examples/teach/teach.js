@@ -21,7 +21,7 @@ const PROMPTS = 300, TRAIN_PROMPTS = 210, BON_PROMPTS = 60, BON_N = 32;
 const range = (a, b) => Array.from({ length: b - a }, (_, i) => a + i);
 
 // the state, on window for the browser tests and the curious
-const T = (window.teach = { judges: SIM_JUDGES.map((j) => ({ ...j })), steps: [], at: 0, playing: false, restarts: 0 });
+const T = (window.teach = { judges: SIM_JUDGES.map((j) => ({ ...j })), steps: [], at: 0, playing: false, restarts: 0, said: [] });
 
 // ---- inputs: each checked, never silently rounded or clamped ----
 const INPUTS = {
@@ -106,7 +106,7 @@ function setState(s, say) {
   document.body.dataset.state = s;
   $('play').innerHTML = T.playing ? '<span aria-hidden="true">❚❚ </span>pause' : '<span aria-hidden="true">▶ </span>play';
   // the live region: phases only (started, paused, stopped and why), never every epoch
-  if (say) $('phase').textContent = say;
+  if (say) { $('phase').textContent = say; T.said.push(say); }
 }
 
 /**
@@ -496,7 +496,7 @@ let resized = 0;
 window.addEventListener('resize', () => { clearTimeout(resized); resized = setTimeout(() => T.model && renderLive(), 150); });
 
 // for the tests: the walk on any model and pairs, and the files export writes
-Object.assign(T, { walkData, walkSteps, loadModel, newNet, play, pause, stepEpoch, show, num, exportFiles });
+Object.assign(T, { walkData, walkSteps, loadModel, newNet, play, pause, stepEpoch, show, num, exportFiles, renderLive });
 newNet();
 if (urlState.pair) { T.pairIndex = Math.min(urlState.pair, T.data.train.ids.length) - 1; T.pairPicked = true; renderWalk(); }
 if (autotrain) { $('speed').value = '0'; play(); }
