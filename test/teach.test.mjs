@@ -510,5 +510,4 @@ if (haveChromium()) {
   });
 }
 
-let t0 = 0; Teach.before.each(() => { t0 = Date.now(); }); Teach.after.each((c) => console.log('TIME', c.__test__, Date.now() - t0));
 Teach.run();

@@ -19,15 +19,15 @@ const f = (v) => String(+v.toFixed(4));
  * epoch marked; the legend sits above the plot, the marker's label inside it.
  */
 export function lossChart(history, { best, hasVal, width = 640, label }) {
-  const W = width, H = 300, m = { l: 52, r: 14, t: 44, b: 40 };
+  const W = width, stack = W < 500, H = stack ? 314 : 300, m = { l: 52, r: 14, t: stack ? 58 : 44, b: 40 };
   const xs = history.map((e) => e.epoch);
   const series = [{ name: 'train (dropout on)', ys: history.map((e) => e.trainLoss), dash: '' }];
   if (hasVal) series.push({ name: 'validation (dropout off)', ys: history.map((e) => e.valLoss), dash: '6 4' });
   const ys = series.flatMap((s) => s.ys).filter((y) => y !== null);
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" style="max-width:100%;height:auto" role="img" aria-label="${esc(label)}"><text x="${m.l}" y="16" font-size="14" font-weight="600">Bradley–Terry loss</text>`;
   series.forEach((s, i) => {
-    const x = m.l + i * 170;
-    svg += `<line x1="${x}" x2="${x + 24}" y1="30" y2="30" stroke="${i ? '#d62728' : '#1f77b4'}" stroke-width="2" stroke-dasharray="${s.dash}"/><text x="${x + 30}" y="34" font-size="12">${esc(s.name)}</text>`;
+    const x = stack ? m.l : m.l + i * 170, y = stack ? 30 + 14 * i : 30;
+    svg += `<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${i ? '#d62728' : '#1f77b4'}" stroke-width="2" stroke-dasharray="${s.dash}"/><text x="${x + 30}" y="${y + 4}" font-size="12">${esc(s.name)}</text>`;
   });
   if (!xs.length) return svg + `<text x="${m.l}" y="${H / 2}" font-size="12">no epochs yet</text></svg>`;
   const x1 = Math.max(10, xs[xs.length - 1]);
@@ -60,7 +60,7 @@ export function wilson(p, n) {
 export function accuracyChart(rows, { n, width = 460, label }) {
   const W = width, rowH = 22, left = W < 420 ? 128 : 170, right = 56, top = 30, H = top + rows.length * rowH + 40, x0 = 0.4, x1 = 1;
   const px = (v) => left + ((Math.max(x0, Math.min(x1, v)) - x0) / (x1 - x0)) * (W - left - right);
-  let svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" style="max-width:100%;height:auto" role="img" aria-label="${esc(label)}"><text x="4" y="16" font-size="14" font-weight="600">Held-out accuracy, ${n} pairs (bars: 95% interval)</text>`;
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" style="max-width:100%;height:auto" role="img" aria-label="${esc(label)}"><text x="4" y="16" font-size="14" font-weight="600">Held-out accuracy, ${n} pairs</text>`;
   for (const v of niceTicks(x0, x1, 6)) svg += `<line x1="${px(v)}" x2="${px(v)}" y1="${top}" y2="${H - 34}" stroke="#eee"/><text x="${px(v)}" y="${H - 20}" font-size="11" text-anchor="middle">${Math.round(v * 100)}%</text>`;
   rows.forEach((r, i) => {
     const y = top + i * rowH;
@@ -69,5 +69,5 @@ export function accuracyChart(rows, { n, width = 460, label }) {
     svg += `<line x1="${px(r.lo)}" x2="${px(r.hi)}" y1="${y + rowH / 2}" y2="${y + rowH / 2}" stroke="#000" stroke-width="1.5"/><line x1="${px(r.lo)}" x2="${px(r.lo)}" y1="${y + 6}" y2="${y + rowH - 6}" stroke="#000"/><line x1="${px(r.hi)}" x2="${px(r.hi)}" y1="${y + 6}" y2="${y + rowH - 6}" stroke="#000"/>`;
     svg += `<text x="${W - right + 4}" y="${y + 15}" font-size="11">${(100 * r.value).toFixed(1)}%</text>`;
   });
-  return svg + `<text x="${left + (W - left - right) / 2}" y="${H - 4}" font-size="12" text-anchor="middle">pairs where it prefers the response with the higher gold reward</text></svg>`;
+  return svg + `<text x="${W / 2}" y="${H - 4}" font-size="11" text-anchor="middle">prefers the higher-gold response; whiskers: 95% interval</text></svg>`;
 }

@@ -169,12 +169,13 @@ export function walkSteps(w) {
     const zeroGrad = g2 === 0 && /^(out|skip)\.b$/.test(prm.name);
     const notes = [];
     if (zeroGrad) notes.push(`<p><b>dL/dθ is exactly 0 here</b>: this bias adds the same amount to r_a and r_b, and the Bradley–Terry loss sees only r_a − r_b, so it cancels. It is 0 for every pair, so m = v = 0, the ratio is 0/(0 + ε) = 0, and this bias never moves (nor is it decayed). It still matters for one response's reward, never for a preference.</p>`);
-    if (o) notes.push(`<p>${o} of ${n} ratios exceed 1 in size. m̂ is a mean of the recent gradients (β₁ = ${BETA1}: about the last 10 steps) and √v̂ their root-mean-square over a much longer memory (β₂ = ${BETA2}: about 1000 steps). When the last few steps' gradients agree and are larger than they were on average before, |m̂| exceeds √v̂, and the step is larger than lr.</p>`);
+    if (o) notes.push(`<p>${o} of ${n} ratios exceed 1 in size. m̂ is a mean of the recent gradients (β₁ = ${BETA1}: about the last 10 steps) and √v̂ their root-mean-square over a much longer memory (β₂ = ${BETA2}: about 1000 steps). When the latest gradients (this pair's among them, with weight 1 − β₁) are larger than their long-run root-mean-square, |m̂| exceeds √v̂ and the step is larger than lr: a pair the net gets badly wrong has a large gradient.</p>`);
     if (ag) notes.push(`<p>${ag} of ${n} entries move against this pair's own gradient (the ratio's sign is not −dL/dθ's): m is mostly the earlier batches' gradients; this pair adds only (1 − β₁) = ${num(1 - BETA1)} of its own.</p>`);
     steps.push({
-      title: `AdamW update of ${prm.name} (${n} value${n === 1 ? '' : 's'}${n > 16 ? '; the 8 with the largest |dL/dθ| first' : ''})`,
+      title: `AdamW update of ${prm.name} (${n} value${n === 1 ? '' : 's'}${n > 16 ? '; the 8 with the largest |dL/dθ| here, all in the list below' : ''})`,
       html: `<p class="formula">m = β₁·m_before + (1 − β₁)·g, v = β₂·v_before + (1 − β₂)·g², β₁ = ${BETA1}, β₂ = ${BETA2}, g = dL/dθ<br>m̂ = m/(1 − β₁^t), v̂ = v/(1 − β₂^t), Adam step t = ${w.t}${w.fresh ? ' (a fresh optimiser: m_before = v_before = 0)' : ' (the training\'s optimiser)'}, ε = ${EPS}<br>θ ← θ·(1 − lr·wd) − lr·m̂/(√v̂ + ε), lr = ${w.lr}, wd = ${prm.decay ? w.weightDecay : '0 (not decayed: a bias or a scale)'}<br>‖dL/dθ‖ = ${num(Math.sqrt(g2))}, largest |Δθ| = ${num(dmax)}</p>` +
         notes.join('') +
+        '<p class="narrow-hint small">The table scrolls sideways: m, v, the ratio and Δθ are to the right.</p>' +
         scroller(`update of ${prm.name}`, `<table class="vec upd">${head}<tbody>${rows(top)}</tbody></table>`) +
         (n > top.length ? `<details><summary>all ${n} entries of ${esc(prm.name)}</summary>${scroller(`all of ${prm.name}`, `<table class="vec upd all">${head}<tbody>${rows(idx)}</tbody></table>`)}</details>` : ''),
       param: prm.name,
