@@ -500,6 +500,7 @@ if (haveChromium()) {
     const out = process.env.TEACH_SHOTS ?? dir;
     for (const [name, viewport] of [['teach.png', { width: 1100, height: 900 }], ['teach-phone.png', { width: 400, height: 800 }]]) {
       const { page, errors } = await open('?autotrain', viewport);
+      await set(page, 'speed', '2'); // the default pace, as a learner finds it
       await page.evaluate(() => window.teach.show(window.teach.steps.findIndex((s) => s.title.startsWith('AdamW'))));
       const file = join(out, name);
       await page.screenshot({ path: file, fullPage: true });
