@@ -462,11 +462,16 @@ if (haveChromium()) {
     await page.keyboard.press('ArrowDown');
     assert.is(await restarts(), r0, 'ArrowDown on the architecture throws nothing away');
     assert.is(await page.evaluate(() => window.teach.model.arch.type), 'gated');
-    assert.match(await page.textContent('#pending'), /press Enter to start a new mlp net/);
+    assert.match(await page.textContent('#pending'), /press Enter \(or leave the list\) to start a new mlp net/);
+    await page.keyboard.press('ArrowUp');
+    assert.match(await page.textContent('#pending'), /gated: the net you have; nothing changes/);
+    await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     assert.is(await page.evaluate(() => window.teach.model.arch.type), 'mlp');
+    assert.is(await restarts(), r0 + 1, 'Enter: one new net');
     // arrow presses on a judge's slider: one retraining, on Enter
     await set(page, 'speed', '0');
+    await set(page, 'epochs', '15');
     const r1 = await restarts();
     await page.focus('#j0-noise');
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');

@@ -471,7 +471,10 @@ const urlState = readSettings(T, $, INPUTS), autotrain = new URLSearchParams(loc
 $('play').onclick = () => (T.playing ? pause() : play());
 $('epoch').onclick = stepEpoch;
 $('reset').onclick = newNet;
-whenChosen($('arch'), newNet, () => `press Enter to start a new ${$('arch').value} net (the trained net is thrown away)`);
+// the architecture: a new net only when it differs from the net's (choosing it back keeps the trained net)
+whenChosen($('arch'), () => { if ($('arch').value !== T.model?.arch.type) newNet(); }, () => ($('arch').value === T.model?.arch.type
+  ? `${$('arch').value}: the net you have; nothing changes`
+  : `press Enter (or leave the list) to start a new ${$('arch').value} net: the trained ${T.model?.arch.type} net is then thrown away; choose ${T.model?.arch.type} again to keep it`));
 for (const id of ['width', 'val', 'seed']) $(id).onchange = newNet;
 for (const id of ['lr', 'wd', 'dropout', 'epochs']) $(id).onchange = () => { if (applySettings() && !T.playing) { status(); renderWalk(); writeSettings(T); } };
 for (const id of Object.keys(INPUTS)) $(id).oninput = readInputs;
