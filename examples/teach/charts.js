@@ -40,8 +40,8 @@ export function lossChart(history, { best, hasVal, width = 640, label }) {
   for (const v of niceTicks(1, x1, 6).filter((v) => v >= 1 && Number.isInteger(v))) svg += `<line x1="${px(v)}" x2="${px(v)}" y1="${H - m.b}" y2="${H - m.b + 4}" stroke="#444"/><text x="${px(v)}" y="${H - m.b + 16}" font-size="11" text-anchor="middle">${v}</text>`;
   svg += `<text x="${m.l + (W - m.l - m.r) / 2}" y="${H - 6}" font-size="12" text-anchor="middle">epoch</text>`;
   series.forEach((s, i) => {
-    const pts = xs.map((x, j) => (s.ys[j] === null ? null : `${px(x).toFixed(1)},${py(s.ys[j]).toFixed(1)}`)).filter(Boolean);
-    svg += `<polyline fill="none" stroke="${i ? '#d62728' : '#1f77b4'}" stroke-width="2" stroke-dasharray="${s.dash}" points="${pts.join(' ')}"/>`;
+    const pts = xs.map((x, j) => (s.ys[j] === null ? null : `${px(x).toFixed(1)} ${py(s.ys[j]).toFixed(1)}`)).filter(Boolean);
+    svg += `<path fill="none" stroke="${i ? '#d62728' : '#1f77b4'}" stroke-width="2" stroke-dasharray="${s.dash}" d="M${pts.join(' L')}"/>`;
   });
   if (best) {
     const x = px(best), left = x > W - m.r - 70;
