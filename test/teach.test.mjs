@@ -392,10 +392,10 @@ if (haveChromium()) {
     await set(page, 'pair', '7');
     const q = new URLSearchParams(await page.evaluate(() => location.search));
     assert.equal([q.get('arch'), q.get('val'), q.get('epochs'), q.get('domain'), q.get('opt'), q.get('pair')], ['mlp', '0', '3', 'code', 'fresh', '7']);
-    // that address, opened afresh, shows the same state
-    const again = await open(`?${q}`);
-    const t = await again.page.evaluate(() => ({ arch: window.teach.model.arch.type, nVal: window.teach.fit.nVal, domain: document.getElementById('domain').value, pair: window.teach.walk.i + 1, t: window.teach.walk.t }));
-    assert.equal(t, { arch: 'mlp', nVal: 0, domain: 'code', pair: 7, t: 1 });
+    // that address, opened afresh, shows the same state (a bad value in it is named and left at its default)
+    const again = await open(`?${q}&lr=abc`);
+    const t = await again.page.evaluate(() => ({ arch: window.teach.model.arch.type, nVal: window.teach.fit.nVal, domain: document.getElementById('domain').value, pair: window.teach.walk.i + 1, t: window.teach.walk.t, lr: window.teach.fit.settings.lr, note: document.getElementById('pending').textContent }));
+    assert.equal(t, { arch: 'mlp', nVal: 0, domain: 'code', pair: 7, t: 1, lr: 0.003, note: 'ignored from the address: lr=abc' });
     assert.equal(again.errors, []);
     await again.page.close();
     assert.equal(errors, []);

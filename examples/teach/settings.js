@@ -7,14 +7,17 @@ const FIELDS = ['arch', 'width', 'lr', 'wd', 'dropout', 'val', 'epochs', 'seed',
 const KNOBS = ['noise', 'length', 'stuffing', 'expert'];
 let defaults = null;
 
-/** Fill the inputs from the address; returns { pair } (1-based) when it names one. Bad values show as input errors. */
+/** Fill the inputs from the address; returns the pair it names (1-based, or 0) and a note of what it ignored. Bad values are left at the defaults. */
 export function readSettings(T, $, inputs) {
   defaults = Object.fromEntries(FIELDS.map((id) => [id, $(id).value]));
   const q = new URLSearchParams(location.search), unknown = [];
   for (const id of FIELDS) {
     if (!q.has(id)) continue;
     const el = $(id), v = q.get(id);
-    if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === v)) unknown.push(`${id}=${v}`);
+    const r = inputs[id], x = Number(v);
+    const bad = el.tagName === 'SELECT' ? ![...el.options].some((o) => o.value === v)
+      : v.trim() === '' || !Number.isFinite(x) || (r.int && !Number.isInteger(x)) || x < r.min || x > r.max;
+    if (bad) unknown.push(`${id}=${v}`);
     else el.value = v;
   }
   if (q.get('opt') === 'fresh') document.querySelector('input[name="opt"][value="fresh"]').checked = true;
@@ -23,9 +26,8 @@ export function readSettings(T, $, inputs) {
     if (!j || xs.length !== 4 || xs.some((x) => !Number.isFinite(x))) { unknown.push(`judge=${spec}`); continue; }
     KNOBS.forEach((k, i) => (j[k] = xs[i]));
   }
-  if (unknown.length) $('inputErr').textContent = `ignored from the address: ${unknown.join(', ')}`;
   const pair = Number(q.get('pair'));
-  return { pair: Number.isInteger(pair) && pair >= 1 ? pair : 0 };
+  return { pair: Number.isInteger(pair) && pair >= 1 ? pair : 0, note: unknown.length ? `ignored from the address: ${unknown.join(', ')}` : '' };
 }
 
 /** Write the current settings into the address (replacing, not adding, a history entry). */

@@ -501,5 +501,6 @@ window.addEventListener('resize', () => { clearTimeout(resized); resized = setTi
 // for the tests: the walk on any model and pairs, and the files export writes
 Object.assign(T, { walkData, walkSteps, loadModel, newNet, play, pause, stepEpoch, show, num, exportFiles, renderLive });
 newNet();
-if (urlState.pair) { T.pairIndex = Math.min(urlState.pair, T.data.train.ids.length) - 1; T.pairPicked = true; renderWalk(); }
+if (urlState.note) $('pending').textContent = urlState.note;
+if (urlState.pair && T.model) { T.pairIndex = Math.min(urlState.pair, T.data.train.ids.length) - 1; T.pairPicked = true; renderWalk(); }
 if (autotrain) { $('speed').value = '0'; play(); }
