@@ -417,13 +417,14 @@ if (haveChromium()) {
     const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
     const { page, errors } = await open('', { width: 1280, height: 800 });
     await page.addScriptTag({ path: axe });
-    // the page, and an update screen with its full table open and a hidden unit focused
+    // the page with its export shown, and an update screen with its full table open and a hidden unit focused
     const audit = async (when) => {
       for (const width of [1280, 400]) {
         await page.setViewportSize({ width, height: 800 });
         await page.evaluate(() => {
           const T = window.teach;
           T.renderLive(); // as the resize does, after a pause
+          document.getElementById('export').click();
           T.show(T.steps.findIndex((s) => s.title.startsWith('AdamW update of hidden0.W')));
           document.querySelector('#step details').open = true;
           document.getElementById('unit0').focus();
