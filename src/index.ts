@@ -20,6 +20,7 @@ export { crossValidate, type CvOptions, type PairCv, type ItemCv } from './train
 // models: load, save, score
 export type { FusionModel, Scores, PairScores, Combiner, BatchChoice } from './models/model.js';
 export { SHIFT_RULE, type ShiftReport, type JudgeShift } from './models/shift.js';
+export { ShiftWindow, type ShiftWindowOptions } from './models/shift-window.js';
 export { saveModel, loadModel, modelToJSON, modelFromJSON } from './models/file.js';
 
 // baselines
