@@ -13,6 +13,8 @@
 //               (Fisher's discriminant direction) on 4 of 5 folds scores the 5th;
 //               AUC by Mann–Whitney over every out-of-fold score. ≈ 0.5 (or
 //               below) when the batch is like training, → 1 as it moves away.
+//               Models missing from most of the batch are left out of it (a user
+//               with some judges only: the nets are trained for that).
 // Pairs are checked as items: both sides of each pair (a pairs-trained model
 // scores items too). The whole check is +, −, ×, ÷, √ and comparisons in a
 // fixed order, with no random draws: IEEE-exact, the same decision in every
@@ -36,6 +38,8 @@ const FOLDS = 5;
 /** ridge penalty, per training row, on standardised features */
 const RIDGE = 0.05;
 const CLIP = 8;
+/** a model missing from more than this share of the batch is left out of the classifier */
+const MOSTLY_MISSING = 0.5;
 
 export interface ShiftReference {
   /** per model (the model's order): median and spread of the training rows' z, and the fraction missing */
@@ -109,10 +113,16 @@ export function checkShift(ref: ShiftReference, norm: Normaliser, x: Float32Arra
   if (rows < rule.minRows || !ref.rows) {
     return { ...base, batchItems: 0, auc: null, resembles: false, reason: `${rows} rows: under ${rule.minRows}, too few to check` };
   }
-  const take = stride(n, Math.min(n, SHIFT_LIMITS.rows));
-  const batch = new Float64Array(take.length * J);
-  take.forEach((i, r) => ref.judges.forEach((k, j) => (batch[r * J + j] = z[i * K + k])));
-  const auc = round4(domainAUC(ref.sample, ref.rows, batch, take.length, J));
+  // models the batch mostly lacks are left out: their missing rates say so, and the nets are trained with models missing
+  const cols = ref.judges.map((k, j) => [k, j]).filter(([k]) => stats.missing[k] <= MOSTLY_MISSING);
+  if (!cols.length) {
+    return { ...base, batchItems: 0, auc: null, resembles: false, reason: `the models the check reads are missing from over ${100 * MOSTLY_MISSING}% of these items` };
+  }
+  const C = cols.length, take = stride(n, Math.min(n, SHIFT_LIMITS.rows));
+  const batch = new Float64Array(take.length * C), sample = new Float64Array(ref.rows * C);
+  take.forEach((i, r) => cols.forEach(([k], c) => (batch[r * C + c] = z[i * K + k])));
+  for (let r = 0; r < ref.rows; r++) cols.forEach(([, j], c) => (sample[r * C + c] = ref.sample[r * J + j]));
+  const auc = round4(domainAUC(sample, ref.rows, batch, take.length, C));
   const resembles = auc < rule.threshold;
   return {
     ...base, batchItems: take.length, auc, resembles,
