@@ -3,6 +3,11 @@
 // the anchor (tempered BMA), an in-domain one keeps the net; single items
 // follow a rolling window; the model file keeps the check (version 3) and
 // older files still load. Quality on real data: node bench/shift.mjs.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, pairwiseAccuracy, ShiftWindow, SHIFT_RULE } from '../dist/index.js';
@@ -142,6 +147,40 @@ File('a corrupt check or anchor names its field', () => {
   throwsWith(() => loadModel(edit((j) => delete j.shift), 'm.json'), /field "shift": a file with an anchor needs/);
 });
 
+const Cli = suite('eval and score say so');
+
+Cli('eval prints the shift section; score warns once on shifted items and --explain-choice names the combiner', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-shift-'));
+  const at = (f) => join(dir, f);
+  const side = (x, i, set) => Object.fromEntries(set.models.map((m, k) => [m, Number.isNaN(x[i * 6 + k]) ? null : x[i * 6 + k]]));
+  const feats = (set, i) => Object.fromEntries(set.features.map((f, j) => [f, set.feats[i * 3 + j]]));
+  const items = (set) => set.ids.map((id, i) => JSON.stringify({ id, scores: side(set.scores, i, set), features: feats(set, i) })).join('\n') + '\n';
+  writeFileSync(at('model.json'), saveModel(model));
+  writeFileSync(at('in.jsonl'), items(simItems(simIn, ids.slice(cut))));
+  writeFileSync(at('shifted.jsonl'), items(simItems(simSh, ids.slice(cut))));
+  writeFileSync(at('pairs.jsonl'), testSh.ids.map((id, i) => JSON.stringify({ id, a: side(testSh.a, i, testSh), b: side(testSh.b, i, testSh), label: testSh.label[i] ? 'a' : 'b', features: feats(testSh, i) })).join('\n') + '\n');
+  const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+  const cli = (...args) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 60000 });
+  const e = cli('eval', 'model.json', 'pairs.jsonl');
+  assert.is(e.status, 0, e.stderr);
+  assert.match(e.stdout, /fusion gated \[16\] × 5 → tbma\s+\d+\.\d%/);
+  assert.match(e.stdout, /shift: these scores against the training data's/);
+  assert.match(e.stdout, /domain classifier AUC 0\.\d{3} \(1000 items against \d+ training items/);
+  assert.match(e.stdout, /scored by: the anchor, tbma, in place of the net gated/);
+  assert.match(e.stdout, /verbose-fan\s+-0\.\d\d\s+\d\.\d\d×\s+\d\.\d%\s→\s\d\.\d%\s+←/);
+  const sh = cli('score', 'model.json', 'shifted.jsonl', '--explain-choice');
+  assert.is(sh.status, 0, sh.stderr);
+  assert.is(sh.stderr.split('\n').filter((l) => /warning: these items look unlike/.test(l)).length, 1, sh.stderr);
+  const lines = sh.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.is(lines.length, 180 * 8);
+  assert.ok(lines.every((l) => l.combiner === 'anchor'));
+  const inn = cli('score', 'model.json', 'in.jsonl', '--explain-choice', '--threads', '2');
+  assert.is(inn.status, 0, inn.stderr);
+  assert.not.match(inn.stderr, /warning/);
+  assert.ok(inn.stdout.trim().split('\n').every((l) => JSON.parse(l).combiner === 'net'));
+});
+
 Check.run();
+Cli.run();
 Gate.run();
 File.run();
