@@ -120,7 +120,8 @@ export function checkShift(ref: ShiftReference, norm: Normaliser, x: Float32Arra
   }
   const C = cols.length, take = stride(n, Math.min(n, SHIFT_LIMITS.rows));
   const batch = new Float64Array(take.length * C), sample = new Float64Array(ref.rows * C);
-  take.forEach((i, r) => cols.forEach(([k], c) => (batch[r * C + c] = z[i * K + k])));
+  // rounded as the reference is: with coarse judges (grades, verdicts) many rows tie, and a systematic rounding difference would rank them apart
+  take.forEach((i, r) => cols.forEach(([k], c) => (batch[r * C + c] = round2(z[i * K + k]))));
   for (let r = 0; r < ref.rows; r++) cols.forEach(([, j], c) => (sample[r * C + c] = ref.sample[r * J + j]));
   const auc = round4(domainAUC(sample, ref.rows, batch, take.length, C));
   const resembles = auc < rule.threshold;
