@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, pairwiseAccuracy, ShiftWindow, SHIFT_RULE } from '../dist/index.js';
+import { trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, pairwiseAccuracy, ShiftWindow, SHIFT_RULE, createHandler } from '../dist/index.js';
 import { shiftReference, checkShift, domainAUC, SHIFT_LIMITS } from '../dist/models/shift.js';
 
 const P = 600, cut = 420, ids = Array.from({ length: P }, (_, i) => i);
@@ -180,7 +180,36 @@ Cli('eval prints the shift section; score warns once on shifted items and --expl
   assert.ok(inn.stdout.trim().split('\n').every((l) => JSON.parse(l).combiner === 'net'));
 });
 
+const Serve = suite('the server');
+
+Serve('/v1/fuse: a batch decides for itself, small requests follow the window; per-item combiner and /metrics say which', async () => {
+  const h = createHandler(model);
+  const body = (set, from, to) => JSON.stringify({ items: Array.from({ length: to - from }, (_, j) => {
+    const i = from + j;
+    return { scores: Object.fromEntries(set.models.map((m, k) => [m, Number.isNaN(set.scores[i * 6 + k]) ? null : set.scores[i * 6 + k]])), features: Object.fromEntries(set.features.map((f, d) => [f, set.feats[i * 3 + d]])) };
+  }) });
+  const fuse = async (b) => (await h.fetch(new Request('http://x/v1/fuse', { method: 'POST', body: b, headers: { 'content-type': 'application/json' } }))).json();
+  const itemsIn = simItems(simIn, ids.slice(cut)), itemsSh = simItems(simSh, ids.slice(cut));
+  const one = await fuse(body(itemsIn, 0, 1));
+  assert.is(one.results[0].combiner, 'anchor', 'an empty window: the anchor');
+  const sh = await fuse(body(itemsSh, 0, 400));
+  assert.ok(sh.results.every((r) => r.combiner === 'anchor'));
+  const inn = await fuse(body(itemsIn, 0, 400));
+  assert.ok(inn.results.every((r) => r.combiner === 'net'));
+  // the window now holds 801 rows, half of them shifted: more in-domain ones turn it back
+  for (let i = 400; i < 1200; i += 100) await fuse(body(itemsIn, i, i + 1));
+  await fuse(body(itemsIn, 1200, 1399));
+  const last = await fuse(body(itemsIn, 1399, 1400));
+  assert.is(last.results[0].combiner, 'net');
+  assert.is(last.results[0].reward, model.score({ ...itemsIn, ids: [0], scores: itemsIn.scores.subarray(1399 * 6, 1400 * 6), feats: itemsIn.feats.subarray(1399 * 3, 1400 * 3) }).reward[0]);
+  const m = await (await h.fetch(new Request('http://x/metrics'))).text();
+  assert.match(m, /rewardfuse_shift_window_net 1\n/);
+  assert.match(m, /rewardfuse_shift_window_rows 1000\n/);
+  assert.match(m, /rewardfuse_shift_rows_total\{combiner="anchor",decided_by="batch"\} 400\n/);
+});
+
 Check.run();
+Serve.run();
 Cli.run();
 Gate.run();
 File.run();

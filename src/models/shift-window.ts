@@ -54,10 +54,16 @@ export class ShiftWindow {
   score(data: Items): Scores & BatchChoice & { decidedBy: 'batch' | 'window' } {
     const rows = data.ids.length;
     const { x } = this.model.toModelColumns(data.models, data.features, data.scores, data.feats, rows);
-    this.add(x, rows);
-    const choice = rows >= SHIFT_RULE.minRows ? this.model.choose(x, rows) : this.last;
+    const choice = this.decide(x, rows);
     const scorer = choice.combiner === 'anchor' ? this.model.anchor! : this.model;
-    return { ...scorer.score(data), ...choice, decidedBy: rows >= SHIFT_RULE.minRows ? 'batch' : 'window' };
+    return { ...scorer.score(data), ...choice };
+  }
+
+  /** Add items x:(rows, K) in the model's columns, and choose for them: by their own check when they are minRows or more, else the window's. */
+  decide(x: Float32Array, rows: number): BatchChoice & { decidedBy: 'batch' | 'window' } {
+    this.add(x, rows);
+    if (rows >= SHIFT_RULE.minRows) return { ...this.model.choose(x, rows), decidedBy: 'batch' };
+    return { ...this.last, decidedBy: 'window' };
   }
 
   /** Add items x:(rows, K) in the model's columns; check again when due. */
