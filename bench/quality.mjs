@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseData, crossValidate, trainFusion, BASELINES, pairwiseAccuracy } from '../dist/index.js';
 import { makeFolds, judgeSubsets, hideJudges } from '../dist/train/folds.js';
 import { subsetPairs } from '../dist/data/types.js';
-import { shiftRows, shiftTables } from './shift.mjs';
+import { shiftRows, shiftSummary } from './shift.mjs';
 
 const SHARED = fileURLToPath(new URL('../../shared/data/', import.meta.url));
 const README = new URL('../README.md', import.meta.url);
@@ -102,7 +102,7 @@ for (const set of Object.keys(byJudges)) {
   curve.push(`| ${set} | ${KEPT.map((k) => (k < K ? pct(c[k]) : '')).join(' | ')} | ${pct(c[K])} |`);
 }
 const chosen = Object.keys(info).map((s) => `${s}: ${info[s].chosen}`).join('; ');
-const shifted = args.includes('--no-shift') ? [] : ['', 'Under shift: the default (its net only on batches like its training data), its anchor, the mean and each net; simulated seeds 0–2 and leave-one-group-out on each set (`node bench/shift.mjs`):', '', shiftTables(shiftRows({ only, log: (m) => console.error(m) }))];
+const shifted = args.includes('--no-shift') ? [] : ['', 'Under shift (`node bench/shift.mjs` prints every batch and the threshold sweep): the default (its net only on batches like its training data), its anchor (tempered BMA), the mean of z-scores and each net; the simulated ensemble (seeds 0–2) in-domain and shifted, and leave-one-group-out on each dev set, each held-out group one batch:', '', shiftSummary(shiftRows({ only, log: (m) => console.error(m) }))];
 const out = [
   `Pairwise accuracy (%), mean over seeds ${SEEDS.join(', ')}; \`npm run bench:quality\`, ${new Date().toISOString().slice(0, 10)}, ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
   '',

@@ -77,6 +77,20 @@ export function shiftRows({ simSeeds = [0, 1, 2], real = true, only = [], log = 
 
 const pct = (x) => (100 * x).toFixed(1);
 
+/** Markdown: one row a kind of batch (LOGO: one a dev set), the mean over its batches, and how often the default's net scored. */
+export function shiftSummary(rows) {
+  const out = [`| batches | n | ${COLUMNS.map((c) => (c === 'default' ? '**default**' : c)).join(' | ')} | the default's net scored |`, `|---|---:|${COLUMNS.map(() => '---:').join('|')}|---:|`];
+  const keys = [...new Set(rows.map((r) => (r.kind === 'LOGO' ? `leave-one-group-out, ${r.set}` : `simulated, ${r.kind}`)))];
+  for (const k of keys) {
+    const rs = rows.filter((r) => (r.kind === 'LOGO' ? `leave-one-group-out, ${r.set}` : `simulated, ${r.kind}`) === k);
+    const top = Math.max(...COLUMNS.map((c) => rs.reduce((s, r) => s + r.acc[c], 0)));
+    const cells = COLUMNS.map((c) => { const v = rs.reduce((s, r) => s + r.acc[c], 0); return Math.abs(v - top) < 1e-9 ? `**${pct(v / rs.length)}**` : pct(v / rs.length); });
+    const nets = rs.filter((r) => / → net$/.test(r.chose)).length, could = rs.filter((r) => / → /.test(r.chose)).length;
+    out.push(`| ${k} | ${rs.length} | ${cells.join(' | ')} | ${could ? `${nets} of ${could}` : 'chose tbma'} |`);
+  }
+  return out.join('\n');
+}
+
 /** Markdown: the rows, then the threshold sweep. */
 export function shiftTables(rows) {
   const out = [`| batch | pairs | AUC | the default chose | ${COLUMNS.map((c) => (c === 'default' ? '**default**' : c)).join(' | ')} |`, `|---|---:|---:|---|${COLUMNS.map(() => '---:').join('|')}|`];
@@ -112,5 +126,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const t0 = performance.now();
   const rows = shiftRows({ simSeeds: Array.from({ length: n }, (_, s) => s), real: !args.includes('--no-real'), only, log: (m) => console.error(`${m} at ${((performance.now() - t0) / 1000).toFixed(0)} s`) });
   console.log(`Pairwise accuracy (%); \`node bench/shift.mjs\`, ${new Date().toISOString().slice(0, 10)}, ${((performance.now() - t0) / 1000).toFixed(0)} s.\n`);
+  console.log(shiftSummary(rows) + '\n');
   console.log(shiftTables(rows));
 }
