@@ -196,12 +196,11 @@ Serve('/v1/fuse: a batch decides for itself, small requests follow the window; p
   assert.ok(sh.results.every((r) => r.combiner === 'anchor'));
   const inn = await fuse(body(itemsIn, 0, 400));
   assert.ok(inn.results.every((r) => r.combiner === 'net'));
-  // the window now holds 801 rows, half of them shifted: more in-domain ones turn it back
-  for (let i = 400; i < 1200; i += 100) await fuse(body(itemsIn, i, i + 1));
-  await fuse(body(itemsIn, 1200, 1399));
-  const last = await fuse(body(itemsIn, 1399, 1400));
+  // small requests follow the window: once in-domain rows fill it (requests under 200 rows), the net
+  for (let i = 400; i < 1196; i += 199) await fuse(body(itemsIn, i, i + 199));
+  const last = await fuse(body(itemsIn, 1196, 1197));
   assert.is(last.results[0].combiner, 'net');
-  assert.is(last.results[0].reward, model.score({ ...itemsIn, ids: [0], scores: itemsIn.scores.subarray(1399 * 6, 1400 * 6), feats: itemsIn.feats.subarray(1399 * 3, 1400 * 3) }).reward[0]);
+  assert.is(last.results[0].reward, model.score({ ...itemsIn, ids: [0], scores: itemsIn.scores.subarray(1196 * 6, 1197 * 6), feats: itemsIn.feats.subarray(1196 * 3, 1197 * 3) }).reward[0]);
   const m = await (await h.fetch(new Request('http://x/metrics'))).text();
   assert.match(m, /rewardfuse_shift_window_net 1\n/);
   assert.match(m, /rewardfuse_shift_window_rows 1000\n/);
