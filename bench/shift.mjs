@@ -7,7 +7,9 @@
 //               the other groups, score the held-out one as one batch
 // with the shift check's AUC on each batch, and what the default's gate chose.
 // Then, for a range of thresholds, what "a net where AUC < t, else the anchor"
-// would have scored (mlp and gated): how SHIFT_RULE.threshold was chosen.
+// would have scored (mlp and gated), and the check's AUC where there is no
+// shift (about 300 pairs drawn at random from each set, against the rest, four
+// draws; simulated held-out pairs of 200 to 400): how SHIFT_RULE.threshold was chosen.
 // A benchmark, not a test: it asserts nothing. Exports shiftRows() for bench:quality.
 //   node bench/shift.mjs [--sim-seeds 3] [--no-real] [set ...]
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -77,6 +79,37 @@ export function shiftRows({ simSeeds = [0, 1, 2], real = true, only = [], log = 
 
 const pct = (x) => (100 * x).toFixed(1);
 
+/** The check's AUC with no shift: random held-out pairs against the rest (dev sets), and simulated held-out pairs of the training world. */
+export function nullAUCs({ only = [] } = {}) {
+  const cat = (a, b) => concat(a, b);
+  const auc = (train, test) => {
+    const f = fitBaselines(train, { seed: 0 });
+    return checkShift(shiftReference(cat(train.a, train.b), f.norm, f.tbmaWeights), f.norm, cat(test.a, test.b), train.models, test.ids.length).auc;
+  };
+  const out = [];
+  for (const seed of [0, 1, 2, 3]) {
+    const sim = simulateEnsemble({ prompts: 600, seed }), ids = Array.from({ length: 600 }, (_, i) => i);
+    const train = simPairs(sim, ids.slice(0, 420), seed);
+    out.push({ name: `simulated (seed ${seed}), 200–400 pairs`, aucs: [50, 75, 100].map((m) => auc(train, simPairs(sim, ids.slice(420, 420 + m), seed + 1))) });
+  }
+  if (!existsSync(SHARED)) return out;
+  let state = 12345;
+  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (const set of readdirSync(SHARED).filter((f) => f.endsWith('.jsonl')).map((f) => f.replace(/\.jsonl$/, '')).filter((s) => !only.length || only.includes(s)).sort()) {
+    const data = parseData(readFileSync(SHARED + set + '.jsonl', 'utf8'), set + '.jsonl');
+    const n = data.ids.length;
+    if (data.kind !== 'pairs' || n < 900) continue; // too few pairs to hold out 300 (and keep the training side big)
+    const aucs = [];
+    for (let r = 0; r < 4; r++) {
+      const train = [], test = [];
+      for (let i = 0; i < n; i++) (random() < 300 / n ? test : train).push(i);
+      aucs.push(auc(subsetPairs(data, train), subsetPairs(data, test)));
+    }
+    out.push({ name: `${set}, ~300 random pairs`, aucs });
+  }
+  return out;
+}
+
 /** Markdown: one row a kind of batch (LOGO: one a dev set), the mean over its batches, and how often the default's net scored. */
 export function shiftSummary(rows) {
   const out = [`| batches | n | ${COLUMNS.map((c) => (c === 'default' ? '**default**' : c)).join(' | ')} | the default's net scored |`, `|---|---:|${COLUMNS.map(() => '---:').join('|')}|---:|`];
@@ -128,4 +161,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   console.log(`Pairwise accuracy (%); \`node bench/shift.mjs\`, ${new Date().toISOString().slice(0, 10)}, ${((performance.now() - t0) / 1000).toFixed(0)} s.\n`);
   console.log(shiftSummary(rows) + '\n');
   console.log(shiftTables(rows));
+  console.log('\nThe check\'s AUC with no shift:\n\n| batches | AUC |\n|---|---|');
+  for (const r of nullAUCs({ only })) console.log(`| ${r.name} | ${r.aucs.map((a) => a.toFixed(3)).join(', ')} |`);
 }
