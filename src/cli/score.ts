@@ -23,9 +23,9 @@ export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-
   one JSON line per item: id, reward, uncertainty, conservative, and per-model weights (gated, tbma);
   items need no "target", nor distinct ids; - reads standard input (or writes standard output); the items
   stream through in pieces, in flat memory; --threads N scores them in N threads (this one and N − 1 workers);
-  the default's net scores only input like its training data (checked on the first 512 KiB of items; one
-  warning line when it is not, and its anchor rule scores); --explain-choice adds "combiner": "net",
-  "anchor" or "rule" to each line`;
+  the default's net scores only input like its training data, checked on the first 512 KiB of items (one
+  warning line when it is not: its anchor rule scores, as it does inputs of under 200 items);
+  --explain-choice adds "combiner": "net", "anchor" or "rule" to each line`;
 
 /** Records of at least this many bytes (or characters) are scored as they come (a file's reads, 1 MB each); smaller ones (a pipe's) are gathered to it. */
 const PIECE = 1 << 19;
