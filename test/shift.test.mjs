@@ -167,6 +167,7 @@ Cli('eval prints the shift section; score warns once on shifted items and --expl
   assert.match(e.stdout, /shift: these scores against the training data's/);
   assert.match(e.stdout, /domain classifier AUC 0\.\d{3} \(1000 items against \d+ training items/);
   assert.match(e.stdout, /scored by: the anchor, tbma, in place of the net gated/);
+  assert.match(e.stdout, /with judges hidden \(5 draws, each a batch of its own\): the net scored \d, the anchor \d/);
   assert.match(e.stdout, /verbose-fan\s+-0\.\d\d\s+\d\.\d\d×\s+\d\.\d%\s→\s\d\.\d%\s+←/);
   const sh = cli('score', 'model.json', 'shifted.jsonl', '--explain-choice');
   assert.is(sh.status, 0, sh.stderr);

@@ -43,9 +43,12 @@ export function evaluate(argv: string[]): void {
   const draws = (flags['hide-draws'] as number | undefined) ?? 5;
   if (!(draws >= 1 && draws <= 1000)) throw new UsageError(`--hide-draws takes a whole number from 1 to 1000, got ${draws}`);
   const hidden: Record<string, number> = { fusion: 0 };
+  let netViews = 0; // hidden views the net scored: each view is a batch of its own
   for (const keep of judgeSubsets(model.models.length, draws, seed + 1)) {
     const view = { ...cols, a: hideJudges(cols.a, keep), b: hideJudges(cols.b, keep) };
-    hidden.fusion += accuracy(model.scorePairsBatch(view).margin, data.label) / draws;
+    const b = model.scorePairsBatch(view);
+    hidden.fusion += accuracy(b.margin, data.label) / draws;
+    if (b.combiner === 'net') netViews++;
     const m = scoreBaselines(fitted, view).margin;
     for (const b of BASELINES) hidden[b] = (hidden[b] ?? 0) + accuracy(m[b], data.label) / draws;
   }
@@ -64,7 +67,7 @@ export function evaluate(argv: string[]): void {
   }
   if (flags.json) {
     const withHidden = Object.fromEntries(BASELINES.map((b) => [b, { ...baselines[b], hidden: hidden[b] }]));
-    const shift = { combiner: batch.combiner, anchor: model.anchor?.name ?? null, ...batch.shift };
+    const shift = { combiner: batch.combiner, anchor: model.anchor?.name ?? null, hiddenViewsNet: model.anchor ? netViews / draws : undefined, ...batch.shift };
     writeStdout(JSON.stringify({ scorer: model.name, n: fusion.n, accuracy: fusion.accuracy, ci95: fusion.ci95, hidden: hidden.fusion, logLoss: fusion.logLoss, ece: fusion.ece, baselines: withHidden, shift }) + '\n');
     return;
   }
@@ -76,6 +79,7 @@ export function evaluate(argv: string[]): void {
   out.push(line(scorer, fusion, hidden.fusion));
   for (const b of BASELINES) out.push(line(b, baselines[b], hidden[b]));
   out.push('', ...shiftLines(model, batch));
+  if (model.anchor) out.push(`  with judges hidden (${draws} draws, each a batch of its own): the net scored ${netViews}, the anchor ${draws - netViews}`);
   if (flags.report) out.push('', `wrote ${flags.report}`);
   writeStdout(out.join('\n') + '\n');
 }
