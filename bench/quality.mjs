@@ -9,13 +9,17 @@
 // seed; the 3-group sets hold out one group a fold whatever the seed). Then
 // the default's accuracy against the number of judges present (seed 0).
 // Prints markdown tables and writes them into README.md between the
-// quality markers. A benchmark, not a test: it asserts nothing.
-//   node bench/quality.mjs [--seeds 3] [--no-readme] [set ...]
+// quality markers. Then, under shift (bench/shift.mjs): the default, its
+// anchor, the mean and each net on the simulated ensemble in-domain and
+// shifted, and leave-one-group-out on each dev set, with the shift check's AUC.
+// A benchmark, not a test: it asserts nothing.
+//   node bench/quality.mjs [--seeds 3] [--no-readme] [--no-shift] [set ...]
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseData, crossValidate, trainFusion, BASELINES, pairwiseAccuracy } from '../dist/index.js';
 import { makeFolds, judgeSubsets, hideJudges } from '../dist/train/folds.js';
 import { subsetPairs } from '../dist/data/types.js';
+import { shiftRows, shiftSummary } from './shift.mjs';
 
 const SHARED = fileURLToPath(new URL('../../shared/data/', import.meta.url));
 const README = new URL('../README.md', import.meta.url);
@@ -98,6 +102,7 @@ for (const set of Object.keys(byJudges)) {
   curve.push(`| ${set} | ${KEPT.map((k) => (k < K ? pct(c[k]) : '')).join(' | ')} | ${pct(c[K])} |`);
 }
 const chosen = Object.keys(info).map((s) => `${s}: ${info[s].chosen}`).join('; ');
+const shifted = args.includes('--no-shift') ? [] : ['', 'Under shift (`node bench/shift.mjs` prints every batch and the threshold sweep): the default (its net only on batches like its training data), its anchor (tempered BMA), the mean of z-scores and each net; the simulated ensemble (seeds 0–2) in-domain and shifted, and leave-one-group-out on each dev set, each held-out group one batch:', '', shiftSummary(shiftRows({ only, log: (m) => console.error(m) }))];
 const out = [
   `Pairwise accuracy (%), mean over seeds ${SEEDS.join(', ')}; \`npm run bench:quality\`, ${new Date().toISOString().slice(0, 10)}, ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
   '',
@@ -110,6 +115,7 @@ const out = [
   'The default\'s accuracy by the number of judges present (grouped folds, seed 0; 5 random subsets a fold):',
   '',
   curve.join('\n'),
+  ...shifted,
 ].join('\n');
 console.log(out);
 if (!args.includes('--no-readme') && !only.length) {

@@ -18,7 +18,9 @@ export type { Arch } from './models/archs.js';
 export { crossValidate, type CvOptions, type PairCv, type ItemCv } from './train/cv.js';
 
 // models: load, save, score
-export type { FusionModel, Scores, PairScores } from './models/model.js';
+export type { FusionModel, Scores, PairScores, Combiner, BatchChoice } from './models/model.js';
+export { SHIFT_RULE, type ShiftReport, type JudgeShift } from './models/shift.js';
+export { ShiftWindow, type ShiftWindowOptions } from './models/shift-window.js';
 export { saveModel, loadModel, modelToJSON, modelFromJSON } from './models/file.js';
 export { exportOnnx } from './onnx/export.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lib from '../dist/index.js';
-import { fixedRun, scoreBits, ARCHS } from './fixed-run.mjs';
+import { fixedRun, scoreBits, shiftRun, ARCHS } from './fixed-run.mjs';
 import { serve } from '../scripts/serve.mjs';
 import { haveChromium, launchChromium } from './chromium.mjs';
 
@@ -51,6 +51,13 @@ if (haveChromium()) {
       assert.is(await page.evaluate((t) => window.scoreBits(t), node[arch].model), node[arch].scores);
       assert.is(scoreBits(lib, web[arch].model), web[arch].scores);
     }
+    // the shift check: the same reference, the same AUC and the same decision
+    const shift = shiftRun(lib), webShift = await page.evaluate(() => window.shift);
+    // (the rules' fitted weights use Math.exp and Math.log, whose last bits engines may round apart: the reference does not)
+    assert.equal(JSON.parse(webShift.model).shift, JSON.parse(shift.model).shift, 'the shift reference in the model file');
+    assert.is(webShift.inDomain, shift.inDomain, 'the in-domain check');
+    assert.is(webShift.shifted, shift.shifted, 'the shifted check');
+    assert.ok(JSON.parse(shift.shifted).auc > JSON.parse(shift.inDomain).auc);
     assert.equal(errors, []);
     await page.close();
   });

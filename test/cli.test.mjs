@@ -84,7 +84,8 @@ Commands('eval --json prints exactly one JSON object with every baseline; --repo
   assert.is(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.is(r.out.trim().split('\n').length, 1);
-  assert.equal(Object.keys(j), ['scorer', 'n', 'accuracy', 'ci95', 'hidden', 'logLoss', 'ece', 'baselines']);
+  assert.equal(Object.keys(j), ['scorer', 'n', 'accuracy', 'ci95', 'hidden', 'logLoss', 'ece', 'baselines', 'shift']);
+  assert.is(j.shift.combiner, 'net', 'an explicit --arch mlp model has no anchor: its net always scores');
   assert.ok(j.hidden > 0.5 && j.hidden <= 1);
   assert.is(j.n, 120);
   assert.ok(j.ci95[0] <= j.accuracy && j.accuracy <= j.ci95[1] && j.accuracy > 0.75);

@@ -29,3 +29,12 @@ export function scoreBits(lib, text) {
   const s = lib.loadModel(text).score(fixedItems(lib));
   return hex(s.reward) + ':' + hex(s.uncertainty) + ':' + (s.weights ? hex(s.weights) : '');
 }
+
+/** The default's shift check, fixed: the reference in the model file, and the check's report on an in-domain and a shifted batch (240 pairs each). */
+export function shiftRun(lib) {
+  const ids = Array.from({ length: 60 }, (_, i) => i);
+  const sim = lib.simulateEnsemble({ prompts: 60, seed: 11 });
+  const model = lib.trainFusion(lib.simPairs(sim, ids.slice(0, 40), 1), { candidates: ['tbma'], seed: 3 });
+  const check = (s) => JSON.stringify(model.scorePairsBatch(lib.simPairs(s, ids, 2)).shift);
+  return { model: lib.saveModel(model), inDomain: check(lib.simulateEnsemble({ prompts: 60, seed: 12 })), shifted: check(lib.simulateEnsemble({ prompts: 60, seed: 12, shift: { from: 0 } })) };
+}

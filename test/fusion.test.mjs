@@ -280,7 +280,7 @@ File('a corrupt file names the field', () => {
   const edit = (fn) => { const j = JSON.parse(text); fn(j); return JSON.stringify(j); };
   throwsWith(() => loadModel('{"format": "rewardfuse-model", ', 'm.json'), /^m\.json: not a rewardfuse model file: not valid JSON/);
   throwsWith(() => loadModel(edit((j) => (j.format = 'onnx')), 'm.json'), /m\.json: field "format"/);
-  throwsWith(() => loadModel(edit((j) => (j.version = 99)), 'm.json'), /field "version": this rewardfuse reads versions 1 and 2, the file is version 99/);
+  throwsWith(() => loadModel(edit((j) => (j.version = 99)), 'm.json'), /field "version": this rewardfuse reads versions 1 to 3, the file is version 99/);
   throwsWith(() => loadModel(edit((j) => (j.weights = j.weights.slice(0, 8))), 'm.json'), /field "weights": expected \d+ f32 values/);
   throwsWith(() => loadModel(edit((j) => (j.normalisation.scale[2] = -1)), 'm.json'), /field "normalisation\.scale\[2\]": expected a positive f32/);
   throwsWith(() => loadModel(edit((j) => (j.normalisation.center.pop())), 'm.json'), /field "normalisation\.center": expected 6 numbers/);

@@ -156,7 +156,7 @@ Library('trainFusion by default: calibrated rule or nets, the choice in the file
   assert.ok(m.calibration.scale > 0 && m.calibration.offset === 0);
   const text = saveModel(m);
   const json = JSON.parse(text);
-  assert.is(json.version, 2);
+  assert.is(json.version, 3, "the default keeps its shift check");
   assert.is(json.scorer, m.scorer.kind === 'nets' ? 'nets' : m.scorer.rule);
   const back = loadModel(text, 'm.json');
   assert.equal(back.scorePairs(test).margin, m.scorePairs(test).margin);

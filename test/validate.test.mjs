@@ -31,7 +31,8 @@ Lib('simulateEnsemble: unknown options, integers, sizes and probabilities, refus
   throwsWith(() => simulateEnsemble({ missing: 2 }), /option "missing" must be a probability in \[0, 1\)/);
   throwsWith(() => simulateEnsemble({ missing: 1 }), /option "missing"/);
   for (const seed of [2 ** 32, 1.5, 'x', -1]) throwsWith(() => simulateEnsemble({ seed }), /option "seed" must be an integer from 0 to 4294967295/);
-  throwsWith(() => simulateEnsemble({ prompt: 99 }), /unknown option "prompt" \(known: judges, prompts, candidates, missing, seed\)/);
+  throwsWith(() => simulateEnsemble({ prompt: 99 }), /unknown option "prompt" \(known: judges, prompts, candidates, missing, seed, shift\)/);
+  throwsWith(() => simulateEnsemble({ shift: { from: 3, strength: 2 } }), /option "shift" must be an object whose strength is in \[0, 1\]/);
   throwsWith(() => simulateEnsemble({ candidates: 3 }), /option "candidates" must be an even integer/);
   throwsWith(() => simulateEnsemble({ judges: [{ name: 'a' }] }), /judges\[0\]\.quality must be a number/);
   throwsWith(() => simulateEnsemble(null), /simulateEnsemble: options must be an object, got null/);

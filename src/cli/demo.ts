@@ -8,7 +8,7 @@ import { checkOutput, writeOutput, writeStdout } from './io.js';
 
 export const DEMO_USAGE = `rewardfuse demo [--seed N] [--report rewardfuse-report.html] [--model model.json]
   simulate an ensemble of reward models with a known gold reward, train fusion models,
-  print held-out accuracy and best-of-N, and write an HTML report (and, with --model, the default fusion model, for explain)`;
+  print held-out accuracy (in-domain and under a domain shift) and best-of-N, and write an HTML report (and, with --model, the default fusion model, for explain)`;
 
 export function demo(argv: string[]): void {
   const { positional, flags } = parseArgs(argv, { seed: 'integer', report: 'string', model: 'string' });
@@ -32,6 +32,11 @@ export function demo(argv: string[]): void {
   out.push(`| scorer          | ${r.ns.map((n) => `N=${n}`.padStart(6)).join(' | ')} |`);
   out.push(`|-----------------|${r.ns.map(() => '-------:').join('|')}|`);
   for (const s of r.bestOfN) out.push(`| ${s.name.padEnd(15)} | ${s.values.map((v) => v.toFixed(3).padStart(6)).join(' | ')} |`);
+  const sh = r.shift, auc = (x: number | null) => (x === null ? '—' : x.toFixed(3));
+  out.push('', '(c) under a domain shift: the held-out prompts moved to other domains, a reversed length bias,', `    experts wrong outside their domains; the default's check: AUC ${auc(sh.auc[0])} in-domain (${sh.combiner[0]} scored), ${auc(sh.auc[1])} shifted (${sh.combiner[1]} scored)`, '');
+  out.push('| scorer                          | in-domain | shifted |');
+  out.push('|---------------------------------|----------:|--------:|');
+  for (const x of sh.rows) out.push(`| ${x.name.padEnd(31)} | ${pct(x.inDomain)}%    | ${pct(x.shifted)}%  |`);
   writeOutput(file, renderReport(r.report));
   out.push('', `wrote ${file}`);
   if (modelFile !== undefined) {

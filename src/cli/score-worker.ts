@@ -6,8 +6,10 @@ import { DataError } from '../data/errors.js';
 import { loadModel } from '../models/file.js';
 import { scorePiece, type Piece } from './score-piece.js';
 
-const { modelText, modelFile } = workerData as { modelText: string; modelFile: string };
-const model = loadModel(modelText, modelFile);
+const { modelText, modelFile, combiner } = workerData as { modelText: string; modelFile: string; combiner: string };
+// the run's choice, made on its first piece (score-choice.ts)
+const loaded = loadModel(modelText, modelFile);
+const model = combiner === 'anchor' && loaded.anchor ? loaded.anchor : loaded;
 const ENCODER = new TextEncoder();
 
 parentPort!.on('message', ({ seq, piece }: { seq: number; piece: Piece }) => {

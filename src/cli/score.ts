@@ -1,24 +1,32 @@
-// rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N]
+// rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N] [--explain-choice]
 // Items stream through: read a bounded buffer at a time, cut at the last whole
 // record, scored piece by piece (score-piece.ts) and written in order, so
 // memory stays flat whatever the input's size. With --threads N the pieces
 // are scored by N threads, this one and N − 1 workers, and written in the same
-// order: the same bytes.
+// order: the same bytes. The first piece's shift check chooses, for the whole
+// run, the net or (input unlike the training data) the model's anchor rule
+// (score-choice.ts); a warning line says when the input looks unlike it.
 import { Worker } from 'node:worker_threads';
 import { DataError } from '../data/errors.js';
 import { formatOf, joinRecords, Splitter, type Format } from '../data/stream.js';
 import type { Row } from '../data/csv.js';
 import { loadModel } from '../models/file.js';
+import type { BatchChoice, FusionModel } from '../models/model.js';
 import { checkFlags, parseArgs, UsageError } from './args.js';
 import { int } from '../data/validate.js';
 import { CliError, Output, readPiecesAsync, readText, STDIN, writeStderr } from './io.js';
 import { endProgress, note } from './progress.js';
 import { rebase, scorePiece, type Piece, type Scored } from './score-piece.js';
+import { chooseOnPiece, withCombiner } from './score-choice.js';
+import { shiftWarning } from './shift-report.js';
 
-export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N]
-  one JSON line per item: id, reward, uncertainty, conservative, and per-model weights (gated);
+export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N] [--explain-choice]
+  one JSON line per item: id, reward, uncertainty, conservative, and per-model weights (gated, tbma);
   items need no "target", nor distinct ids; - reads standard input (or writes standard output); the items
-  stream through in pieces, in flat memory; --threads N scores them in N threads (this one and N − 1 workers)`;
+  stream through in pieces, in flat memory; --threads N scores them in N threads (this one and N − 1 workers);
+  the default's net scores only input like its training data, checked on the first 512 KiB of items (one
+  warning line when it is not: its anchor rule scores, as it does inputs of under 200 items);
+  --explain-choice adds "combiner": "net", "anchor" or "rule" to each line`;
 
 /** @internal the clock progress lines read: tests replace it, so none waits on the wall clock */
 export const clock = { now: (): number => Date.now() };
@@ -27,7 +35,7 @@ export const clock = { now: (): number => Date.now() };
 const PIECE = 1 << 19;
 
 export async function score(argv: string[]): Promise<void> {
-  const { positional, flags } = parseArgs(argv, { out: 'string', 'ignore-unknown': 'boolean', threads: 'integer' }, { o: 'out' });
+  const { positional, flags } = parseArgs(argv, { out: 'string', 'ignore-unknown': 'boolean', threads: 'integer', 'explain-choice': 'boolean' }, { o: 'out' });
   if (positional.length !== 2) throw new UsageError(`score takes a model and an items file (see rewardfuse --help)`);
   checkFlags(flags, { threads: int(1, 64) });
   const threads = (flags.threads as number | undefined) ?? 1;
@@ -39,7 +47,9 @@ export async function score(argv: string[]): Promise<void> {
   const first = await pieces.next(); // opens the input (remembered as one) before the output is checked
   const out = new Output(flags.out as string | undefined);
   const base = { source, ignoreUnknown: !!flags['ignore-unknown'], modelFile };
-  const pool = threads > 1 ? new Pool(threads, modelText, modelFile, (p) => scorePiece(model, p)) : undefined;
+  // chosen on the first piece (score-choice.ts); the pool starts then, its workers told the choice
+  let scorer: FusionModel = model, choice: BatchChoice | undefined, pool: Pool | undefined;
+  const explain = !!flags['explain-choice'];
   const unknown = new Set<string>();
   let items = 0, offset = 0, header: Row | undefined;
   const t0 = clock.now();
@@ -56,7 +66,7 @@ export async function score(argv: string[]): Promise<void> {
     items += r.items;
     header ??= r.header;
     for (const m of r.unknown) unknown.add(m);
-    if (r.out.length) out.write(r.out);
+    if (r.out.length) out.write(explain ? withCombiner(r.out, choice?.combiner ?? (model.scorer.kind === 'nets' ? 'net' : 'rule')) : r.out);
     tell();
   };
   try {
@@ -64,9 +74,18 @@ export async function score(argv: string[]): Promise<void> {
     let parts: (string | Uint8Array)[] = [], size = 0;
     const send = async (piece: string | Uint8Array) => {
       const p: Piece = { ...base, text: piece, format: splitter.format as Format, header, marks: splitter.marks };
+      if (!choice) {
+        const c = chooseOnPiece(model, p);
+        if (c) {
+          ({ choice, scorer } = c);
+          const warning = shiftWarning(model, choice);
+          if (warning) writeStderr(warning);
+          if (threads > 1) pool = new Pool(threads, modelText, modelFile, choice.combiner, (q) => scorePiece(scorer, q));
+        }
+      }
       if (!pool) {
         try {
-          take(scorePiece(model, p));
+          take(scorePiece(scorer, p));
         } catch (e) {
           throw rebase(e, source, offset);
         }
@@ -134,13 +153,13 @@ class Pool {
   private wake: (() => void) | undefined;
   private failure: unknown;
 
-  constructor(n: number, modelText: string, modelFile: string, private readonly here: (p: Piece) => Scored) {
+  constructor(n: number, modelText: string, modelFile: string, combiner: string, private readonly here: (p: Piece) => Scored) {
     const url = new URL('./score-worker.js', import.meta.url);
     this.inHand = new Array<number>(n - 1).fill(0);
     this.workers = Array.from({ length: n - 1 }, (_, i) => {
       // a piece's garbage dies young: a small young generation keeps each worker's memory
       // near flat (V8 would grow it toward 48 MB as pieces go by), at the same speed
-      const w = new Worker(url, { workerData: { modelText, modelFile }, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+      const w = new Worker(url, { workerData: { modelText, modelFile, combiner }, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
       w.on('message', (m: { seq: number; result?: Scored; error?: { message: string; data?: { file: string; line: number; field: string; reason: string } } }) => {
         const d = m.error?.data;
         const e = m.error && (d ? new DataError(d.file, d.line, d.field, d.reason) : new CliError(m.error.message.replace(/^rewardfuse: /, '')));

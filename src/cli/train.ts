@@ -1,4 +1,5 @@
 // rewardfuse train <data> -o <model.json> [options]
+import { SHIFT_RULE } from '../models/shift.js';
 import { baselinesToJSON } from '../models/file.js';
 import { ARCHS, ARCH_NAMES } from '../models/archs.js';
 import { fitBaselines } from '../train/baselines.js';
@@ -82,6 +83,7 @@ export function train(argv: string[]): void {
   const out: string[] = [];
   const lib = model.train!.library as LibraryChoice | undefined;
   if (lib) out.push(...describeChoice(lib, data.kind));
+  if (model.anchor) out.push(`kept ${model.anchor.name} as the anchor: it scores, in place of the net, batches under ${SHIFT_RULE.minRows} rows and batches that look unlike these ${data.kind} (the shift check's AUC ≥ ${SHIFT_RULE.threshold})`);
   const sel = model.train!.selection;
   if (sel) {
     const how = sel.candidates.map((c) => `${c.arch} ${data.kind === 'pairs' ? `${(100 * c.score).toFixed(1)}%` : `MSE ${c.loss.toFixed(4)}`}`).join(', ');

@@ -8,8 +8,16 @@
 //   big-scale        50(q + 0.8·ε) + 300       good, on another scale
 //   math-expert      q + 0.2·ε on math, 0.2q + ε elsewhere
 //   code-expert      q + 0.2·ε on code, 0.2q + ε elsewhere
-// Each score goes missing with a small probability. `judges` replaces these six
-// with others of the same form (the defaults are SIM_JUDGES):
+// `shift` moves the prompts from index `from` on (a test set's) to another
+// world, strength s (default 1):
+//   domains      math prompts become code prompts (the mix: ⅔ code, ⅓ chat)
+//   length       responses are s longer, and every length bias becomes (1 − 2s)×
+//                its own (reversed at s = 1)
+//   experts      each expert's domain moves one on (math → code → chat → math),
+//                and out of it its quality becomes (1 − 4s)× (0.2 → −0.6: wrong)
+//                and its noise (1 − s/2)× (confidently wrong)
+// Each score goes missing with a small probability. `judges` replaces the six
+// judges with others of the same form (the defaults are SIM_JUDGES):
 //   scale·(quality·q + length·len + stuffing·stuff + noise·ε) + offset,
 //   with quality and noise replaced by the expert's own in its domain. Randomness is the wasm
 // generator's; the rest is +, −, × on its draws, so a seed gives the same data
@@ -62,6 +70,8 @@ export interface SimOptions {
   /** probability that a model gives no score, default 0.03 */
   missing?: number;
   seed?: number;
+  /** prompts from index `from` on are shifted, by `strength` (default 1): see the top of this file */
+  shift?: { from: number; strength?: number };
 }
 
 export interface Simulation {
@@ -99,6 +109,12 @@ const SIM: Record<string, Check> = {
   candidates: (v) => (int(2, 1024)(v) ?? ((v as number) % 2 ? 'an even integer from 2 to 1024' : null)),
   missing: (v) => (typeof v === 'number' && v >= 0 && v < 1 ? null : 'a probability in [0, 1) (at 1 no model would score anything)'),
   seed: int(0, 0xffffffff),
+  shift: (v) => {
+    const o = v as Record<string, unknown>;
+    if (!o || typeof o !== 'object' || Array.isArray(o) || Object.keys(o).some((f) => f !== 'from' && f !== 'strength')) return 'an object { from, strength }';
+    if (int(0, 2 ** 26)(o.from) !== null) return 'an object whose from is an integer in [0, 2^26]';
+    return o.strength === undefined || (typeof o.strength === 'number' && o.strength >= 0 && o.strength <= 1) ? null : 'an object whose strength is in [0, 1]';
+  },
 };
 
 export function simulateEnsemble(opts: SimOptions = {}): Simulation {
@@ -116,6 +132,7 @@ export function simulateEnsemble(opts: SimOptions = {}): Simulation {
   if ((4 + 3 * K) * n * 4 > SIM_MAX_BYTES) {
     throw new Error(`rewardfuse: simulateEnsemble: ${P} prompts × ${N} candidates × ${K} judges need about ${Math.round(((4 + 3 * K) * n * 4) / 2 ** 20)} MB, more than the ${SIM_MAX_BYTES / 2 ** 20} MB a simulation may hold`);
   }
+  const from = opts.shift?.from ?? P, sh = opts.shift?.strength ?? 1;
   const k = newKernels(), arena = new Arena(k);
   k.randomSeed((opts.seed ?? 0) >>> 0, 2);
   const draw = (count: number, fn: 'normal' | 'uniform') => {
@@ -124,19 +141,28 @@ export function simulateEnsemble(opts: SimOptions = {}): Simulation {
     else k.randomUniform(p, count, 0, 1);
     return arena.f32.slice(p >> 2, (p >> 2) + count);
   };
-  const domain = Int32Array.from({ length: P }, () => k.randomBelow(F));
+  const domain = Int32Array.from({ length: P }, (_, p) => {
+    const d = k.randomBelow(F);
+    return p >= from && d === 0 ? 1 : d;
+  });
   const q0 = draw(n, 'normal'), len0 = draw(n, 'normal'), u = draw(n, 'uniform'), kw0 = draw(n, 'uniform');
   const eps = draw(n * K, 'normal'), gone = draw(n * K, 'uniform');
   const gold = new Float32Array(n), scores = new Float32Array(n * K), feats = new Float32Array(n * F), stuffed = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    const d = domain[Math.floor(i / N)];
+    const d = domain[Math.floor(i / N)], shifted = Math.floor(i / N) >= from;
     const stuff = u[i] < 0.25 ? 1 + 2 * kw0[i] : 0;
     stuffed[i] = stuff ? 1 : 0;
     const q = q0[i] - 0.3 * stuff;
-    const len = 0.4 * q0[i] + len0[i];
+    const len = 0.4 * q0[i] + len0[i] + (shifted ? sh : 0);
     const e = (m: number) => eps[i * K + m];
     // the defaults' terms in the defaults' order: a zero term adds exactly nothing, so SIM_JUDGES give the same bits as before
     const s = judges.map((j, m) => {
+      if (shifted) {
+        const ex = j.expert >= 0 && (j.expert + 1) % F === d, out = j.expert >= 0 && !ex;
+        const quality = ex ? j.expertQuality : out ? j.quality * (1 - 4 * sh) : j.quality;
+        const noise = ex ? j.expertNoise : out ? j.noise * (1 - sh / 2) : j.noise;
+        return j.scale * (quality * q + j.length * (1 - 2 * sh) * len + j.stuffing * stuff + noise * e(m)) + j.offset;
+      }
       const ex = j.expert === d;
       return j.scale * ((ex ? j.expertQuality : j.quality) * q + j.length * len + j.stuffing * stuff + (ex ? j.expertNoise : j.noise) * e(m)) + j.offset;
     });

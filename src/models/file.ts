@@ -9,8 +9,12 @@
 //          "weights": "<base64: M parameter blocks, little-endian f32>",
 //   rule:  "rule": { the fitted baselines: center, scale, best, bma…, tbma…, tau, lambda, stacking },
 //          (BMA's and tempered BMA's weights also as logs, …LogWeights, which never underflow: older files lack them)
-//     "train": { options, rows, source, fit, metrics, library, baselines } }
-// Version 1 files (nets only, no calibration) still load.
+//     "train": { options, rows, source, fit, metrics, library, baselines },
+//   version 3 adds, for the default's models (shift.ts):
+//     "shift": { median, spread, missing: [K], judges: [J ≤ 32], rows, sample: [rows·J] }
+//     "anchor": a nested rule model file (tempered BMA): what scores a batch unlike training }
+// Files without those are still written as version 2; versions 1 (nets only,
+// no calibration) and 2 still load.
 // Loading checks the format, the version, every field's type and range, the
 // sizes the file claims against sane limits and against the weights before
 // anything is allocated, and then scores a probe of extreme inputs: a model
@@ -22,9 +26,10 @@ import { ARCH_NAMES, isArch, type Arch, type ArchConfig } from './archs.js';
 import { ITEM_BASELINES, BASELINES, type BaselineName, type FittedBaselines, type ItemBaseline } from './baselines.js';
 import { FusionModel, type Scorer, type TrainInfo } from './model.js';
 import { checkArg } from '../data/validate.js';
+import { shiftFromJSON, shiftToJSON } from './shift.js';
 
 export const MODEL_FORMAT = 'rewardfuse-model';
-export const MODEL_VERSION = 2;
+export const MODEL_VERSION = 3;
 
 /** Limits on what a file may claim, checked before allocating. */
 export const MODEL_LIMITS = { models: 4096, features: 4096, width: 4096, depth: 16, ensemble: 64, parameters: 1 << 24 };
@@ -44,6 +49,10 @@ export interface ModelFile {
   weights?: string;
   rule?: Record<string, unknown>;
   train: TrainInfo | null;
+  /** version 3: the training data's summary for the shift check */
+  shift?: Record<string, unknown>;
+  /** version 3: the rule that scores batches unlike the training data */
+  anchor?: ModelFile;
 }
 
 export function modelToJSON(m: FusionModel): ModelFile {
@@ -51,7 +60,7 @@ export function modelToJSON(m: FusionModel): ModelFile {
   const sc = m.scorer;
   const head: ModelFile = {
     format: MODEL_FORMAT,
-    version: MODEL_VERSION,
+    version: m.shift || m.anchor ? MODEL_VERSION : 2,
     models: [...m.models],
     features: [...m.features],
     normalisation: {
@@ -64,6 +73,8 @@ export function modelToJSON(m: FusionModel): ModelFile {
     lambda: m.lambda,
     train: m.train,
   };
+  if (m.shift) head.shift = shiftToJSON(m.shift);
+  if (m.anchor) head.anchor = modelToJSON(m.anchor);
   if (sc.kind === 'rule') return { ...head, rule: baselinesToJSON(sc.baselines), train: m.train };
   const blocks = m.nets.map((n) => n.graph.getParameters());
   const bytes = new Uint8Array(blocks.reduce((s, b) => s + 4 * b.length, 0));
@@ -168,7 +179,7 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
   if (!isObject(obj)) return bad('', 'not a rewardfuse model file: expected a JSON object');
   if (obj.format !== MODEL_FORMAT) bad('format', `not a rewardfuse model file: expected "${MODEL_FORMAT}", got ${JSON.stringify(obj.format)}`);
   const version = obj.version;
-  if (version !== 1 && version !== MODEL_VERSION) bad('version', `this rewardfuse reads versions 1 and ${MODEL_VERSION}, the file is version ${JSON.stringify(version)}`);
+  if (version !== 1 && version !== 2 && version !== MODEL_VERSION) bad('version', `this rewardfuse reads versions 1 to ${MODEL_VERSION}, the file is version ${JSON.stringify(version)}`);
   const names = (v: unknown, field: string, max: number): string[] => {
     if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return bad(field, 'expected an array of strings');
     if (new Set(v).size !== v.length) bad(field, 'names must be unique');
@@ -188,7 +199,7 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
   const seed = obj.seed as number;
   const lambda = typeof obj.lambda === 'number' && Math.abs(obj.lambda) <= 1e6 ? obj.lambda : bad('lambda', 'expected a number in [−1e6, 1e6]');
   let calibration = { scale: 1, offset: 0 };
-  if (version === MODEL_VERSION) {
+  if (version !== 1) {
     const c = isObject(obj.calibration) ? obj.calibration : bad('calibration', 'expected an object');
     for (const k of ['scale', 'offset'] as const) if (typeof c[k] !== 'number' || !(Math.abs(c[k] as number) <= 1e6)) bad(`calibration.${k}`, 'expected a number in [−1e6, 1e6]');
     calibration = { scale: c.scale as number, offset: c.offset as number };
@@ -207,7 +218,8 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
   } else {
     return bad('scorer', `expected "nets" or one of ${ITEM_BASELINES.join(', ')}, got ${JSON.stringify(kind)}`);
   }
-  const model = new FusionModel({ models, features, scorer, norm: { center, scale }, featNorm: { center: featureCenter, scale: featureScale }, seed, lambda, calibration, train });
+  const { shift, anchor } = version === MODEL_VERSION ? gateFromJSON(obj, source, models, path, bad) : { shift: null, anchor: null };
+  const model = new FusionModel({ models, features, scorer, norm: { center, scale }, featNorm: { center: featureCenter, scale: featureScale }, seed, lambda, calibration, train, shift, anchor });
   if (scorer.kind === 'nets') {
     const bytes = fromBase64(obj.weights as string);
     const per = model.nets[0].graph.paramCount;
@@ -226,6 +238,19 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
   }
   probe(model, (why) => bad(scorer.kind === 'nets' ? 'weights' : 'rule', why));
   return model;
+}
+
+// version 3's shift reference and anchor rule, each optional: the anchor a rule model on the same models
+function gateFromJSON(obj: Record<string, unknown>, source: string, models: string[], path: (f: string) => string, bad: (field: string, why: string) => never) {
+  const shift = obj.shift === undefined ? null : shiftFromJSON(obj.shift, models.length, (f, why) => bad(f ? `shift.${f}` : 'shift', why));
+  let anchor: FusionModel | null = null;
+  if (obj.anchor !== undefined) {
+    anchor = readModel(obj.anchor, source, path('anchor'));
+    if (anchor.scorer.kind !== 'rule') bad('anchor.scorer', 'expected a rule');
+    if (anchor.models.length !== models.length || anchor.models.some((m, k) => m !== models[k])) bad('anchor.models', 'expected the models of the file, in its order');
+    if (!shift) bad('shift', 'a file with an anchor needs the shift reference that chooses it');
+  }
+  return { shift, anchor };
 }
 
 // The architecture, ensemble and weights a nets model claims, checked against

@@ -11,6 +11,7 @@ import { baselineItemScores, zScores, type FittedBaselines, type ItemBaseline } 
 import { FULL_SUM, logShares } from './weights.js';
 import { FusionNet, predictEach } from './fusion.js';
 import type { Normaliser } from './normalise.js';
+import { checkShift, type ShiftReference, type ShiftReport } from './shift.js';
 
 /** What scores: an ensemble of fusion nets, or one fitted rule. */
 export type Scorer =
@@ -74,6 +75,19 @@ export interface FusionModelParts {
   /** default the identity */
   calibration?: Calibration;
   train?: TrainInfo | null;
+  /** the rule a net falls back to where a batch does not resemble its training data (the default's nets) */
+  anchor?: FusionModel | null;
+  /** the training data's summary the shift check compares batches with */
+  shift?: ShiftReference | null;
+}
+
+/** Which combiner scored a batch: the net, its anchor rule (the batch looked unlike training), or the model's own rule. */
+export type Combiner = 'net' | 'anchor' | 'rule';
+
+/** What scoreBatch and scorePairsBatch add: who scored, and the shift check behind it (null: the model has no reference). */
+export interface BatchChoice {
+  combiner: Combiner;
+  shift: ShiftReport | null;
 }
 
 export const MAX_ROWS = 1024;
@@ -88,6 +102,10 @@ export class FusionModel {
   readonly seed: number;
   readonly lambda: number;
   train: TrainInfo | null;
+  /** the rule that scores a batch unlike the training data, in place of the nets (null: none, the nets always score) */
+  anchor: FusionModel | null;
+  /** the training data's summary for the shift check (null: none; version-1 and -2 files) */
+  shift: ShiftReference | null;
   /** @internal the nets, each on its own arena */
   readonly nets: FusionNet[];
 
@@ -101,6 +119,8 @@ export class FusionModel {
     this.seed = p.seed;
     this.lambda = p.lambda;
     this.train = p.train ?? null;
+    this.anchor = p.anchor ?? null;
+    this.shift = p.shift ?? null;
     const sc = p.scorer;
     this.nets = sc.kind === 'nets' ? Array.from({ length: sc.ensemble }, (_, m) => new FusionNet(sc.arch, p.norm, p.featNorm, MAX_ROWS, p.seed + m)) : [];
   }
@@ -122,6 +142,47 @@ export class FusionModel {
     const rows = data.ids.length;
     const { x, f, unknown } = this.toModelColumns(data.models, data.features, data.scores, data.feats, rows);
     return { ...this.scoreAligned(x, f, rows), unknownModels: unknown };
+  }
+
+  /**
+   * Score a batch of items as the default does: the shift check compares the
+   * batch with the training data, and the nets score only where it resembles
+   * it (enough rows, a low domain-classifier AUC); otherwise the anchor rule
+   * does. A single item, or a batch under SHIFT_RULE.minRows, gets the anchor.
+   * `score` is always the nets.
+   */
+  scoreBatch(data: ItemSet | { models: string[]; features: string[]; scores: Float32Array; feats: Float32Array; ids: unknown[] }): Scores & BatchChoice {
+    checkShape('scoreBatch', data, ['scores']);
+    const rows = data.ids.length;
+    const { x } = this.toModelColumns(data.models, data.features, data.scores, data.feats, rows);
+    const choice = this.choose(x, rows);
+    return { ...(choice.combiner === 'anchor' ? this.anchor! : this).score(data), ...choice };
+  }
+
+  /** Score both sides of each pair as the default does (see scoreBatch): the batch's items are both sides. */
+  scorePairsBatch(data: PairSet): PairScores & BatchChoice {
+    checkShape('scorePairsBatch', data, ['a', 'b']);
+    const choice = this.checkPairs(data);
+    return { ...(choice.combiner === 'anchor' ? this.anchor! : this).scorePairs(data), ...choice };
+  }
+
+  /** The shift check and the choice it makes on pairs, without scoring. */
+  checkPairs(data: PairSet): BatchChoice {
+    const rows = data.ids.length, K = this.models.length;
+    const A = this.toModelColumns(data.models, data.features, data.a, data.feats, rows).x;
+    const B = this.toModelColumns(data.models, data.features, data.b, data.feats, rows).x;
+    const x = new Float32Array(2 * rows * K);
+    x.set(A);
+    x.set(B, rows * K);
+    return this.choose(x, rows);
+  }
+
+  /** @internal The shift check on items x:(n, K) in the model's columns, `rows` rows (pairs or items), and the choice it makes. */
+  choose(x: Float32Array, rows: number): BatchChoice {
+    const shift = this.shift ? checkShift(this.shift, this.norm, x, this.models, rows) : null;
+    const own: Combiner = this.scorer.kind === 'nets' ? 'net' : 'rule';
+    if (!this.anchor) return { combiner: own, shift };
+    return { combiner: shift?.resembles ? own : 'anchor', shift };
   }
 
   /** Score both sides of each pair. */

@@ -1,7 +1,9 @@
 // The demo, the main job: a simulated ensemble with a known gold reward, every
 // single model, every baseline and each fusion model, compared (a) on held-out
 // pairs and (b) at best-of-N selection among up to 64 candidates, where a
-// gameable model's favourite responses are keyword-stuffed and worse.
+// gameable model's favourite responses are keyword-stuffed and worse; and (c)
+// on the same held-out prompts moved to another world (simulate.ts: shift),
+// where the default's shift check hands them to its anchor.
 import { simItems, simPairs, simulateEnsemble, SIM_DOMAINS } from '../data/simulate.js';
 import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines } from '../models/baselines.js';
 import { bestOfNGold, reliability, sigmoid } from '../eval/metrics.js';
@@ -29,6 +31,8 @@ export interface DemoResult {
   report: ReportInput;
   /** the default fusion model (arch 'library'), trained on the training pairs: what demo --model saves */
   model: FusionModel;
+  /** (c) accuracy on the held-out pairs in-domain and shifted; the default's check on each */
+  shift: { rows: { name: string; inDomain: number; shifted: number }[]; auc: [number | null, number | null]; combiner: [string, string] };
 }
 
 export const FUSION_ARCHS: (Arch | 'auto' | 'library')[] = ['library', 'auto', ...ARCH_NAMES];
@@ -62,7 +66,8 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
   // cross-validates over random folds (grouped folds are for data whose groups shift)
   const models = FUSION_ARCHS.map((arch) => trainFusion(train, { arch, seed, ...(arch === 'library' ? { grouped: false } : {}) }));
   models.forEach((model, i) => {
-    const margin = model.scorePairs(test).margin;
+    // the default as it scores a batch: its net only where the batch is like its training data
+    const margin = model.scorePairsBatch(test).margin;
     const name = FUSION_ARCHS[i] === 'library' || FUSION_ARCHS[i] === 'auto' ? `${label(FUSION_ARCHS[i])} → ${model.arch?.type ?? model.name}` : label(FUSION_ARCHS[i]);
     rows.push({ kind: 'fusion', name, report: pairReport(margin, test.label, undefined, seed) });
     probs.push({ name, p: Float64Array.from(margin, sigmoid) });
@@ -106,5 +111,23 @@ export function runDemo(opts: DemoOptions = {}): DemoResult {
       'The default chooses from the library (rules, BMA, tempered BMA, stacking, the nets) by cross-validation; the held-out pairs here come from the training domains, so it uses random folds. On data whose groups shift, it holds out whole groups.',
     ],
   };
-  return { trainPairs: train.ids.length, testPairs: test.ids.length, rows, ns, bestOfN, report, model: models[0] };
+  // (c) the held-out prompts shifted: other domains, a reversed length bias, experts wrong outside their (moved) domains
+  const moved = simPairs(simulateEnsemble({ prompts: sim.prompts, seed, shift: { from: cut } }), ids.slice(cut), seed + 1);
+  const def = models[0], a = def.scorePairsBatch(test), b = def.scorePairsBatch(moved);
+  const acc = (m: ArrayLike<number>, t: typeof test) => pairReport(m, t.label, undefined, seed).accuracy;
+  const movedBase = scoreBaselines(fitted, moved).margin;
+  const shift: DemoResult['shift'] = {
+    rows: [
+      { name: `fusion default (${def.name})`, inDomain: acc(a.margin, test), shifted: acc(b.margin, moved) },
+      { name: 'tbma (its anchor)', inDomain: acc(base.margin.tbma, test), shifted: acc(movedBase.tbma, moved) },
+      { name: 'mean', inDomain: acc(base.margin.mean, test), shifted: acc(movedBase.mean, moved) },
+      ...(['mlp', 'gated'] as const).map((arch) => {
+        const m = models[FUSION_ARCHS.indexOf(arch)];
+        return { name: `fusion ${arch}`, inDomain: acc(m.scorePairs(test).margin, test), shifted: acc(m.scorePairs(moved).margin, moved) };
+      }),
+    ],
+    auc: [a.shift?.auc ?? null, b.shift?.auc ?? null],
+    combiner: [a.combiner, b.combiner],
+  };
+  return { trainPairs: train.ids.length, testPairs: test.ids.length, rows, ns, bestOfN, report, model: models[0], shift };
 }

@@ -13,11 +13,11 @@
 // Every request the handler accepts is answered: a client error is a 4xx
 // naming the field; an upstream's failure masks that model for the samples it
 // owed, and an item below the quorum gets the fallback (/get_reward) or null.
-import type { FusionModel } from '../models/model.js';
+import type { Combiner, FusionModel } from '../models/model.js';
 import type { Sample } from './adapters.js';
 import { checkOptions, type HandlerOptions } from './config.js';
 import { HttpError } from './errors.js';
-import { FusionBatch } from './fusion-batch.js';
+import { ServeShift } from './shift.js';
 import { Metrics, type Series } from './metrics.js';
 import { bad, isObj, list, namedValues, readJson, sameLength, str, strings } from './request.js';
 import { XorShift32 } from './rng.js';
@@ -67,6 +67,8 @@ interface Fused {
   /** models with a score, per row */
   present: Int32Array;
   status: Status[];
+  /** which combiner scored the rows (serve/shift.ts) */
+  combiner: Combiner;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({ status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -203,7 +205,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     });
   }
 
-  const batch = new FusionBatch(model);
+  const shift = new ServeShift(model, metrics);
 
   /** The fusion model's scores (fused with other requests' rows of the same turn), with each row's status against the quorum. */
   async function fuse(x: Float32Array, f: Float32Array, n: number): Promise<Fused> {
@@ -215,13 +217,15 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
       present[i] = c;
       status[i] = c === K ? 'ok' : c >= o.minModels ? 'degraded' : 'unscored';
     }
-    if (!n) return { reward: new Float32Array(0), uncertainty: new Float32Array(0), conservative: new Float32Array(0), present, status };
+    // the net, or its anchor where these rows (or, for a few, the recent ones) look unlike the training data
+    const { batch, combiner } = shift.pick(x, n);
+    if (!n) return { reward: new Float32Array(0), uncertainty: new Float32Array(0), conservative: new Float32Array(0), present, status, combiner };
     // x and f are already in the model's columns: scoreAligned (in the batch) is what score() would call on them, without its checks and copies
     const s = await batch.score(x, f, n);
-    if (!(s instanceof Error)) return { reward: s.reward, uncertainty: s.uncertainty, conservative: s.conservative, weights: s.weights, present, status };
+    if (!(s instanceof Error)) return { reward: s.reward, uncertainty: s.uncertainty, conservative: s.conservative, weights: s.weights, present, status, combiner };
     metrics.inc('rewardfuse_fusion_errors_total');
     const z = new Float32Array(n);
-    return { reward: z, uncertainty: z, conservative: z, present, status: status.fill('unscored') };
+    return { reward: z, uncertainty: z, conservative: z, present, status: status.fill('unscored'), combiner };
   }
 
   const itemSeries = new Map<string, Series>();
@@ -259,7 +263,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     count('get_reward', s.status);
     const picked = o.reward === 'conservative' ? s.conservative : s.reward;
     // the answer's lists, written as JSON.stringify would write them (every number finite), without building them as arrays first
-    let rewards = '', scores = '', uncertainty = '', missing = '', degraded = '', fallback = '';
+    let rewards = '', scores = '', uncertainty = '', missing = '', degraded = '', fallback = '', net = '';
     for (let i = 0; i < n; i++) {
       const scored = s.status[i] !== 'unscored' && Number.isFinite(picked[i]);
       const reward = scored ? picked[i] : o.fallbackReward;
@@ -270,8 +274,11 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
       missing += sep + (K - s.present[i]);
       degraded += sep + (s.status[i] === 'ok' && scored ? '0' : '1');
       fallback += sep + (scored ? '0' : '1');
+      net += sep + (s.combiner === 'net' ? '1' : '0');
     }
-    const text = `{"rewards":[${rewards}],"scores":[${scores}],"extra_logs":{"uncertainty":[${uncertainty}],"models_missing":[${missing}],"degraded":[${degraded}],"fallback":[${fallback}]}}`;
+    // a model that can choose (a net with an anchor) says, per sample, whether its net scored
+    const chose = model.anchor ? `,"net_scored":[${net}]` : '';
+    const text = `{"rewards":[${rewards}],"scores":[${scores}],"extra_logs":{"uncertainty":[${uncertainty}],"models_missing":[${missing}],"degraded":[${degraded}],"fallback":[${fallback}]${chose}}}`;
     return { status: 200, headers: { 'content-type': 'application/json', 'server-timing': serverTiming(waited) }, body: text };
   }
 
@@ -325,6 +332,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
       r.reward = scored ? s.reward[i] : null;
       r.uncertainty = scored ? s.uncertainty[i] : null;
       r.conservative = scored ? s.conservative[i] : null;
+      if (model.anchor) r.combiner = s.combiner;
       r.scores = scores;
       r.missing = missing;
       if (s.weights && scored) r.weights = Object.fromEntries(model.models.map((m, k) => [m, s.weights![i * K + k]]));

@@ -75,18 +75,19 @@ export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | Ite
     const tr = subset(data, train), te = subset(data, test);
     const model = trainFusion(tr, fusionOpts);
     const fitted = baselines ? (tr.kind === 'pairs' ? fitBaselines(tr, { seed }) : fitItemBaselines(tr, { seed })) : null;
-    // every scorer on a view of the held-out rows: margins (pairs) or predictions (items), and P(a ≻ b)
+    // every scorer on a view of the held-out rows: margins (pairs) or predictions (items), and P(a ≻ b);
+    // the model scores each view as one batch, as the default does (its net only where the batch is like its training data)
     const score = (view: DataSet) => {
       const out = new Map<string, { pred: ArrayLike<number>; p?: ArrayLike<number> }>();
       if (view.kind === 'pairs') {
-        const m = model.scorePairs(view).margin;
+        const m = model.scorePairsBatch(view).margin;
         out.set('fusion', { pred: m, p: Float64Array.from(m, sigmoid) });
         if (fitted) {
           const b = scoreBaselines(fitted, view);
           for (const name of BASELINES) out.set(name, { pred: b.margin[name], p: b.prob[name] });
         }
       } else {
-        out.set('fusion', { pred: model.score(view).reward });
+        out.set('fusion', { pred: model.scoreBatch(view).reward });
         if (fitted) {
           const b = baselineItemScores(fitted, view.scores);
           for (const name of ITEM_BASELINES) out.set(name, { pred: b[name] });

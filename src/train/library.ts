@@ -15,6 +15,10 @@
 // estimate cannot tell, and the anchor stays.
 // Then the choice is refitted on all the data, and calibrated on its
 // out-of-fold predictions: pairs σ(τ·margin) by Bradley–Terry, items t ≈ a + b·s.
+// Grouped folds cannot see a shift the training data does not contain, so the
+// model also keeps a summary of its training data (models/shift.ts) and, when
+// a net is chosen, the anchor, calibrated the same way: scoreBatch uses the
+// net only on batches that resemble the training data.
 import type { DataSet, ItemSet, PairSet } from '../data/types.js';
 import { subsetItems, subsetPairs } from '../data/types.js';
 import { agreement, ece } from '../eval/metrics.js';
@@ -23,6 +27,7 @@ import { baselineItemScores, ITEM_BASELINES, type FittedBaselines, type ItemBase
 import { sigmoid } from '../models/math.js';
 import { baselinesToJSON } from '../models/file.js';
 import { FusionModel, type Calibration } from '../models/model.js';
+import { shiftReference } from '../models/shift.js';
 import { fitBaselines, fitItemBaselines, fitTemperature } from './baselines.js';
 import { hideJudges, judgeSubsets, makeFolds, stratifiedSample } from './folds.js';
 import { trainNets, type NetOptions } from './nets.js';
@@ -73,6 +78,8 @@ export interface LibraryChoice {
   folds: string;
   candidates: CandidateEstimate[];
   calibration: Calibration;
+  /** the anchor's calibration, the same way: it scores in place of a net on batches unlike the training data */
+  anchorCalibration: Calibration;
   /** pairs: expected calibration error of the calibrated out-of-fold P(a ≻ b) */
   ece?: number;
 }
@@ -89,24 +96,38 @@ export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionMo
   // once, on all the data: the chosen rule, the gated net's prior, and the baselines eval compares with
   const fitted = fitFor(data, opts);
   const baselines = data.kind === 'pairs' ? baselinesToJSON(fitted) : undefined;
+  // the training items (pairs: both sides), summarised for the shift check
+  const shift = shiftReference(data.kind === 'pairs' ? concat(data.a, data.b) : data.scores, fitted.norm, fitted.tbmaWeights);
+  const rule = (name: ItemBaseline, calibration: Calibration, train: FusionModel['train']) => new FusionModel({
+    models: data.models,
+    features: [],
+    scorer: { kind: 'rule', rule: name, baselines: fitted },
+    norm: fitted.norm,
+    featNorm: { center: new Float32Array(0), scale: new Float32Array(0) },
+    seed: opts.seed ?? 0,
+    lambda: opts.lambda ?? 1,
+    calibration,
+    train,
+  });
   if (isNet(choice.chosen)) {
     opts.onProgress?.(`training ${choice.chosen} on all ${data.ids.length} ${data.kind}`);
     const model = trainNets(data, choice.chosen, { ...netDefaults(options, fitted, choice.chosen), onEpoch, validation }, choice.calibration);
     model.train!.library = library;
     model.train!.baselines = baselines;
+    model.shift = shift;
+    model.anchor = rule(ANCHOR as ItemBaseline, choice.anchorCalibration, null);
     return model;
   }
-  return new FusionModel({
-    models: data.models,
-    features: [],
-    scorer: { kind: 'rule', rule: choice.chosen, baselines: fitted },
-    norm: fitted.norm,
-    featNorm: { center: new Float32Array(0), scale: new Float32Array(0) },
-    seed: opts.seed ?? 0,
-    lambda: opts.lambda ?? 1,
-    calibration: choice.calibration,
-    train: { options: { ...options, arch: 'library' }, rows: data.ids.length, source: data.source, fit: [], library, baselines },
-  });
+  const model = rule(choice.chosen, choice.calibration, { options: { ...options, arch: 'library' }, rows: data.ids.length, source: data.source, fit: [], library, baselines });
+  model.shift = shift;
+  return model;
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** @internal Cross-validate every candidate, and choose (see the top of this file). */
@@ -120,7 +141,7 @@ export function chooseFromLibrary(data: DataSet, opts: LibraryOptions = {}): Lib
     return { ...choice, folds: `${choice.folds}, on a stratified sample of ${idx.length} of ${data.ids.length} ${data.kind}` };
   }
   if (data.ids.length < 10) {
-    return { chosen: ANCHOR, reason: `${ANCHOR}: the anchor; under 10 rows are too few to cross-validate`, folds: 'none', candidates: [], calibration: { scale: 1, offset: 0 } };
+    return { chosen: ANCHOR, reason: `${ANCHOR}: the anchor; under 10 rows are too few to cross-validate`, folds: 'none', candidates: [], calibration: { scale: 1, offset: 0 }, anchorCalibration: { scale: 1, offset: 0 } };
   }
   const { estimates, oof, folds } = estimateLibrary(data, opts);
   const byName = new Map(estimates.map((e) => [e.name, e]));
@@ -143,16 +164,15 @@ export function chooseFromLibrary(data: DataSet, opts: LibraryOptions = {}): Lib
         : `${anchor.name}: the anchor; ${r.name} scores ${pts(r.score - anchor.score)} higher, but by ${pts(mean)} a fold, within ${SWITCH_SE} standard errors (${pts(se)})`;
     }
   }
-  const o = oof.get(chosen.name)!;
-  let calibration: Calibration, calibrationError: number | undefined;
-  if (data.kind === 'pairs') {
+  const calibrate = (o: Float64Array): Calibration => {
+    if (data.kind === 'items') return leastSquares(o, data.target);
     const tau = fitTemperature(o, data.label);
-    calibration = { scale: tau > 0 ? tau : 1, offset: 0 };
-    calibrationError = ece(Float64Array.from(o, (m) => sigmoid(calibration.scale * m)), data.label);
-  } else {
-    calibration = leastSquares(o, data.target);
-  }
-  return { chosen: chosen.name, reason, folds: folds.describe, candidates: estimates, calibration, ece: calibrationError };
+    return { scale: tau > 0 ? tau : 1, offset: 0 };
+  };
+  const o = oof.get(chosen.name)!, calibration = calibrate(o);
+  const anchorCalibration = chosen === anchor ? calibration : oof.has(ANCHOR) ? calibrate(oof.get(ANCHOR)!) : { scale: 1, offset: 0 };
+  const calibrationError = data.kind === 'pairs' ? ece(Float64Array.from(o, (m) => sigmoid(calibration.scale * m)), data.label) : undefined;
+  return { chosen: chosen.name, reason, folds: folds.describe, candidates: estimates, calibration, anchorCalibration, ece: calibrationError };
 }
 
 /** @internal Every candidate's out-of-fold estimates, with every judge and with judges hidden. */
