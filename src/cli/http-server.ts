@@ -56,8 +56,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
  */
 export function serveNode(handler: FuseHandler, { host = '127.0.0.1', port = 5000 }: { host?: string; port?: number } = {}): Promise<NodeServer> {
   let closing = false;
+  /** each connection, and how many of its requests are being answered */
+  const busy = new Map<Socket, number>();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const t0 = performance.now();
+    const sock = req.socket;
+    busy.set(sock, (busy.get(sock) ?? 0) + 1);
+    res.once('close', () => {
+      if (busy.has(sock)) busy.set(sock, busy.get(sock)! - 1);
+    });
     const h = req.headers;
     let body: Promise<string> | null = null;
     const target = req.url ?? '/';
@@ -89,6 +96,12 @@ export function serveNode(handler: FuseHandler, { host = '127.0.0.1', port = 500
   };
   const server = createServer({ requestTimeout: BODY_MS, headersTimeout: HEAD_MS, noDelay: true }, onRequest);
   server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // a client that sends its request and shuts its side (nc -N, some HTTP/1.0 clients) still gets the answer; node:http's default drops it
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  server.on('connection', (sock: Socket) => {
+    busy.set(sock, 0);
+    sock.once('close', () => busy.delete(sock));
+  });
   // a malformed request: the status node:http gives it, with a JSON error naming what llhttp found, and the connection closes
   server.on('clientError', (e: Error & { code?: string; reason?: string }, socket: Socket) => {
     if (!socket.writable || e.code === 'ECONNRESET') return void socket.destroy();
@@ -109,7 +122,8 @@ export function serveNode(handler: FuseHandler, { host = '127.0.0.1', port = 500
           new Promise<void>((done) => {
             closing = true;
             server.close(() => done());
-            server.closeIdleConnections();
+            // node:http's closeIdleConnections spares a connection that has sent nothing yet: every one with no request being answered goes now
+            for (const [sock, n] of busy) if (n === 0) sock.destroy();
           }),
       });
     });
