@@ -465,6 +465,177 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
 
 // ---
 
+const Batches = suite('batches each RM accepts: TEI\'s 32 by default; a call refused as too large is split, not masked');
+
+/** n queries of their own, and what every model says of them */
+const manyQueries = (n) => Array.from({ length: n }, (_, i) => `User: question ${i}\nAssistant: answer ${i}`);
+
+async function allModels(s, n) {
+  const qs = manyQueries(n);
+  const r = await post(`${s.url}/get_reward`, { query: qs });
+  assert.is(r.status, 200, r.text);
+  const e = expected(fakeRows(qs));
+  assert.equal(r.json.extra_logs.models_missing, Array(n).fill(0), `batch ${n}: a model masked`);
+  r.json.rewards.forEach((x, i) => assert.is(Math.fround(x), e.reward[i], `batch ${n}, reward ${i}`));
+}
+
+Batches('fake TEIs that refuse more than 32 inputs (as TEI does by default) and a vLLM that refuses over 100 (413): batches of 1, 64 and 300 get every model', async () => {
+  const faults = Object.fromEntries(M.map((m, k) => [m, PROTOCOL[k] === 'tei' ? { limit: 32 } : PROTOCOL[k] === 'vllm' ? { limit: 100 } : {}]));
+  const s = await start({ faults, options: { deadlineMs: 20000, timeoutMs: 5000 } });
+  try {
+    await allModels(s, 1);
+    // batch-1 requests at once are coalesced: up to every request's sample in one call
+    const qs = manyQueries(80);
+    const ones = await Promise.all(qs.map((q) => post(`${s.url}/get_reward`, { query: [q] })));
+    const e = expected(fakeRows(qs));
+    ones.forEach((r, i) => {
+      assert.equal(r.json.extra_logs.models_missing, [0], `request ${i}: a model masked`);
+      assert.is(Math.fround(r.json.rewards[0]), e.reward[i]);
+    });
+    await allModels(s, 64);
+    await allModels(s, 300);
+    for (const m of M) {
+      if (PROTOCOL[M.indexOf(m)] === 'tei') assert.ok(Math.max(...s.rms[m].sizes) <= 32, `${m}: TEI's default batch is 32, sent ${Math.max(...s.rms[m].sizes)}`);
+    }
+    // the vLLMs' default (256) is over their limit here: split, and later calls kept under the size refused
+    assert.ok(await metric(s.url, 'rewardfuse_upstream_splits_total{upstream="careful"}') >= 1);
+    // halved until accepted (256, then 128s, then 64s); the next batch of 300 goes at the size learnt, refused no more
+    const sizes = s.rms.careful.sizes, before = sizes.length;
+    await allModels(s, 300);
+    assert.ok(sizes.slice(before).every((n) => n <= 100), `after the splits: ${sizes.slice(before)}`);
+    for (const m of M) for (const reason of ['missing', 'invalid', 'timeout', 'error']) assert.is(await metric(s.url, `rewardfuse_masked_rows_total{upstream="${m}",reason="${reason}"}`), 0, `${m} ${reason}`);
+  } finally {
+    await s.close();
+  }
+});
+
+Batches('a maxBatch set over TEI\'s limit: the 422 splits the call and the limit it names is kept; a 422 of another kind, and a refused single input, mask the model', async () => {
+  const tei = M[PROTOCOL.indexOf('tei')];
+  const rm = await fakeRM('tei', M.indexOf(tei), { limit: 32 });
+  const handler = lib.createHandler(model, { upstreams: { [tei]: { type: 'tei', url: rm.url, input: 'pair', maxBatch: 200 } }, deadlineMs: 20000 });
+  const server = await serveNode(handler, { port: 0 });
+  try {
+    const qs = manyQueries(150);
+    const r = await post(`${server.url}/get_reward`, { query: qs });
+    assert.equal(r.json.extra_logs.models_missing, Array(150).fill(K - 1));
+    assert.is(rm.sizes[0], 150);
+    assert.ok(rm.sizes.slice(1).every((n) => n <= 75), `${rm.sizes}`);
+    // the next call: at most the 32 TEI named
+    rm.sizes.length = 0;
+    await post(`${server.url}/get_reward`, { query: qs });
+    assert.ok(Math.max(...rm.sizes) <= 32, `${rm.sizes}`);
+    assert.is(await metric(server.url, `rewardfuse_masked_rows_total{upstream="${tei}",reason="error"}`), 0);
+    // one input refused as too large: nothing to split, masked as an error
+    rm.set({ limit: 0.5 });
+    const one = await post(`${server.url}/get_reward`, { query: ['x'] });
+    assert.equal(one.json.extra_logs.models_missing, [K]);
+    assert.is(await metric(server.url, `rewardfuse_masked_rows_total{upstream="${tei}",reason="error"}`), 1);
+  } finally {
+    await server.close();
+    await rm.close();
+  }
+});
+
+Batches.run();
+
+const Masks = suite('masked rows counted by reason in /metrics, per upstream');
+
+Masks('missing, invalid (a string, 1e300, null), timeout (a call and the deadline), error', async () => {
+  const [vllm, tei, orl] = ['vllm', 'tei', 'openrlhf'].map((p) => M[PROTOCOL.indexOf(p)]);
+  const s = await start({
+    only: [vllm, tei, orl],
+    faults: { [vllm]: { invalid: { 0: 'x', 1: 1e300, 2: null } }, [tei]: { fail: 100, failStatus: 400 }, [orl]: { delayMs: 400 } },
+    options: { retries: 0, timeoutMs: 5000, deadlineMs: 200 },
+  });
+  try {
+    const r = await post(`${s.url}/get_reward`, openrlhfBody);
+    assert.equal(r.json.extra_logs.models_missing, [K, K, K]);
+    const count = (m, reason) => metric(s.url, `rewardfuse_masked_rows_total{upstream="${m}",reason="${reason}"}`);
+    assert.is(await count(vllm, 'invalid'), 3);
+    assert.is(await count(tei, 'error'), 3);
+    assert.is(await count(orl, 'timeout'), 3, 'the deadline came first');
+    // missing: a json RM whose answer lacks a score for a row
+    const js = M[PROTOCOL.indexOf('json')];
+    const rm = await fakeRM('json', M.indexOf(js));
+    const h = lib.createHandler(model, { upstreams: { [js]: { type: 'json', url: rm.url, inputField: 'texts', scorePath: 'results.*.nope' } } });
+    const server = await serveNode(h, { port: 0 });
+    try {
+      await post(`${server.url}/get_reward`, openrlhfBody);
+      assert.is(await metric(server.url, `rewardfuse_masked_rows_total{upstream="${js}",reason="missing"}`), 3);
+    } finally {
+      await server.close();
+      await rm.close();
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+Masks.run();
+
+const Gate = suite('cross-site and rebinding: JSON only (415), allowed origins only (403), loopback Host names on a loopback bind (403)');
+
+Gate('a text/plain, form or untyped POST gets 415 and is not read; +json types pass', async () => {
+  const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
+  try {
+    for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', null]) {
+      const res = await fetch(`${server.url}/v1/fuse`, { method: 'POST', headers: ct ? { 'content-type': ct } : {}, body: ct ? fuseBody : new Uint8Array(Buffer.from(fuseBody)) });
+      assert.is(res.status, 415, `${ct}`);
+      assert.is((await res.json()).field, 'content-type');
+    }
+    for (const ct of ['application/json', 'Application/JSON; charset=utf-8', 'application/vnd.api+json']) {
+      assert.is((await post(`${server.url}/v1/fuse`, fuseBody, { 'content-type': ct })).status, 200, ct);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Gate('Origin: refused unless allowed (403, before the token and the route); an allowed one gets CORS headers and its preflight', async () => {
+  const closed = await serveNode(lib.createHandler(model, { token: 't' }), { port: 0 });
+  const open = await serveNode(lib.createHandler(model, { allowOrigins: ['https://app.example'] }), { port: 0 });
+  try {
+    for (const path of ['/v1/fuse', '/get_reward', '/health']) {
+      const r = await post(`${closed.url}${path}`, fuseBody, { origin: 'https://evil.example' });
+      assert.is(r.status, 403, path);
+      assert.is(r.json.field, 'origin');
+    }
+    assert.is((await post(`${open.url}/v1/fuse`, fuseBody, { origin: 'https://evil.example' })).status, 403);
+    const ok = await post(`${open.url}/v1/fuse`, fuseBody, { origin: 'https://app.example' });
+    assert.is(ok.status, 200);
+    assert.is(ok.headers.get('access-control-allow-origin'), 'https://app.example');
+    const pre = await fetch(`${open.url}/v1/fuse`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    assert.is(pre.status, 204);
+    assert.match(pre.headers.get('access-control-allow-headers'), /content-type/);
+    assert.is(pre.headers.get('access-control-allow-origin'), 'https://app.example');
+    // no Origin (curl, Python, OpenRLHF): as before
+    assert.is((await post(`${open.url}/v1/fuse`, fuseBody)).status, 200);
+  } finally {
+    await closed.close();
+    await open.close();
+  }
+});
+
+Gate('allowHosts: a Host that is not loopback (a rebound DNS name) gets 403; loopback names and the names allowed pass', async () => {
+  const server = await serveNode(lib.createHandler(model, { allowHosts: ['rm.internal'] }), { port: 0 });
+  const { port } = new URL(server.url);
+  try {
+    const withHost = (host) => wire(server.url, [`POST /v1/fuse HTTP/1.1\r\nHost: ${host}\r\ncontent-type: application/json\r\ncontent-length: ${fuseBody.length}\r\n\r\n${fuseBody}`]);
+    for (const host of ['evil.example', `evil.example:${port}`, '127.0.0.1.evil.example', '10.0.0.1']) {
+      const r = await withHost(host);
+      assert.is(r.answers[0]?.status, 403, host);
+      assert.is(JSON.parse(r.answers[0].body).field, 'host');
+    }
+    for (const host of [`127.0.0.1:${port}`, 'localhost', `LOCALHOST:${port}`, `[::1]:${port}`, 'rm.internal', `RM.internal:${port}`, '127.1.2.3']) {
+      assert.is((await withHost(host)).answers[0]?.status, 200, host);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Gate.run();
+
 const Client = suite('the CLI\'s upstream client (nodeFetch over kept-alive sockets): HTTP/1.1 as servers send it');
 
 /** A raw TCP server: `reply(requestText, n)` gives the bytes to write back for the n-th request (from 1), or null to close. */
@@ -590,6 +761,33 @@ Client('a kept socket the server closed while idle: the call goes again on a new
   } finally {
     await g.close();
     await new Promise((r) => cut.close(r));
+  }
+});
+
+Client('a malformed answer fails the call at once (no wait for a timeout): bare LF, NUL, \\v, a space before the colon, folding, Content-Length with chunked', async () => {
+  const bad = [
+    ['HTTP/1.1 200 OK\ncontent-length: 3\n\n[1]', /bare LF/],
+    ['HTTP/1.1 200 OK\r\ncontent-type: application/json\ncontent-length: 3\r\n\r\n[1]', /bare LF/],
+    ['HTTP/1.1 200 OK\r\nx-a: b\0c\r\ncontent-length: 3\r\n\r\n[1]', /control byte/],
+    ['HTTP/1.1 200 OK\r\ncontent-length: \v3\r\n\r\n[1]', /control byte/],
+    ['HTTP/1.1 200 OK\r\ncontent-length : 3\r\n\r\n[1]', /malformed header line/],
+    ['HTTP/1.1 200 OK\r\nx-a: 1\r\n folded: 2\r\ncontent-length: 3\r\n\r\n[1]', /malformed header line/],
+    ['HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n3\r\n[1]\r\n0\r\n\r\n', /both Content-Length and Transfer-Encoding/],
+    ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\n[1]\r\n0\r\n\r\n', /bare LF/],
+    ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\f3\r\n[1]\r\n0\r\n\r\n', /malformed chunk size/],
+  ];
+  // the server writes the answer and keeps the socket open: only the parser can end the call
+  const s = await rawServer((_, n) => Buffer.from(bad[n - 1][0], 'latin1'));
+  try {
+    for (const [answer, re] of bad) {
+      // a signal that never aborts: a call that waited would hang the test
+      const p = nodeFetch(s.url, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal });
+      await rejects(() => p, re);
+      assert.ok(answer);
+    }
+    assert.is(s.count(), bad.length);
+  } finally {
+    await s.close();
   }
 });
 
@@ -879,8 +1077,7 @@ Wire('a client that leaves before its answer: no crash, the others are served', 
       half.on('close', () => resolve(t));
       half.end(postReq('/get_reward', JSON.stringify(openrlhfBody)));
     });
-    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
-    assert.match(answer, /\r\nconnection: close\r\n/i);
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/); // and the server closed after it (the promise resolved on 'close')
   } finally {
     await s.close();
   }
