@@ -18,7 +18,7 @@ export interface CallPolicy {
   /**
    * most inputs in one call; default: the server's own default limit, TEI's
    * --max-client-batch-size (32) for tei, 256 for the others (vLLM's
-   * --max-num-seqs on most GPUs; vLLM and OpenRLHF refuse no batch). A call
+   * --max-num-seqs on most GPUs; vLLM, SGLang and OpenRLHF refuse no batch). A call
    * answered 413, or 422 saying the batch is too large, is split in halves
    * and retried, and later calls are kept under the size that was refused.
    */
@@ -174,9 +174,10 @@ const POLICY: Policy = { timeoutMs: 10000, retries: 2, backoffMs: 50, concurrenc
 /**
  * Each protocol's default batch: its server's own limit. TEI refuses more than
  * --max-client-batch-size inputs a request (default 32: router/src/main.rs),
- * with 422 "batch size 64 > maximum allowed batch size 32". vLLM's /classify
- * and OpenRLHF's serve_rm refuse no batch; 256 is vLLM's --max-num-seqs on
- * most GPUs (vllm/engine/arg_utils.py), the sequences it schedules at once.
+ * with 422 "batch size 64 > maximum allowed batch size 32". vLLM's /classify,
+ * SGLang's (vLLM's format) and OpenRLHF's serve_rm refuse no batch by its
+ * size; 256 is vLLM's --max-num-seqs on most GPUs (vllm/engine/arg_utils.py),
+ * the sequences it schedules at once.
  */
 const DEFAULT_BATCH: Record<UpstreamType, number> = { vllm: 256, tei: 32, openrlhf: 256, json: 256 };
 /** Node's timers take at most 2³¹−1 ms; a longer one fires at once */
