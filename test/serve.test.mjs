@@ -1278,8 +1278,11 @@ Cli('binds 127.0.0.1 by default, serves, and stops on SIGTERM', async () => {
   }
 });
 
-Cli('"listening on" only once bound with its signal handlers: a SIGTERM right after it stops the server gracefully (exit 0); a Host not loopback gets 403', async () => {
-  const child = spawn(process.execPath, [BIN, 'serve', MODEL_FILE, '--port', '0', '--allow-host', 'rm.internal'], { stdio: ['ignore', 'pipe', 'pipe'] });
+Cli('"listening on" only once bound with its signal handlers; a Host not loopback gets 403; SIGTERM answers every request in flight, then exits 0', async () => {
+  const rm = await fakeRM(PROTOCOL[0], 0, { delayMs: 300 });
+  const cfg = join(dir, 'slow-upstreams.json');
+  writeFileSync(cfg, JSON.stringify({ upstreams: { [M[0]]: { type: PROTOCOL[0], url: rm.url } } }));
+  const child = spawn(process.execPath, [BIN, 'serve', MODEL_FILE, '--upstreams', cfg, '--port', '0', '--allow-host', 'rm.internal'], { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const url = await new Promise((resolve, reject) => {
       let out = '';
@@ -1288,10 +1291,18 @@ Cli('"listening on" only once bound with its signal handlers: a SIGTERM right af
     });
     const r = await wire(url, [`GET /health HTTP/1.1\r\nHost: attacker.example\r\n\r\nGET /health HTTP/1.1\r\nHost: rm.internal\r\n\r\n`], 2);
     assert.equal(r.answers.map((a) => a.status), [403, 200]);
-    const exit = await new Promise((resolve) => { child.on('exit', (code, signal) => resolve({ code, signal })); child.kill('SIGTERM'); });
-    assert.equal(exit, { code: 0, signal: null });
+    // 8 requests waiting on the slow upstream when SIGTERM comes: each answered in full
+    const inFlight = Array.from({ length: 8 }, (_, i) => post(`${url}/get_reward`, { query: [`q${i}`] }));
+    while (rm.sizes.reduce((a, b) => a + b, 0) < 8) await new Promise((r) => setTimeout(r, 5)); // every sample has reached the RM
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    child.kill('SIGTERM');
+    const answers = await Promise.all(inFlight);
+    assert.equal(answers.map((a) => a.status), Array(8).fill(200));
+    assert.equal(answers.map((a) => a.json.extra_logs.models_missing[0]), Array(8).fill(K - 1), 'the slow upstream\'s score arrived');
+    assert.equal(await exited, { code: 0, signal: null });
   } finally {
     child.kill('SIGKILL');
+    await rm.close();
   }
 });
 

@@ -175,7 +175,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
   metrics.define('rewardfuse_requests_in_flight', 'gauge', 'Requests being handled.');
   metrics.define('rewardfuse_items_total', 'counter', 'Items and samples answered, by route and status (ok, degraded: some models masked, unscored: below the quorum).');
   metrics.define('rewardfuse_upstream_calls_total', 'counter', 'Batched calls to each upstream, by final outcome.');
-  metrics.define('rewardfuse_upstream_errors_total', 'counter', 'Failed tries of upstream calls, by kind (connect, timeout, http_5xx, http_429, http_4xx, bad_answer).');
+  metrics.define('rewardfuse_upstream_errors_total', 'counter', 'Failed tries of upstream calls, by kind (connect, timeout, http_5xx, http_429, http_4xx, too_large: refused as too large with nothing left to split, bad_answer).');
   metrics.define('rewardfuse_upstream_timeouts_total', 'counter', 'Upstream tries that hit their timeout.');
   metrics.define('rewardfuse_upstream_retries_total', 'counter', 'Upstream tries after the first.');
   metrics.define('rewardfuse_upstream_masked_total', 'counter', 'Samples for which a model was masked without a call, by reason.');
