@@ -903,6 +903,7 @@ Input('bad options fail when the handler is built, naming the field', () => {
     [{ backoffMs: 2.5 }, /^backoffMs: expected a whole number/],
     [{ upstreams: { careful: { type: 'vllm', url: 'http://127.0.0.1:1', timeoutMs: 2 ** 32 } } }, /^upstreams\.careful\.timeoutMs: expected 1…2147483647/],
     [{ batchWaitMs: NaN }, /^batchWaitMs: expected a number, got NaN/],
+    [{ fetch: 'agent' }, /^fetch: expected a function/],
   ];
   for (const [o, re] of bad) assert.throws(() => lib.createHandler(model, o), (e) => re.test(e.message), JSON.stringify(o));
   for (const [m, re] of [[null, /^model: expected a fusion model .*got null/], [{}, /^model: expected a fusion model .*an object without/], [undefined, /^model: expected a fusion model .*got undefined/]]) {

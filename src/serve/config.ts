@@ -304,6 +304,7 @@ export function checkOptions(models: string[], o: HandlerOptions): Checked {
   const reward = o.reward ?? 'reward';
   if (reward !== 'reward' && reward !== 'conservative') fail('reward', `expected "reward" or "conservative", got ${JSON.stringify(reward)}`);
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token === '')) fail('token', 'expected a non-empty string');
+  if (o.fetch !== undefined && typeof o.fetch !== 'function') fail('fetch', `expected a function (url, init) → Promise of an answer, got ${JSON.stringify(o.fetch)}`);
   const f: UpstreamFetch | undefined = o.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
   if (typeof f !== 'function') return fail('fetch', 'this runtime has no fetch: pass one');
   if (o.moreMetrics !== undefined && typeof o.moreMetrics !== 'function') fail('moreMetrics', 'expected a function that returns Prometheus text');
