@@ -1307,6 +1307,20 @@ Cli('"listening on" only once bound with its signal handlers; a Host not loopbac
   }
 });
 
+Cli('a SIGTERM sent the moment "listening on" is read: a graceful stop (exit 0), not a kill by the signal', async () => {
+  const child = spawn(process.execPath, [BIN, 'serve', MODEL_FILE, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const exit = await new Promise((resolve) => {
+      let out = '';
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+      child.stdout.on('data', (c) => { out += c; if (out.includes('listening on')) child.kill('SIGTERM'); });
+    });
+    assert.equal(exit, { code: 0, signal: null });
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
 Cli('a --host it cannot listen on: only the "cannot listen" line; flags of a wrong type or unknown are refused by name', () => {
   // 203.0.113.1 (TEST-NET-3) is no address of this machine: EADDRNOTAVAIL, and not loopback (no "without --token" warning first)
   const r = spawnSync(process.execPath, [BIN, 'serve', MODEL_FILE, '--host', '203.0.113.1', '--port', '0'], { encoding: 'utf8', timeout: 20000 });
