@@ -1091,10 +1091,17 @@ Wire('a client that leaves before its answer: no crash, the others are served', 
     gone.destroy();
     const half = connect({ host: hostname, port: Number(port) });
     half.on('error', () => {});
-    half.write(postReq('/get_reward', JSON.stringify(openrlhfBody)).slice(0, 80)); // a body that never comes
+    const whole = postReq('/get_reward', JSON.stringify(openrlhfBody));
+    half.write(whole.slice(0, whole.indexOf('\r\n\r\n') + 10)); // the head, and a body that never ends
     await new Promise((r) => setTimeout(r, 20));
     half.destroy();
-    await new Promise((r) => setTimeout(r, 150));
+    // the request whose body never came ends (counted as a 400), not left waiting in flight
+    let ended = 0;
+    for (let i = 0; i < 300 && !ended; i++) {
+      ended = await metric(s.url, 'rewardfuse_requests_total{route="get_reward",code="400"}');
+      if (!ended) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.is(ended, 1);
     const r = await post(`${s.url}/get_reward`, openrlhfBody);
     assert.is(r.status, 200);
     // a client that sends its request and closes its side (shutdown) still gets the answer

@@ -43,7 +43,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       } else chunks.push(c);
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, n).toString('utf8')));
-    req.on('error', reject);
+    // a client gone before its body ended ('error': aborted, or 'close'): no answer can reach it, but the handler's wait ends
+    const gone = () => reject(new HttpError(400, 'body: the client closed the connection before the body ended', 'body'));
+    req.on('error', gone);
+    req.on('close', () => req.complete || gone());
   });
 }
 
