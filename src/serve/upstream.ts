@@ -3,8 +3,8 @@
 // with a timeout and retries with jittered backoff (connect errors, timeouts,
 // 5xx and 429 only), and a circuit breaker. A call the RM refuses as too large
 // (413, or 422 naming the batch size, as TEI does past its
-// --max-client-batch-size) is split in halves, each called again, and later
-// calls are kept under the size refused. Whatever happens, every sample gets
+// --max-client-batch-size) is split (in pieces of the limit TEI names, else in
+// halves), each called again, and later calls are kept under the size refused. Whatever happens, every sample gets
 // exactly one answer: a score, or null (the model is masked for it, counted by
 // reason).
 //
@@ -188,12 +188,15 @@ export class UpstreamClient {
           break;
         }
         if (r.kind === 'too_large' && batch.length > 1) {
-          // not a failure of the RM: later calls stay under this size, and this one goes again in halves
-          const half = Math.ceil(batch.length / 2);
-          this.maxBatch = Math.max(1, Math.min(this.maxBatch, r.limit ?? half, batch.length - 1));
+          // not a failure of the RM: later calls stay under the size refused, and this one goes again in
+          // pieces of the limit the RM named (TEI does), else in halves; the pieces are sent at once
+          const size = r.limit !== undefined && r.limit < batch.length ? r.limit : Math.ceil(batch.length / 2);
+          this.maxBatch = Math.max(1, Math.min(this.maxBatch, size, batch.length - 1));
           this.series.splits.value++;
           this.labelled('rewardfuse_upstream_calls_total', 'outcome', 'split').value++;
-          await Promise.all([this.call(batch.slice(0, half)), this.call(batch.slice(half))]);
+          const pieces: Promise<void>[] = [];
+          for (let i = 0; i < batch.length; i += size) pieces.push(this.call(batch.slice(i, i + size)));
+          await Promise.all(pieces);
           return;
         }
         outcome = r.kind;
