@@ -19,8 +19,9 @@ export interface CallPolicy {
    * most inputs in one call; default: the server's own default limit, TEI's
    * --max-client-batch-size (32) for tei, 256 for the others (vLLM's
    * --max-num-seqs on most GPUs; vLLM, SGLang and OpenRLHF refuse no batch). A call
-   * answered 413, or 422 saying the batch is too large, is split in halves
-   * and retried, and later calls are kept under the size that was refused.
+   * answered 413, or 422 saying the batch is too large, is split (in pieces
+   * of the limit TEI's answer names, else in halves) and retried, and later
+   * calls are kept under the size that was refused.
    */
   maxBatch?: number;
   /** wait this long (ms) to coalesce samples before a call (default 0: the samples that arrive in the same turn of the event loop, and all that queue while every call slot is busy) */

@@ -180,7 +180,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
   metrics.define('rewardfuse_upstream_retries_total', 'counter', 'Upstream tries after the first.');
   metrics.define('rewardfuse_upstream_masked_total', 'counter', 'Samples for which a model was masked without a call, by reason.');
   metrics.define('rewardfuse_masked_rows_total', 'counter', 'Samples answered without a model\'s score, by upstream and reason: missing (its answer had no score for the sample), invalid (not a finite number within 1e30), timeout (its call timed out, or the request\'s deadline came first), error (any other failed call, or its breaker open).');
-  metrics.define('rewardfuse_upstream_splits_total', 'counter', 'Calls refused as too large (413, or 422 naming the batch size) and split in halves.');
+  metrics.define('rewardfuse_upstream_splits_total', 'counter', 'Calls refused as too large (413, or 422 naming the batch size) and split (in pieces of the limit named, else in halves).');
   metrics.define('rewardfuse_upstream_call_duration_seconds', 'histogram', 'Time of each batched upstream call, retries included.');
   metrics.define('rewardfuse_upstream_batch_size', 'histogram', 'Samples in each batched upstream call.');
   metrics.define('rewardfuse_upstream_inflight', 'gauge', 'Upstream calls in flight.');

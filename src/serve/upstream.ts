@@ -3,10 +3,10 @@
 // with a timeout and retries with jittered backoff (connect errors, timeouts,
 // 5xx and 429 only), and a circuit breaker. A call the RM refuses as too large
 // (413, or 422 naming the batch size, as TEI does past its
-// --max-client-batch-size) is split (in pieces of the limit TEI names, else in
-// halves), each called again, and later calls are kept under the size refused. Whatever happens, every sample gets
-// exactly one answer: a score, or null (the model is masked for it, counted by
-// reason).
+// --max-client-batch-size) is split (in pieces of the limit TEI names, else
+// in halves), each called again, and later calls are kept under the size
+// refused. Whatever happens, every sample gets exactly one answer: a score,
+// or null (the model is masked for it, counted by reason).
 //
 //   closed ──(breakerFailures calls fail in a row)──▶ open ──(cooldown)──▶ half-open
 //     ▲                                                 ▲                     │ one probe call
@@ -163,7 +163,7 @@ export class UpstreamClient {
     return out;
   }
 
-  /** One batched call, with its retries (or its halves, if the RM refuses it as too large); never rejects. */
+  /** One batched call, with its retries (or its pieces, if the RM refuses it as too large); never rejects. */
   private async call(batch: Entry[]): Promise<void> {
     const p = this.u.policy;
     const t0 = performance.now();
