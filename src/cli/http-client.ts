@@ -1,8 +1,10 @@
 // The upstreams' fetch on Node (nodeFetch): plain-http calls go over a pool
 // of kept-alive sockets with a small HTTP/1.1 client (one write a call; the
-// answer framed by its Content-Length, its chunks or the close), https ones
-// through node:https with keep-alive. `rewardfuse serve` passes it to the
-// handler as its fetch.
+// answer framed by its Content-Length, its chunks or the close; an answer
+// RFC 9112 says to refuse — a bare LF, a control byte or a space before the
+// colon in a header, Content-Length with Transfer-Encoding — fails the call
+// at once), https ones through node:https with keep-alive. `rewardfuse
+// serve` passes it to the handler as its fetch.
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { UpstreamFetch } from '../serve/handler.js';
@@ -15,10 +17,11 @@ const IDLE_MS = 4000;
 /**
  * The upstreams' fetch in Node. Plain http: goes over a pool of kept-alive
  * sockets with a small HTTP/1.1 client (below): the request is one write, the
- * answer is framed by its Content-Length or chunks. Node's http.request costs
- * about 60 µs of CPU a call on loopback and Node 20's fetch (undici) several
- * times that; at batch 1 across K models the calls are most of the server's
- * work. https: goes through node:https with keep-alive.
+ * answer is framed by its Content-Length or chunks. At batch 1 across K models
+ * the calls are most of the server's work: with node:http's request and a
+ * keep-alive Agent instead, the server took 80–100 µs more CPU a request over
+ * 4 upstreams (bench:serve (b'), docs/serving.md), and Node 20's fetch
+ * (undici) costs more still. https: goes through node:https with keep-alive.
  */
 export const nodeFetch: UpstreamFetch = Object.assign(
   (url: string, init: FetchInit) => {
