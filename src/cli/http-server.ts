@@ -3,7 +3,7 @@
 // writes its answer back. Everything HTTP/1.1 — keep-alive, pipelining,
 // chunked bodies, Expect: 100-continue, malformed requests (400 and close) —
 // is node:http's.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { HttpError } from '../serve/errors.js';
 import type { Answer, FuseHandler, RequestLike } from '../serve/handler.js';
@@ -88,9 +88,9 @@ export function serveNode(handler: FuseHandler, { host = '127.0.0.1', port = 500
       const st = out.headers['server-timing'];
       out.headers['server-timing'] = `${st ? `${st}, ` : ''}total;dur=${(performance.now() - t0).toFixed(3)}`;
       if (closing) out.headers.connection = 'close';
-      out.headers['content-length'] = String(Buffer.byteLength(out.body));
+      if (out.status !== 204) out.headers['content-length'] = String(Buffer.byteLength(out.body));
       res.writeHead(out.status, out.headers);
-      res.end(out.body);
+      res.end(out.status === 204 ? undefined : out.body);
     };
     handler.answer(request).then(answered, (e: Error) =>
       // the handler answers every error itself; this is for a bug
@@ -110,7 +110,7 @@ export function serveNode(handler: FuseHandler, { host = '127.0.0.1', port = 500
     if (!socket.writable || e.code === 'ECONNRESET') return void socket.destroy();
     const status = clientErrorStatus(e.code);
     const body = JSON.stringify({ error: `request: not valid HTTP/1.1 (${e.code ?? 'error'}${e.reason ? `: ${e.reason}` : ''})`, field: 'request' });
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 413 ? 'Payload Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
