@@ -47,9 +47,10 @@ async function start({ faults = {}, options = {}, only = M, fetch } = {}) {
       continue;
     }
     rms[name] = await fakeRM(p, k, f ?? {});
-    upstreams[name] = { type: p, url: rms[name].url, ...EXTRA[p] };
+    upstreams[name] = { type: p, url: rms[name].url, ...EXTRA[p], ...f?.upstream }; // f.upstream: this upstream's own policy
   }
-  const handler = lib.createHandler(model, { upstreams, timeoutMs: 200, backoffMs: 5, deadlineMs: 2000, breakerCooldownMs: 100, fetch, ...options });
+  // timeouts far past any answer on a busy machine: a test of timeouts sets its own on the slow upstream
+  const handler = lib.createHandler(model, { upstreams, timeoutMs: 5000, backoffMs: 5, deadlineMs: 10000, breakerCooldownMs: 100, fetch, ...options });
   const server = await serveNode(handler, { port: 0 });
   return {
     url: server.url,
@@ -142,26 +143,27 @@ Protocol('Server-Timing: upstreams;dur is the wait from the first call sent to t
     assert.is(r.status, 200, r.text);
     const st = r.headers.get('server-timing');
     const up = Number(/upstreams;dur=([\d.]+)/.exec(st)?.[1]), total = Number(/total;dur=([\d.]+)/.exec(st)?.[1]);
-    assert.ok(up >= 39 && up < 1000, st);
-    assert.ok(total >= up && total - up < 40, st);
+    assert.ok(up >= 39, st); // at least the upstreams' 40 ms
+    assert.ok(total >= up, st); // the server's whole time holds the wait (no bound on the rest: a busy machine's stalls are in it)
   } finally {
     await s.close();
   }
 });
 
 Protocol('Server-Timing: a request queued behind another\'s call (one call slot an upstream) is waiting on the upstreams from then', async () => {
-  const slow = Object.fromEntries(M.map((m) => [m, { delayMs: 40 }]));
+  const slow = Object.fromEntries(M.map((m) => [m, { delayMs: 200 }]));
   const s = await start({ faults: slow, options: { concurrency: 1 } });
   try {
     const first = post(`${s.url}/get_reward`, openrlhfBody);
-    await new Promise((r) => setTimeout(r, 10)); // the first request's calls are out
+    while (M.some((m) => s.rms[m].count() < 1)) await new Promise((r) => setTimeout(r, 2)); // the first request's calls are out
     const r = await post(`${s.url}/get_reward`, openrlhfBody);
     await first;
     assert.is(r.status, 200, r.text);
     const st = r.headers.get('server-timing');
     const up = Number(/upstreams;dur=([\d.]+)/.exec(st)?.[1]), total = Number(/total;dur=([\d.]+)/.exec(st)?.[1]);
-    assert.ok(up >= 65, `queued for the slot, then its own call: ${st}`);
-    assert.ok(total - up < 25, st);
+    // queued for the slot (what is left of the first call's 200 ms), then its own 200 ms: counted from its own call only, it would be about 200
+    assert.ok(up >= 250, `queued for the slot, then its own call: ${st}`);
+    assert.ok(total >= up, st);
   } finally {
     await s.close();
   }
@@ -338,11 +340,9 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
   });
 
   Faults('one upstream slower than its timeout: masked, and the answer comes in about the timeout', async () => {
-    const s = await start({ fetch: fetchImpl, faults: { careful: { delayMs: 400 } }, options: { timeoutMs: 60, retries: 0 } });
+    const s = await start({ fetch: fetchImpl, faults: { careful: { delayMs: 2000, upstream: { timeoutMs: 300 } } }, options: { retries: 0 } });
     try {
-      const t0 = performance.now();
-      await checkMasked(s, ['careful']);
-      assert.ok(performance.now() - t0 < 400, `${(performance.now() - t0).toFixed(0)} ms`);
+      await checkMasked(s, ['careful']); // masked: answered before the 2 s answer came
       assert.ok(await metric(s.url, 'rewardfuse_upstream_timeouts_total{upstream="careful"}') >= 1);
     } finally {
       await s.close();
@@ -414,11 +414,10 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
   });
 
   Faults('the request deadline: an upstream slower than the deadline is masked and the request answered on time', async () => {
-    const s = await start({ fetch: fetchImpl, faults: { 'code-expert': { delayMs: 500 } }, options: { deadlineMs: 80, timeoutMs: 5000 } });
+    const s = await start({ fetch: fetchImpl, faults: { 'code-expert': { delayMs: 3000 } }, options: { deadlineMs: 400 } });
     try {
-      const t0 = performance.now();
-      await checkMasked(s, ['code-expert']);
-      assert.ok(performance.now() - t0 < 450, `${(performance.now() - t0).toFixed(0)} ms for two requests`);
+      await checkMasked(s, ['code-expert']); // masked: answered at its deadline, before the 3 s answer came
+      assert.ok(await metric(s.url, 'rewardfuse_masked_rows_total{upstream="code-expert",reason="timeout"}') >= 3);
     } finally {
       await s.close();
     }
@@ -444,8 +443,8 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
 
   Faults('a mixed storm of faults: every request answered 200 with finite numbers', async () => {
     const s = await start({ fetch: fetchImpl,
-      faults: { careful: 'down', 'verbose-fan': { delayMs: 300 }, 'keyword-counter': { fail: 4 }, 'big-scale': { garbage: 'shape' } },
-      options: { timeoutMs: 50, retries: 1 },
+      faults: { careful: 'down', 'verbose-fan': { delayMs: 2000, upstream: { timeoutMs: 200 } }, 'keyword-counter': { fail: 4 }, 'big-scale': { garbage: 'shape' } },
+      options: { retries: 1 },
     });
     try {
       const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`${s.url}/get_reward`, { query: [queries[i % 3], `q${i}`], prompts: [prompts[i % 3], ''] })));
@@ -464,6 +463,177 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
 }
 
 // ---
+
+const Batches = suite('batches each RM accepts: TEI\'s 32 by default; a call refused as too large is split, not masked');
+
+/** n queries of their own, and what every model says of them */
+const manyQueries = (n) => Array.from({ length: n }, (_, i) => `User: question ${i}\nAssistant: answer ${i}`);
+
+async function allModels(s, n) {
+  const qs = manyQueries(n);
+  const r = await post(`${s.url}/get_reward`, { query: qs });
+  assert.is(r.status, 200, r.text);
+  const e = expected(fakeRows(qs));
+  assert.equal(r.json.extra_logs.models_missing, Array(n).fill(0), `batch ${n}: a model masked`);
+  r.json.rewards.forEach((x, i) => assert.is(Math.fround(x), e.reward[i], `batch ${n}, reward ${i}`));
+}
+
+Batches('fake TEIs that refuse more than 32 inputs (as TEI does by default) and a vLLM that refuses over 100 (413): batches of 1, 64 and 300 get every model', async () => {
+  const faults = Object.fromEntries(M.map((m, k) => [m, PROTOCOL[k] === 'tei' ? { limit: 32 } : PROTOCOL[k] === 'vllm' ? { limit: 100 } : {}]));
+  const s = await start({ faults, options: { deadlineMs: 20000, timeoutMs: 5000 } });
+  try {
+    await allModels(s, 1);
+    // batch-1 requests at once are coalesced: up to every request's sample in one call
+    const qs = manyQueries(80);
+    const ones = await Promise.all(qs.map((q) => post(`${s.url}/get_reward`, { query: [q] })));
+    const e = expected(fakeRows(qs));
+    ones.forEach((r, i) => {
+      assert.equal(r.json.extra_logs.models_missing, [0], `request ${i}: a model masked`);
+      assert.is(Math.fround(r.json.rewards[0]), e.reward[i]);
+    });
+    await allModels(s, 64);
+    await allModels(s, 300);
+    for (const m of M) {
+      if (PROTOCOL[M.indexOf(m)] === 'tei') assert.ok(Math.max(...s.rms[m].sizes) <= 32, `${m}: TEI's default batch is 32, sent ${Math.max(...s.rms[m].sizes)}`);
+    }
+    // the vLLMs' default (256) is over their limit here: split, and later calls kept under the size refused
+    assert.ok(await metric(s.url, 'rewardfuse_upstream_splits_total{upstream="careful"}') >= 1);
+    // halved until accepted (256, then 128s, then 64s); the next batch of 300 goes at the size learnt, refused no more
+    const sizes = s.rms.careful.sizes, before = sizes.length;
+    await allModels(s, 300);
+    assert.ok(sizes.slice(before).every((n) => n <= 100), `after the splits: ${sizes.slice(before)}`);
+    for (const m of M) for (const reason of ['missing', 'invalid', 'timeout', 'error']) assert.is(await metric(s.url, `rewardfuse_masked_rows_total{upstream="${m}",reason="${reason}"}`), 0, `${m} ${reason}`);
+  } finally {
+    await s.close();
+  }
+});
+
+Batches('a maxBatch set over TEI\'s limit: the 422 splits the call and the limit it names is kept; a 422 of another kind, and a refused single input, mask the model', async () => {
+  const tei = M[PROTOCOL.indexOf('tei')];
+  const rm = await fakeRM('tei', M.indexOf(tei), { limit: 32 });
+  const handler = lib.createHandler(model, { upstreams: { [tei]: { type: 'tei', url: rm.url, input: 'pair', maxBatch: 200 } }, deadlineMs: 20000 });
+  const server = await serveNode(handler, { port: 0 });
+  try {
+    const qs = manyQueries(150);
+    const r = await post(`${server.url}/get_reward`, { query: qs });
+    assert.equal(r.json.extra_logs.models_missing, Array(150).fill(K - 1));
+    // refused once, then sent in pieces of the 32 TEI named
+    assert.is(rm.sizes[0], 150);
+    assert.equal(rm.sizes.slice(1).sort((a, b) => a - b), [22, 32, 32, 32, 32]); // sent at once: in any order
+    rm.sizes.length = 0;
+    await post(`${server.url}/get_reward`, { query: qs });
+    assert.ok(Math.max(...rm.sizes) <= 32, `${rm.sizes}`);
+    assert.is(await metric(server.url, `rewardfuse_masked_rows_total{upstream="${tei}",reason="error"}`), 0);
+    // one input refused as too large: nothing to split, masked as an error
+    rm.set({ limit: 0.5 });
+    const one = await post(`${server.url}/get_reward`, { query: ['x'] });
+    assert.equal(one.json.extra_logs.models_missing, [K]);
+    assert.is(await metric(server.url, `rewardfuse_masked_rows_total{upstream="${tei}",reason="error"}`), 1);
+  } finally {
+    await server.close();
+    await rm.close();
+  }
+});
+
+Batches.run();
+
+const Masks = suite('masked rows counted by reason in /metrics, per upstream');
+
+Masks('missing, invalid (a string, 1e300, null), timeout (a call and the deadline), error', async () => {
+  const [vllm, tei, orl] = ['vllm', 'tei', 'openrlhf'].map((p) => M[PROTOCOL.indexOf(p)]);
+  const s = await start({
+    only: [vllm, tei, orl],
+    faults: { [vllm]: { invalid: { 0: 'x', 1: 1e300, 2: null } }, [tei]: { fail: 100, failStatus: 400 }, [orl]: { delayMs: 400 } },
+    options: { retries: 0, timeoutMs: 5000, deadlineMs: 200 },
+  });
+  try {
+    const r = await post(`${s.url}/get_reward`, openrlhfBody);
+    assert.equal(r.json.extra_logs.models_missing, [K, K, K]);
+    const count = (m, reason) => metric(s.url, `rewardfuse_masked_rows_total{upstream="${m}",reason="${reason}"}`);
+    assert.is(await count(vllm, 'invalid'), 3);
+    assert.is(await count(tei, 'error'), 3);
+    assert.is(await count(orl, 'timeout'), 3, 'the deadline came first');
+    // missing: a json RM whose answer lacks a score for a row
+    const js = M[PROTOCOL.indexOf('json')];
+    const rm = await fakeRM('json', M.indexOf(js));
+    const h = lib.createHandler(model, { upstreams: { [js]: { type: 'json', url: rm.url, inputField: 'texts', scorePath: 'results.*.nope' } } });
+    const server = await serveNode(h, { port: 0 });
+    try {
+      await post(`${server.url}/get_reward`, openrlhfBody);
+      assert.is(await metric(server.url, `rewardfuse_masked_rows_total{upstream="${js}",reason="missing"}`), 3);
+    } finally {
+      await server.close();
+      await rm.close();
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+Masks.run();
+
+const Gate = suite('cross-site and rebinding: JSON only (415), allowed origins only (403), loopback Host names on a loopback bind (403)');
+
+Gate('a text/plain, form or untyped POST gets 415 and is not read; +json types pass', async () => {
+  const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
+  try {
+    for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', null]) {
+      const res = await fetch(`${server.url}/v1/fuse`, { method: 'POST', headers: ct ? { 'content-type': ct } : {}, body: ct ? fuseBody : new Uint8Array(Buffer.from(fuseBody)) });
+      assert.is(res.status, 415, `${ct}`);
+      assert.is((await res.json()).field, 'content-type');
+    }
+    for (const ct of ['application/json', 'Application/JSON; charset=utf-8', 'application/vnd.api+json']) {
+      assert.is((await post(`${server.url}/v1/fuse`, fuseBody, { 'content-type': ct })).status, 200, ct);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Gate('Origin: refused unless allowed (403, before the token and the route); an allowed one gets CORS headers and its preflight', async () => {
+  const closed = await serveNode(lib.createHandler(model, { token: 't' }), { port: 0 });
+  const open = await serveNode(lib.createHandler(model, { allowOrigins: ['https://app.example'] }), { port: 0 });
+  try {
+    for (const path of ['/v1/fuse', '/get_reward', '/health']) {
+      const r = await post(`${closed.url}${path}`, fuseBody, { origin: 'https://evil.example' });
+      assert.is(r.status, 403, path);
+      assert.is(r.json.field, 'origin');
+    }
+    assert.is((await post(`${open.url}/v1/fuse`, fuseBody, { origin: 'https://evil.example' })).status, 403);
+    const ok = await post(`${open.url}/v1/fuse`, fuseBody, { origin: 'https://app.example' });
+    assert.is(ok.status, 200);
+    assert.is(ok.headers.get('access-control-allow-origin'), 'https://app.example');
+    const pre = await fetch(`${open.url}/v1/fuse`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    assert.is(pre.status, 204);
+    assert.match(pre.headers.get('access-control-allow-headers'), /content-type/);
+    assert.is(pre.headers.get('access-control-allow-origin'), 'https://app.example');
+    // no Origin (curl, Python, OpenRLHF): as before
+    assert.is((await post(`${open.url}/v1/fuse`, fuseBody)).status, 200);
+  } finally {
+    await closed.close();
+    await open.close();
+  }
+});
+
+Gate('allowHosts: a Host that is not loopback (a rebound DNS name) gets 403; loopback names and the names allowed pass', async () => {
+  const server = await serveNode(lib.createHandler(model, { allowHosts: ['rm.internal'] }), { port: 0 });
+  const { port } = new URL(server.url);
+  try {
+    const withHost = (host) => wire(server.url, [`POST /v1/fuse HTTP/1.1\r\nHost: ${host}\r\ncontent-type: application/json\r\ncontent-length: ${fuseBody.length}\r\n\r\n${fuseBody}`]);
+    for (const host of ['evil.example', `evil.example:${port}`, '127.0.0.1.evil.example', '10.0.0.1']) {
+      const r = await withHost(host);
+      assert.is(r.answers[0]?.status, 403, host);
+      assert.is(JSON.parse(r.answers[0].body).field, 'host');
+    }
+    for (const host of [`127.0.0.1:${port}`, 'localhost', `LOCALHOST:${port}`, `[::1]:${port}`, 'rm.internal', `RM.internal:${port}`, '127.1.2.3']) {
+      assert.is((await withHost(host)).answers[0]?.status, 200, host);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+Gate.run();
 
 const Client = suite('the CLI\'s upstream client (nodeFetch over kept-alive sockets): HTTP/1.1 as servers send it');
 
@@ -593,6 +763,33 @@ Client('a kept socket the server closed while idle: the call goes again on a new
   }
 });
 
+Client('a malformed answer fails the call at once (no wait for a timeout): bare LF, NUL, \\v, a space before the colon, folding, Content-Length with chunked', async () => {
+  const bad = [
+    ['HTTP/1.1 200 OK\ncontent-length: 3\n\n[1]', /bare LF/],
+    ['HTTP/1.1 200 OK\r\ncontent-type: application/json\ncontent-length: 3\r\n\r\n[1]', /bare LF/],
+    ['HTTP/1.1 200 OK\r\nx-a: b\0c\r\ncontent-length: 3\r\n\r\n[1]', /control byte/],
+    ['HTTP/1.1 200 OK\r\ncontent-length: \v3\r\n\r\n[1]', /control byte/],
+    ['HTTP/1.1 200 OK\r\ncontent-length : 3\r\n\r\n[1]', /malformed header line/],
+    ['HTTP/1.1 200 OK\r\nx-a: 1\r\n folded: 2\r\ncontent-length: 3\r\n\r\n[1]', /malformed header line/],
+    ['HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n3\r\n[1]\r\n0\r\n\r\n', /both Content-Length and Transfer-Encoding/],
+    ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\n[1]\r\n0\r\n\r\n', /bare LF/],
+    ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\f3\r\n[1]\r\n0\r\n\r\n', /malformed chunk size/],
+  ];
+  // the server writes the answer and keeps the socket open: only the parser can end the call
+  const s = await rawServer((_, n) => Buffer.from(bad[n - 1][0], 'latin1'));
+  try {
+    for (const [answer, re] of bad) {
+      // a signal that never aborts: a call that waited would hang the test
+      const p = nodeFetch(s.url, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal });
+      await rejects(() => p, re);
+      assert.ok(answer);
+    }
+    assert.is(s.count(), bad.length);
+  } finally {
+    await s.close();
+  }
+});
+
 Client('an abort (the call\'s timeout) ends the call and its socket; the next call works', async () => {
   const s = await rawServer((_, n) => (n === 1 ? [] : ok('[2]')));
   try {
@@ -653,7 +850,7 @@ Input('malformed JSON, wrong types, lists of different lengths, too big, unknown
     assert.is(health.status, 405);
     // a chunked body past the limit (no Content-Length to refuse it by)
     const chunked = await new Promise((resolve, reject) => {
-      const req = httpRequest(`${s.url}/get_reward`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+      const req = httpRequest(`${s.url}/get_reward`, { method: 'POST', headers: { 'transfer-encoding': 'chunked', 'content-type': 'application/json' } }, (res) => {
         let t = '';
         res.on('data', (c) => (t += c));
         res.on('end', () => resolve({ status: res.statusCode, json: JSON.parse(t) }));
@@ -693,8 +890,38 @@ Input('bad options fail when the handler is built, naming the field', () => {
     [{ minModels: 7 }, /^minModels: /],
     [{ timeoutMs: -1 }, /^timeoutMs: /],
     [{ moreMetrics: 'process' }, /^moreMetrics: expected a function/],
+    // unknown options and wrong types, named
+    [{ minModel: 2 }, /^minModel: unknown option \(did you mean minModels\?\)/],
+    [{ deadlinems: 5 }, /^deadlinems: unknown option \(did you mean deadlineMs\?\)/],
+    [{ token: 5 }, /^token: expected a non-empty string/],
+    [{ allowOrigins: 'https://a.example' }, /^allowOrigins: expected a list of strings/],
+    [{ allowOrigins: ['https://a.example/path'] }, /^allowOrigins\[0\]: not an origin/],
+    [{ allowHosts: [''] }, /^allowHosts\[0\]: expected a non-empty string/],
+    // timers: whole ms within what a timer holds (2^31 − 1: a longer one fires at once)
+    [{ deadlineMs: 2 ** 31 }, /^deadlineMs: expected 1…2147483647, got 2147483648/],
+    [{ timeoutMs: 1e12 }, /^timeoutMs: expected 1…2147483647/],
+    [{ breakerCooldownMs: Infinity }, /^breakerCooldownMs: expected a number, got Infinity/],
+    [{ backoffMs: 2.5 }, /^backoffMs: expected a whole number/],
+    [{ upstreams: { careful: { type: 'vllm', url: 'http://127.0.0.1:1', timeoutMs: 2 ** 32 } } }, /^upstreams\.careful\.timeoutMs: expected 1…2147483647/],
+    [{ batchWaitMs: NaN }, /^batchWaitMs: expected a number, got NaN/],
+    [{ fetch: 'agent' }, /^fetch: expected a function/],
   ];
   for (const [o, re] of bad) assert.throws(() => lib.createHandler(model, o), (e) => re.test(e.message), JSON.stringify(o));
+  for (const [m, re] of [[null, /^model: expected a fusion model .*got null/], [{}, /^model: expected a fusion model .*an object without/], [undefined, /^model: expected a fusion model .*got undefined/]]) {
+    assert.throws(() => lib.createHandler(m), (e) => re.test(e.message) && !(e instanceof TypeError), String(m));
+  }
+  assert.throws(() => lib.createHandler(model, null), (e) => /^options: expected an object, got null/.test(e.message));
+});
+
+Input('a deadline at the limit of a timer is kept: the request waits for its upstream, not the fallback at once', async () => {
+  const s = await start({ only: [M[0]], options: { deadlineMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1 }, faults: { [M[0]]: { delayMs: 30 } } });
+  try {
+    const r = await post(`${s.url}/get_reward`, openrlhfBody);
+    assert.equal(r.json.extra_logs.fallback, [0, 0, 0]);
+    assert.equal(r.json.extra_logs.models_missing, [K - 1, K - 1, K - 1]);
+  } finally {
+    await s.close();
+  }
 });
 
 Input.run();
@@ -749,7 +976,8 @@ async function wire(url, pieces, n = 1, bodiless = []) {
       if (end < 0) break;
       const head = raw.toString('latin1', at, end);
       const interim = / 1\d\d /.test(head.split('\r\n')[0]);
-      const len = interim || bodiless.includes(out.length) ? 0 : Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+      // node:http's own answers (a missing Host, an unknown expectation) have an empty chunked body
+      const len = interim || bodiless.includes(out.length) ? 0 : /\r\ntransfer-encoding: chunked/i.test(head) ? 5 : Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
       if (raw.length < end + 4 + len) break;
       out.push({ status: Number(head.split(' ')[1]), head, body: raw.toString('utf8', end + 4, end + 4 + len) });
       at = end + 4 + len;
@@ -774,7 +1002,7 @@ Wire('keep-alive and pipelining: two requests in one write, answered in order on
     assert.ok(JSON.parse(r.answers[0].body).results && JSON.parse(r.answers[1].body).status, r.answers.map((a) => a.body).join('\n'));
     assert.not.ok(r.closed);
     assert.match(r.answers[0].head, /\r\nserver-timing: total;dur=[\d.]+\r\n/);
-    assert.match(r.answers[0].head, /\r\ndate: \w{3}, \d\d \w{3} \d{4} /);
+    assert.match(r.answers[0].head, /\r\ndate: \w{3}, \d\d \w{3} \d{4} /i);
     const whole = postReq('/v1/fuse', fuseBody);
     const pieces = await wire(server.url, [whole.slice(0, 10), whole.slice(10, 60), whole.slice(60, whole.length - 5), whole.slice(whole.length - 5)]);
     assert.equal(pieces.answers.map((a) => a.status), [200]);
@@ -783,9 +1011,9 @@ Wire('keep-alive and pipelining: two requests in one write, answered in order on
     assert.equal(many.answers.map((a) => a.status), [200]);
     assert.is(JSON.parse(many.answers[0].body).results[2999].id, 2999);
     // a chunked body, in pieces
-    const chunked = await wire(server.url, [`POST /v1/fuse HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n${(10).toString(16)}\r\n${fuseBody.slice(0, 10)}\r\n`, `${(fuseBody.length - 10).toString(16)};x=y\r\n${fuseBody.slice(10)}\r\n0\r\n\r\n`]);
+    const chunked = await wire(server.url, [`POST /v1/fuse HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n${(10).toString(16)}\r\n${fuseBody.slice(0, 10)}\r\n`, `${(fuseBody.length - 10).toString(16)};x=y\r\n${fuseBody.slice(10)}\r\n0\r\n\r\n`]);
     assert.equal(chunked.answers.map((a) => a.status), [200], chunked.answers[0]?.body);
-    const headFirst = await wire(server.url, ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\n', `${fuseBody.length.toString(16)}\r\n${fuseBody}\r\n0\r\n\r\n`]);
+    const headFirst = await wire(server.url, ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n', `${fuseBody.length.toString(16)}\r\n${fuseBody}\r\n0\r\n\r\n`]);
     assert.equal(headFirst.answers.map((a) => a.status), [200], headFirst.answers[0]?.body);
   } finally {
     await server.close();
@@ -799,7 +1027,7 @@ Wire('HTTP/1.0 closes unless kept alive; Expect: 100-continue; HEAD has no body'
     assert.equal(ten.answers.map((a) => a.status), [200]);
     assert.ok(ten.closed, 'HTTP/1.0: closed after the answer');
     const kept = await wire(server.url, [postReq('/v1/fuse', fuseBody, 'connection: keep-alive\r\n', '1.0')]);
-    assert.match(kept.answers[0].head, /\r\nconnection: keep-alive/);
+    assert.match(kept.answers[0].head, /\r\nconnection: keep-alive/i);
     assert.not.ok(kept.closed);
     const head = postReq('/v1/fuse', fuseBody, 'expect: 100-continue\r\n');
     const cont = await wire(server.url, [head.slice(0, head.indexOf('\r\n\r\n') + 4), fuseBody], 1);
@@ -811,28 +1039,42 @@ Wire('HTTP/1.0 closes unless kept alive; Expect: 100-continue; HEAD has no body'
   }
 });
 
-Wire('a malformed request: a 4xx (or 505) with a JSON error naming what is wrong, then the connection closes; the server serves on', async () => {
+Wire('a malformed request: answered as node:http answers it (llhttp\'s 400, 431 or 417), with a JSON error where the server writes one, and closed; the server serves on', async () => {
   const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
   try {
+    const head = 'POST /v1/fuse HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n';
+    const then = 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n'; // a second request in the same bytes: never answered
     const cases = [
-      ['GARBAGE\r\n\r\n', 400, 'request'],
-      ['POST /v1/fuse HTTP/2.0\r\nHost: x\r\n\r\n', 505, 'version'],
-      ['POST /v1/fuse HTTP/1.1\r\ncontent-length: 2\r\n\r\n{}', 400, 'host'],
-      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'transfer-encoding'],
-      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}', 400, 'content-length'],
-      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ncontent-length: -1\r\n\r\n', 400, 'content-length'],
-      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n', 400, 'headers'],
-      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\n folded: no\r\n\r\n', 400, 'headers'],
-      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\nexpect: 200-ok\r\ncontent-length: 2\r\n\r\n{}', 417, 'expect'],
-      [`POST /v1/fuse HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(20000)}\r\n\r\n`, 431, 'headers'],
-      ['POST /v1/fuse HTTP/1.1\r\nHost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n', 400, 'body'],
+      // RFC 9112 allows only SP and HTAB around a field value: \v, \f and \xa0 make these invalid, not "chunked" or "2"
+      [`${head}transfer-encoding: \vchunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n${then}`, 400, 'HPE_INVALID_HEADER_TOKEN'],
+      [`${head}transfer-encoding: chunked\xa0\r\n\r\n2\r\n{}\r\n0\r\n\r\n${then}`, 400, 'HPE_INVALID_TRANSFER_ENCODING'],
+      [`${head}content-length: \f2\r\n\r\n{}${then}`, 400, 'HPE_INVALID_CONTENT_LENGTH'],
+      // bare LF line ends: refused at once, not waited on
+      [`POST /v1/fuse HTTP/1.1\nHost: x\ncontent-type: application/json\ncontent-length: ${fuseBody.length}\n\n${fuseBody}`, 400, 'HPE_'],
+      ['GARBAGE\r\n\r\n', 400, 'HPE_INVALID_METHOD'],
+      [`${head}content-length: 2\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n${then}`, 400, 'HPE_INVALID_TRANSFER_ENCODING'],
+      [`${head}content-length: 2\r\ncontent-length: 3\r\n\r\n{}`, 400, 'HPE_UNEXPECTED_CONTENT_LENGTH'],
+      [`${head}content-length: -1\r\n\r\n`, 400, 'HPE_INVALID_CONTENT_LENGTH'],
+      [`${head}bad header\r\n\r\n`, 400, 'HPE_'],
+      [`${head} folded: no\r\n\r\n`, 400, 'HPE_'],
+      [`${head}x-big: ${'a'.repeat(20000)}\r\n\r\n`, 431, 'HPE_HEADER_OVERFLOW'],
+      [`${head}transfer-encoding: chunked\r\n\r\nzz\r\n`, 400, 'HPE_INVALID_CHUNK_SIZE'],
     ];
-    for (const [req, status, field] of cases) {
-      const r = await wire(server.url, [req]);
-      assert.is(r.answers[0]?.status, status, `${JSON.stringify(req.slice(0, 60))}: ${r.answers[0]?.head}`);
-      assert.is(JSON.parse(r.answers[0].body).field, field, r.answers[0].body);
-      assert.ok(r.closed, `${JSON.stringify(req.slice(0, 60))}: closed`);
+    for (const [req, status, code] of cases) {
+      const r = await wire(server.url, [req], 2);
+      const what = JSON.stringify(req.slice(0, 90));
+      assert.equal(r.answers.map((a) => a.status), [status], `${what}: ${r.answers.map((a) => a.head).join(' | ')}`);
+      assert.ok(r.closed, `${what}: closed`);
+      const body = JSON.parse(r.answers[0].body);
+      assert.is(body.field, 'request');
+      assert.ok(body.error.includes(code), `${what}: ${body.error}`);
     }
+    // node:http's own answers, with no body of ours: a missing Host (400, closed), an unknown expectation (417)
+    const noHost = await wire(server.url, ['POST /v1/fuse HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}']);
+    assert.equal(noHost.answers.map((a) => a.status), [400]);
+    assert.ok(noHost.closed);
+    const expect = await wire(server.url, [`${head}expect: 200-ok\r\ncontent-length: 2\r\n\r\n{}`]);
+    assert.equal(expect.answers.map((a) => a.status), [417]);
     assert.is((await post(`${server.url}/v1/fuse`, fuseBody)).status, 200);
   } finally {
     await server.close();
@@ -850,10 +1092,17 @@ Wire('a client that leaves before its answer: no crash, the others are served', 
     gone.destroy();
     const half = connect({ host: hostname, port: Number(port) });
     half.on('error', () => {});
-    half.write(postReq('/get_reward', JSON.stringify(openrlhfBody)).slice(0, 80)); // a body that never comes
+    const whole = postReq('/get_reward', JSON.stringify(openrlhfBody));
+    half.write(whole.slice(0, whole.indexOf('\r\n\r\n') + 10)); // the head, and a body that never ends
     await new Promise((r) => setTimeout(r, 20));
     half.destroy();
-    await new Promise((r) => setTimeout(r, 150));
+    // the request whose body never came ends (counted as a 400), not left waiting in flight
+    let ended = 0;
+    for (let i = 0; i < 300 && !ended; i++) {
+      ended = await metric(s.url, 'rewardfuse_requests_total{route="get_reward",code="400"}');
+      if (!ended) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.is(ended, 1);
     const r = await post(`${s.url}/get_reward`, openrlhfBody);
     assert.is(r.status, 200);
     // a client that sends its request and closes its side (shutdown) still gets the answer
@@ -864,8 +1113,7 @@ Wire('a client that leaves before its answer: no crash, the others are served', 
       half.on('close', () => resolve(t));
       half.end(postReq('/get_reward', JSON.stringify(openrlhfBody)));
     });
-    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
-    assert.match(answer, /\r\nconnection: close\r\n/);
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/); // and the server closed after it (the promise resolved on 'close')
   } finally {
     await s.close();
   }
@@ -877,19 +1125,19 @@ Wire('close(): idle kept-alive connections go at once; a request in flight is an
   const idle = connect({ host: hostname, port: Number(port) });
   idle.on('error', () => {});
   await new Promise((r) => idle.on('connect', r));
-  const idleClosed = new Promise((r) => idle.on('close', r));
+  const order = [];
+  const idleClosed = new Promise((r) => idle.on('close', () => r(order.push('idle closed'))));
   const busy = connect({ host: hostname, port: Number(port) });
   let answer = '';
-  busy.on('data', (d) => (answer += d));
+  busy.on('data', (d) => (answer += d) && order.push('answer'));
   const busyClosed = new Promise((r) => busy.on('close', r));
   busy.write(postReq('/get_reward', JSON.stringify(openrlhfBody)));
-  await new Promise((r) => setTimeout(r, 30));
-  const t0 = performance.now();
+  while (s.rms.careful.count() < 1) await new Promise((r) => setTimeout(r, 5)); // the request is in flight: its slow call is out
   await s.close();
   await Promise.all([idleClosed, busyClosed]);
-  assert.ok(performance.now() - t0 < 2000, `${(performance.now() - t0).toFixed(0)} ms`);
+  assert.is(order[0], 'idle closed', 'the idle connection went at once, before the answer in flight');
   assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
-  assert.match(answer, /\r\nconnection: close\r\n/);
+  assert.match(answer, /\r\nconnection: close\r\n/i);
 });
 
 Wire('fuzzed bytes: every answer well formed, the connection closed within a second of the client\'s end, the server still serving', async () => {
@@ -914,8 +1162,10 @@ Wire('fuzzed bytes: every answer well formed, the connection closed within a sec
       const head = raw.toString('latin1', at, end);
       const status = /^HTTP\/1\.1 (\d{3}) [^\r\n]*(\r\n[!#$%&'*+.^\w`|~-]+: [^\r\n]*)*$/.exec(head);
       if (!status || +status[1] < 100 || +status[1] > 599) return false;
-      const len = +status[1] < 200 ? 0 : Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? NaN);
-      if (!(len >= 0) || raw.length < end + 4 + len) return false;
+      // node:http's own answers (a missing Host, an unknown expectation) are chunked and empty
+      const chunked = /\r\ntransfer-encoding: chunked/i.test(head) ? '0\r\n\r\n' : null;
+      const len = +status[1] < 200 ? 0 : chunked ? chunked.length : Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? NaN);
+      if (!(len >= 0) || raw.length < end + 4 + len || (chunked && raw.toString('latin1', end + 4, end + 4 + len) !== chunked)) return false;
       at = end + 4 + len;
     }
     return true;
@@ -1037,12 +1287,73 @@ Cli('binds 127.0.0.1 by default, serves, and stops on SIGTERM', async () => {
   }
 });
 
+Cli('"listening on" only once bound with its signal handlers; a Host not loopback gets 403; SIGTERM answers every request in flight, then exits 0', async () => {
+  const rm = await fakeRM(PROTOCOL[0], 0, { delayMs: 300 });
+  const cfg = join(dir, 'slow-upstreams.json');
+  writeFileSync(cfg, JSON.stringify({ upstreams: { [M[0]]: { type: PROTOCOL[0], url: rm.url } } }));
+  const child = spawn(process.execPath, [BIN, 'serve', MODEL_FILE, '--upstreams', cfg, '--port', '0', '--allow-host', 'rm.internal'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c) => { out += c; const m = out.match(/listening on (http:\/\/[^ ]+)/); if (m) resolve(m[1]); });
+      child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const r = await wire(url, [`GET /health HTTP/1.1\r\nHost: attacker.example\r\n\r\nGET /health HTTP/1.1\r\nHost: rm.internal\r\n\r\n`], 2);
+    assert.equal(r.answers.map((a) => a.status), [403, 200]);
+    // 8 requests waiting on the slow upstream when SIGTERM comes: each answered in full
+    const inFlight = Array.from({ length: 8 }, (_, i) => post(`${url}/get_reward`, { query: [`q${i}`] }));
+    while (rm.sizes.reduce((a, b) => a + b, 0) < 8) await new Promise((r) => setTimeout(r, 5)); // every sample has reached the RM
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    child.kill('SIGTERM');
+    const answers = await Promise.all(inFlight);
+    assert.equal(answers.map((a) => a.status), Array(8).fill(200));
+    assert.equal(answers.map((a) => a.json.extra_logs.models_missing[0]), Array(8).fill(K - 1), 'the slow upstream\'s score arrived');
+    assert.equal(await exited, { code: 0, signal: null });
+  } finally {
+    child.kill('SIGKILL');
+    await rm.close();
+  }
+});
+
+Cli('a SIGTERM sent the moment "listening on" is read: a graceful stop (exit 0), not a kill by the signal', async () => {
+  const child = spawn(process.execPath, [BIN, 'serve', MODEL_FILE, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const exit = await new Promise((resolve) => {
+      let out = '';
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+      child.stdout.on('data', (c) => { out += c; if (out.includes('listening on')) child.kill('SIGTERM'); });
+    });
+    assert.equal(exit, { code: 0, signal: null });
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+Cli('a --host it cannot listen on: only the "cannot listen" line; flags of a wrong type or unknown are refused by name', () => {
+  // 203.0.113.1 (TEST-NET-3) is no address of this machine: EADDRNOTAVAIL, and not loopback (no "without --token" warning first)
+  const r = spawnSync(process.execPath, [BIN, 'serve', MODEL_FILE, '--host', '203.0.113.1', '--port', '0'], { encoding: 'utf8', timeout: 20000 });
+  assert.is(r.status, 1, r.stderr);
+  assert.is(r.stdout, '');
+  assert.match(r.stderr, /^rewardfuse serve: no --upstreams: [^\n]*\nrewardfuse: cannot listen on 203\.0\.113\.1:0 \(\w+\)\n$/);
+  for (const [args, re] of [
+    [['--deadline-ms', '1.5'], /--deadline-ms takes a whole number/],
+    [['--deadline-ms', '3000000000'], /--deadline-ms: expected 1…2147483647, got 3000000000/],
+    [['--allow-orign', 'https://a.example'], /unknown option --allow-orign/],
+    [['--allow-origin', 'https://a.example/x'], /--allow-origin: not an origin/],
+    [['--allow-host', 'a,,b'], /--allow-host takes names separated by commas/],
+  ]) {
+    const u = spawnSync(process.execPath, [BIN, 'serve', MODEL_FILE, ...args], { encoding: 'utf8', timeout: 20000 });
+    assert.is(u.status, 2, `${args}: ${u.stderr}`);
+    assert.match(u.stderr, re);
+  }
+});
+
 Cli('a bad upstreams file exits 1 with one line naming the file and the field', () => {
   const cfg = join(dir, 'bad-upstreams.json');
   writeFileSync(cfg, JSON.stringify({ upstreams: { careful: { type: 'vllm', url: 'http://127.0.0.1:1', retries: -1 } } }));
   const r = spawnSync(process.execPath, [BIN, 'serve', MODEL_FILE, '--upstreams', cfg, '--port', '0'], { encoding: 'utf8', timeout: 20000 });
   assert.is(r.status, 1, r.stderr);
-  assert.match(r.stderr, /^rewardfuse: .*bad-upstreams\.json: field "upstreams\.careful\.retries": expected 0 or more, got -1\n$/);
+  assert.match(r.stderr, /^rewardfuse: .*bad-upstreams\.json: field "upstreams\.careful\.retries": expected 0…1000, got -1\n$/);
   const u = spawnSync(process.execPath, [BIN, 'serve', MODEL_FILE, '--min-models', '9'], { encoding: 'utf8', timeout: 20000 });
   assert.is(u.status, 2, u.stderr);
   assert.match(u.stderr, /--min-models: expected 1…6, got 9/);

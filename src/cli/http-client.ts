@@ -1,8 +1,10 @@
 // The upstreams' fetch on Node (nodeFetch): plain-http calls go over a pool
 // of kept-alive sockets with a small HTTP/1.1 client (one write a call; the
-// answer framed by its Content-Length, its chunks or the close), https ones
-// through node:https with keep-alive. `rewardfuse serve` passes it to the
-// handler as its fetch.
+// answer framed by its Content-Length, its chunks or the close; an answer
+// RFC 9112 says to refuse — a bare LF, a control byte or a space before the
+// colon in a header, Content-Length with Transfer-Encoding — fails the call
+// at once), https ones through node:https with keep-alive. `rewardfuse
+// serve` passes it to the handler as its fetch.
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { UpstreamFetch } from '../serve/handler.js';
@@ -15,10 +17,11 @@ const IDLE_MS = 4000;
 /**
  * The upstreams' fetch in Node. Plain http: goes over a pool of kept-alive
  * sockets with a small HTTP/1.1 client (below): the request is one write, the
- * answer is framed by its Content-Length or chunks. Node's http.request costs
- * about 60 µs of CPU a call on loopback and Node 20's fetch (undici) several
- * times that; at batch 1 across K models the calls are most of the server's
- * work. https: goes through node:https with keep-alive.
+ * answer is framed by its Content-Length or chunks. At batch 1 across K models
+ * the calls are most of the server's work: with node:http's request and a
+ * keep-alive Agent instead, the server took 80–100 µs more CPU a request over
+ * 4 upstreams (bench:serve (b'), docs/serving.md), and Node 20's fetch
+ * (undici) costs more still. https: goes through node:https with keep-alive.
  */
 export const nodeFetch: UpstreamFetch = Object.assign(
   (url: string, init: FetchInit) => {
@@ -274,6 +277,19 @@ function drop(c: Conn): void {
   if (i >= 0) c.t.idle.splice(i, 1);
 }
 
+const TOKEN = /^[!#$%&'*+.^\w`|~-]+$/;
+/** control bytes but HTAB, and DEL */
+const CTL = /[\0-\x08\x0a-\x1f\x7f]/;
+/** a field value's optional white space: SP and HTAB only (not trim()'s \v, \f, \xa0, …) */
+const OWS = /^[ \t]+|[ \t]+$/g;
+const CHUNK_LINE = /^([0-9a-fA-F]{1,12})[ \t]*(;[^\0-\x08\x0a-\x1f\x7f]*)?$/;
+
+/** An LF not after a CR in b[from, to). */
+function bareLF(b: Buffer, from: number, to: number): boolean {
+  for (let i = b.indexOf(10, from); i >= 0 && i < to; i = b.indexOf(10, i + 1)) if (i === 0 || b[i - 1] !== 13) return true;
+  return false;
+}
+
 const HEAD = 0, LENGTH = 1, CHUNK_SIZE = 2, CHUNK_DATA = 3, CHUNK_END = 4, TRAILER = 5, TO_CLOSE = 6, DONE = 7;
 
 /** An HTTP/1.x answer, fed as it arrives: status, framing (Content-Length, chunked, or to the close), keep-alive. */
@@ -297,6 +313,8 @@ export class AnswerParser {
       switch (this.stage) {
         case HEAD: {
           const end = b.indexOf('\r\n\r\n', at, 'latin1');
+          // a line ended by a bare LF: refused now, not waited on until the head's limit or the timeout
+          if (bareLF(b, at, end < 0 ? b.length : end)) throw new Error("a bare LF in the answer's head");
           if (end < 0) return this.wait(b, at, 65536, 'head');
           this.head(b.toString('latin1', at, end));
           at = end + 4;
@@ -314,8 +332,9 @@ export class AnswerParser {
         }
         case CHUNK_SIZE: {
           const eol = b.indexOf('\r\n', at, 'latin1');
+          if (bareLF(b, at, eol < 0 ? b.length : eol)) throw new Error('a bare LF in a chunk size line');
           if (eol < 0) return this.wait(b, at, 1024, 'chunk size');
-          const size = /^\s*([0-9a-fA-F]{1,12})\s*(;.*)?$/.exec(b.toString('latin1', at, eol));
+          const size = CHUNK_LINE.exec(b.toString('latin1', at, eol));
           if (!size) throw new Error('a malformed chunk size');
           at = eol + 2;
           this.left = parseInt(size[1], 16);
@@ -330,6 +349,7 @@ export class AnswerParser {
           break;
         case TRAILER: {
           const eol = b.indexOf('\r\n', at, 'latin1');
+          if (bareLF(b, at, eol < 0 ? b.length : eol)) throw new Error('a bare LF in the trailer');
           if (eol < 0) return this.wait(b, at, 65536, 'trailer');
           this.stage = eol === at ? DONE : TRAILER;
           at = eol + 2;
@@ -372,8 +392,10 @@ export class AnswerParser {
     let keep = m[1] === '1', length = -1, te: string | null = null;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i], colon = line.indexOf(':');
-      if (colon <= 0) throw new Error(`a malformed header line: ${JSON.stringify(line.slice(0, 40))}`);
-      const name = line.slice(0, colon).trim().toLowerCase(), v = line.slice(colon + 1).trim();
+      // RFC 9112: a token, then the colon (no space before it: a folded or smuggled line); a value of visible bytes, SP and HTAB
+      if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) throw new Error(`a malformed header line: ${JSON.stringify(line.slice(0, 40))}`);
+      if (CTL.test(line)) throw new Error(`a control byte (NUL, CR, \\v, …) in header ${JSON.stringify(line.slice(0, colon))}`);
+      const name = line.slice(0, colon).toLowerCase(), v = line.slice(colon + 1).replace(OWS, '');
       if (name === 'content-length') {
         if (!/^\d{1,15}$/.test(v) || (length >= 0 && Number(v) !== length)) throw new Error(`a bad Content-Length: ${JSON.stringify(v)}`);
         length = Number(v);
@@ -388,6 +410,7 @@ export class AnswerParser {
         if (h) this.keepMs = Math.min(IDLE_MS, Number(h[1]) * 1000 - 1000);
       }
     }
+    if (te !== null && length >= 0) throw new Error('both Content-Length and Transfer-Encoding: the framing is ambiguous');
     this.status = status;
     this.keepAlive = keep && this.keepMs > 0;
     if (status === 204 || status === 304) this.stage = DONE;

@@ -50,7 +50,8 @@ export function requestBody(u: Upstream1, batch: Sample[]): unknown {
   }
 }
 
-const score = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) && Math.abs(x) <= 1e30 ? x : null);
+/** A score as an RM gave it: the number; null where it gave none (missing); NaN where it gave something else (invalid: a string, null, 1e300). */
+const score = (x: unknown): number | null => (x === undefined ? null : typeof x === 'number' && Math.abs(x) <= 1e30 ? x : NaN);
 
 function list(x: unknown, n: number, what: string): unknown[] {
   if (!Array.isArray(x)) throw new BadAnswer(`${what}: expected a list, got ${typeof x}`);
@@ -66,7 +67,7 @@ function walk(x: unknown, path: (string | number)[]): unknown {
   return x;
 }
 
-/** The answer to a call of n samples → n scores (null: none for that sample). */
+/** The answer to a call of n samples → n scores (null: none for that sample; NaN: not a valid score). */
 export function parseAnswer(u: Upstream1, body: unknown, n: number): (number | null)[] {
   switch (u.type) {
     case 'vllm': {

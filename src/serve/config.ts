@@ -7,21 +7,28 @@ export type UpstreamType = 'vllm' | 'tei' | 'openrlhf' | 'json';
 
 /** Retries, timeouts, batching and the circuit breaker: per upstream, with defaults for all. */
 export interface CallPolicy {
-  /** one call's timeout, each try (default 10000) */
+  /** one call's timeout, each try, ms (default 10000; whole, 1…2³¹−1) */
   timeoutMs?: number;
   /** tries after the first, on connect errors, timeouts, 5xx and 429 (default 2) */
   retries?: number;
-  /** first backoff; doubles each try, times a jitter in [0.5, 1.5) (default 50) */
+  /** first backoff, ms; doubles each try, times a jitter in [0.5, 1.5) (default 50; whole, 0…2³¹−1) */
   backoffMs?: number;
   /** calls in flight at once (default 8) */
   concurrency?: number;
-  /** most inputs in one call (default 256) */
+  /**
+   * most inputs in one call; default: the server's own default limit, TEI's
+   * --max-client-batch-size (32) for tei, 256 for the others (vLLM's
+   * --max-num-seqs on most GPUs; vLLM, SGLang and OpenRLHF refuse no batch). A call
+   * answered 413, or 422 saying the batch is too large, is split (in pieces
+   * of the limit TEI's answer names, else in halves) and retried, and later
+   * calls are kept under the size that was refused.
+   */
   maxBatch?: number;
-  /** wait this long to coalesce samples before a call (default 0: the samples that arrive in the same turn of the event loop, and all that queue while every call slot is busy) */
+  /** wait this long (ms) to coalesce samples before a call (default 0: the samples that arrive in the same turn of the event loop, and all that queue while every call slot is busy) */
   batchWaitMs?: number;
   /** consecutive failed calls that open the breaker (default 5) */
   breakerFailures?: number;
-  /** how long an open breaker masks the model before one probe call (default 5000) */
+  /** how long (ms) an open breaker masks the model before one probe call (default 5000; whole, 0…2³¹−1) */
   breakerCooldownMs?: number;
 }
 
@@ -80,7 +87,7 @@ export interface HandlerOptions extends CallPolicy {
   minModels?: number;
   /** /get_reward's reward for an item below the quorum (default 0) */
   fallbackReward?: number;
-  /** each request is answered within this, with what arrived (default 30000) */
+  /** each request is answered within this (ms), with what arrived (default 30000; whole, 1…2³¹−1) */
   deadlineMs?: number;
   /** largest request body (default 32 MiB) */
   maxBodyBytes?: number;
@@ -95,6 +102,17 @@ export interface HandlerOptions extends CallPolicy {
   seed?: number;
   /** the fetch used for upstreams (default globalThis.fetch; the CLI passes one over node:http, faster than Node's) */
   fetch?: UpstreamFetch;
+  /**
+   * origins (scheme://host[:port]) whose pages may call the server; a request
+   * with any other Origin header gets 403 (default none: no browser page may)
+   */
+  allowOrigins?: string[];
+  /**
+   * set: the Host header must name a loopback address (localhost, 127.x.x.x,
+   * [::1]) or one of these names, else 403; against DNS rebinding on a
+   * loopback bind (the CLI sets it there). Unset: any Host.
+   */
+  allowHosts?: string[];
   /** more Prometheus text for GET /metrics, asked at each scrape (the CLI: the Node process's CPU, memory, heap and GC pauses) */
   moreMetrics?: () => string;
 }
@@ -146,11 +164,26 @@ export interface Checked {
   seed: number;
   fetch: UpstreamFetch;
   moreMetrics?: () => string;
+  allowOrigins: Set<string>;
+  /** lower-case host names, or null: any Host */
+  allowHosts: Set<string> | null;
 }
 
 const TYPES: UpstreamType[] = ['vllm', 'tei', 'openrlhf', 'json'];
 const DEFAULT_PATH: Record<UpstreamType, string> = { vllm: '/classify', tei: '/predict', openrlhf: '/get_reward', json: '/' };
 const POLICY: Policy = { timeoutMs: 10000, retries: 2, backoffMs: 50, concurrency: 8, maxBatch: 256, batchWaitMs: 0, breakerFailures: 5, breakerCooldownMs: 5000 };
+/**
+ * Each protocol's default batch: its server's own limit. TEI refuses more than
+ * --max-client-batch-size inputs a request (default 32: router/src/main.rs),
+ * with 422 "batch size 64 > maximum allowed batch size 32". vLLM's /classify,
+ * SGLang's (vLLM's format) and OpenRLHF's serve_rm refuse no batch by its
+ * size; 256 is vLLM's --max-num-seqs on most GPUs (vllm/engine/arg_utils.py),
+ * the sequences it schedules at once.
+ */
+const DEFAULT_BATCH: Record<UpstreamType, number> = { vllm: 256, tei: 32, openrlhf: 256, json: 256 };
+/** Node's timers take at most 2³¹−1 ms; a longer one fires at once */
+const MAX_MS = 2 ** 31 - 1;
+const OPTION_KEYS = new Set(['upstreams', 'token', 'minModels', 'fallbackReward', 'deadlineMs', 'maxBodyBytes', 'maxItems', 'reward', 'scoreCenter', 'scoreScale', 'seed', 'fetch', 'moreMetrics', 'allowOrigins', 'allowHosts', ...Object.keys(POLICY)]);
 const UPSTREAM_KEYS = new Set(['type', 'url', 'input', 'template', 'model', 'index', 'label', 'scoreKey', 'inputField', 'body', 'scorePath', 'headers', ...Object.keys(POLICY)]);
 
 const fail = (field: string, msg: string): never => {
@@ -160,7 +193,7 @@ const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object
 
 function num(field: string, v: unknown, dflt: number, min: number, integer = false, max = Infinity): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) return fail(field, `expected a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) return fail(field, `expected a number, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
   if (integer && !Number.isInteger(v)) return fail(field, `expected a whole number, got ${v}`);
   if (v < min || v > max) return fail(field, `expected ${min}${max < Infinity ? `…${max}` : ' or more'}, got ${v}`);
   return v;
@@ -173,17 +206,37 @@ function str(field: string, v: unknown, dflt?: string): string | undefined {
 }
 
 function policy(prefix: string, o: Record<string, unknown>, base: Policy): Policy {
-  const f = (k: keyof Policy, min: number, integer = false) => num(`${prefix}${k}`, o[k], base[k], min, integer);
+  const f = (k: keyof Policy, min: number, max = Infinity) => num(`${prefix}${k}`, o[k], base[k], min, true, max);
   return {
-    timeoutMs: f('timeoutMs', 1),
-    retries: f('retries', 0, true),
-    backoffMs: f('backoffMs', 0),
-    concurrency: f('concurrency', 1, true),
-    maxBatch: f('maxBatch', 1, true),
-    batchWaitMs: f('batchWaitMs', 0),
-    breakerFailures: f('breakerFailures', 1, true),
-    breakerCooldownMs: f('breakerCooldownMs', 0),
+    timeoutMs: f('timeoutMs', 1, MAX_MS),
+    retries: f('retries', 0, 1000),
+    backoffMs: f('backoffMs', 0, MAX_MS),
+    concurrency: f('concurrency', 1, 1 << 16),
+    maxBatch: f('maxBatch', 1, 1 << 20),
+    batchWaitMs: f('batchWaitMs', 0, MAX_MS),
+    breakerFailures: f('breakerFailures', 1, 1 << 30),
+    breakerCooldownMs: f('breakerCooldownMs', 0, MAX_MS),
   };
+}
+
+/** A list of non-empty strings, lower-cased. */
+function names(field: string, v: unknown): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) return fail(field, `expected a list of strings, got ${JSON.stringify(v)}`);
+  return v.map((x, i) => (typeof x === 'string' && x !== '' ? x.toLowerCase() : fail(`${field}[${i}]`, `expected a non-empty string, got ${JSON.stringify(x)}`)));
+}
+
+/** "https://App.example:8443/" → "https://app.example:8443", as browsers send Origin; "*" stays. */
+function origin(field: string, s: string): string {
+  if (s === '*') return s;
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return fail(field, `not an origin (scheme://host[:port]): ${JSON.stringify(s)}`);
+  }
+  if (u.origin === 'null' || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) fail(field, `not an origin (scheme://host[:port], no path): ${JSON.stringify(s)}`);
+  return u.origin;
 }
 
 /** @internal "results.*.score" → ['results', '*', 'score']; "data.0" → ['data', 0]. */
@@ -194,7 +247,7 @@ export function parseScorePath(field: string, p: string): (string | number)[] {
   return parts;
 }
 
-function upstream(name: string, c: unknown, models: string[], base: Policy): Upstream1 {
+function upstream(name: string, c: unknown, models: string[], base: Policy, batchSet: boolean): Upstream1 {
   const at = `upstreams.${name}`;
   const k = models.indexOf(name);
   if (k < 0) fail(at, `"${name}" is not a model of this fusion model (${models.join(', ')})`);
@@ -238,19 +291,21 @@ function upstream(name: string, c: unknown, models: string[], base: Policy): Ups
     body: (c.body as Record<string, unknown>) ?? {},
     scorePath: parseScorePath(`${at}.scorePath`, str(`${at}.scorePath`, c.scorePath, 'scores')!),
     headers,
-    policy: policy(`${at}.`, c, base),
+    policy: policy(`${at}.`, c, batchSet ? base : { ...base, maxBatch: DEFAULT_BATCH[type] }),
   };
 }
 
 /** @internal Check the options against the model's names; fill in the defaults. */
 export function checkOptions(models: string[], o: HandlerOptions): Checked {
-  if (!isObj(o)) fail('options', 'expected an object');
+  if (!isObj(o)) fail('options', `expected an object, got ${o === null ? 'null' : Array.isArray(o) ? 'a list' : typeof o}`);
+  for (const k of Object.keys(o)) if (!OPTION_KEYS.has(k)) fail(k, `unknown option${near(k)} (options: ${[...OPTION_KEYS].join(', ')})`);
   const base = policy('', o as Record<string, unknown>, POLICY);
   if (o.upstreams !== undefined && !isObj(o.upstreams)) fail('upstreams', 'expected an object: {"<model name>": {"type", "url", …}}');
-  const upstreams = Object.entries(o.upstreams ?? {}).map(([name, c]) => upstream(name, c, models, base));
+  const upstreams = Object.entries(o.upstreams ?? {}).map(([name, c]) => upstream(name, c, models, base, o.maxBatch !== undefined));
   const reward = o.reward ?? 'reward';
   if (reward !== 'reward' && reward !== 'conservative') fail('reward', `expected "reward" or "conservative", got ${JSON.stringify(reward)}`);
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token === '')) fail('token', 'expected a non-empty string');
+  if (o.fetch !== undefined && typeof o.fetch !== 'function') fail('fetch', `expected a function (url, init) → Promise of an answer, got ${JSON.stringify(o.fetch)}`);
   const f: UpstreamFetch | undefined = o.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined);
   if (typeof f !== 'function') return fail('fetch', 'this runtime has no fetch: pass one');
   if (o.moreMetrics !== undefined && typeof o.moreMetrics !== 'function') fail('moreMetrics', 'expected a function that returns Prometheus text');
@@ -259,14 +314,26 @@ export function checkOptions(models: string[], o: HandlerOptions): Checked {
     token: o.token,
     minModels: num('minModels', o.minModels, 1, 1, true, models.length),
     fallbackReward: num('fallbackReward', o.fallbackReward, 0, -Infinity),
-    deadlineMs: num('deadlineMs', o.deadlineMs, 30000, 1),
-    maxBodyBytes: num('maxBodyBytes', o.maxBodyBytes, 32 << 20, 1, true),
-    maxItems: num('maxItems', o.maxItems, 4096, 1, true),
+    deadlineMs: num('deadlineMs', o.deadlineMs, 30000, 1, true, MAX_MS),
+    maxBodyBytes: num('maxBodyBytes', o.maxBodyBytes, 32 << 20, 1, true, 2 ** 30),
+    maxItems: num('maxItems', o.maxItems, 4096, 1, true, 1 << 20),
     reward,
     scoreCenter: num('scoreCenter', o.scoreCenter, 0, -Infinity),
     scoreScale: num('scoreScale', o.scoreScale, 1, Number.MIN_VALUE),
-    seed: num('seed', o.seed, 0, -Infinity, true),
+    seed: num('seed', o.seed, 0, -(2 ** 53), true, 2 ** 53),
     fetch: f,
     moreMetrics: o.moreMetrics,
+    allowOrigins: new Set(names('allowOrigins', o.allowOrigins).map((s, i) => origin(`allowOrigins[${i}]`, s))),
+    allowHosts: o.allowHosts === undefined ? null : new Set(names('allowHosts', o.allowHosts)),
   };
+}
+
+/** " (did you mean minModels?)" for a key one letter or a case away from an option's */
+function near(k: string): string {
+  const lk = k.toLowerCase();
+  for (const o of OPTION_KEYS) {
+    const lo = o.toLowerCase();
+    if (lo === lk || lo === lk + 's' || lk === lo + 's' || (lk.length === lo.length && [...lk].filter((c, i) => c !== lo[i]).length === 1)) return ` (did you mean ${o}?)`;
+  }
+  return '';
 }

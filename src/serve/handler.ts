@@ -16,7 +16,7 @@
 import type { Combiner, FusionModel } from '../models/model.js';
 import type { Sample } from './adapters.js';
 import { checkOptions, type HandlerOptions } from './config.js';
-import { HttpError } from './errors.js';
+import { HttpError, ServeConfigError } from './errors.js';
 import { ServeShift } from './shift.js';
 import { Metrics, type Series } from './metrics.js';
 import { bad, isObj, list, namedValues, readJson, sameLength, str, strings } from './request.js';
@@ -142,7 +142,30 @@ function readTarget(raw: string): Target {
   return { pathname: url.pathname, query: url.search ? url.searchParams : null };
 }
 
+/** The Host header's name: "[::1]:5000" → "::1", "Localhost." → "localhost". */
+function hostName(h: string): string {
+  const v6 = h.charCodeAt(0) === 91 ? h.indexOf(']') : -1;
+  let name = v6 > 0 ? h.slice(1, v6) : h.includes(':') ? h.slice(0, h.indexOf(':')) : h;
+  name = name.toLowerCase();
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/** localhost (and names under it, which resolvers keep on loopback), 127.0.0.0/8, ::1 */
+const isLoopbackName = (n: string) => n === 'localhost' || n.endsWith('.localhost') || n === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(n);
+
+/** application/json or any +json type (RFC 6839), parameters aside */
+function isJsonType(ct: string | null): boolean {
+  if (ct === null) return false;
+  const semi = ct.indexOf(';');
+  const t = (semi < 0 ? ct : ct.slice(0, semi)).trim().toLowerCase();
+  return t === 'application/json' || (t.endsWith('+json') && t.startsWith('application/'));
+}
+
 export function createHandler(model: FusionModel, options: HandlerOptions = {}): FuseHandler {
+  const m = model as Partial<FusionModel> | null | undefined;
+  if (typeof m !== 'object' || m === null || !Array.isArray(m.models) || !Array.isArray(m.features) || typeof m.scoreAligned !== 'function') {
+    throw new ServeConfigError('model', `expected a fusion model (from loadModel or trainFusion), got ${m === null ? 'null' : Array.isArray(m) ? 'a list' : typeof m === 'object' ? 'an object without models, features and scoreAligned' : typeof m}`);
+  }
   const o = checkOptions(model.models, options);
   const K = model.models.length, F = model.features.length;
   const modelIndex = new Map(model.models.map((m, k) => [m, k]));
@@ -154,10 +177,12 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
   metrics.define('rewardfuse_requests_in_flight', 'gauge', 'Requests being handled.');
   metrics.define('rewardfuse_items_total', 'counter', 'Items and samples answered, by route and status (ok, degraded: some models masked, unscored: below the quorum).');
   metrics.define('rewardfuse_upstream_calls_total', 'counter', 'Batched calls to each upstream, by final outcome.');
-  metrics.define('rewardfuse_upstream_errors_total', 'counter', 'Failed tries of upstream calls, by kind (connect, timeout, http_5xx, http_429, http_4xx, bad_answer).');
+  metrics.define('rewardfuse_upstream_errors_total', 'counter', 'Failed tries of upstream calls, by kind (connect, timeout, http_5xx, http_429, http_4xx, too_large: refused as too large with nothing left to split, bad_answer).');
   metrics.define('rewardfuse_upstream_timeouts_total', 'counter', 'Upstream tries that hit their timeout.');
   metrics.define('rewardfuse_upstream_retries_total', 'counter', 'Upstream tries after the first.');
   metrics.define('rewardfuse_upstream_masked_total', 'counter', 'Samples for which a model was masked without a call, by reason.');
+  metrics.define('rewardfuse_masked_rows_total', 'counter', 'Samples answered without a model\'s score, by upstream and reason: missing (its answer had no score for the sample), invalid (not a finite number within 1e30), timeout (its call timed out, or the request\'s deadline came first), error (any other failed call, or its breaker open).');
+  metrics.define('rewardfuse_upstream_splits_total', 'counter', 'Calls refused as too large (413, or 422 naming the batch size) and split (in pieces of the limit named, else in halves).');
   metrics.define('rewardfuse_upstream_call_duration_seconds', 'histogram', 'Time of each batched upstream call, retries included.');
   metrics.define('rewardfuse_upstream_batch_size', 'histogram', 'Samples in each batched upstream call.');
   metrics.define('rewardfuse_upstream_inflight', 'gauge', 'Upstream calls in flight.');
@@ -183,11 +208,18 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     if (!n || !clients.length) return Promise.resolve({ x, waited: 0 });
     return new Promise((resolve) => {
       let pending = n * clients.length;
+      /** (n, K): 1 where the upstream of column k has answered row i */
+      const got = new Uint8Array(n * K);
       const finish = () => {
         if (job.done) return;
         job.done = true;
         clearTimeout(timer);
         const now = performance.now();
+        if (pending) for (const c of clients) {
+          let late = 0;
+          for (let i = 0; i < n; i++) late += 1 - got[i * K + c.u.k];
+          if (late) c.masked('timeout', late); // the deadline came first
+        }
         resolve({ x, waited: job.waiting < now ? now - job.waiting : 0 });
       };
       const job: Job = {
@@ -196,6 +228,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
         waiting: Infinity,
         put(row, k, v) {
           if (job.done) return;
+          got[row * K + k] = 1;
           if (v !== null) x[row * K + k] = v;
           if (--pending === 0) finish();
         },
@@ -356,32 +389,62 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
     return given !== null && sameToken(given, o.token);
   }
 
+  /**
+   * The Host and Origin checks (403 if refused); the CORS headers of an
+   * allowed Origin, or null. A page of another site may send requests (the
+   * browser then sends its Origin); a rebound DNS name of the attacker's sends
+   * its own Host.
+   */
+  function admit(req: RequestLike): Record<string, string> | null {
+    if (o.allowHosts) {
+      const h = req.headers.get('host');
+      const name = h === null ? '' : hostName(h);
+      if (!isLoopbackName(name) && !o.allowHosts.has(name)) throw new HttpError(403, `host: ${JSON.stringify(h)} is not this server's name (a loopback address; start it with --allow-host <name> to accept another)`, 'host');
+    }
+    const origin = req.headers.get('origin');
+    if (origin === null) return null;
+    if (!o.allowOrigins.has('*') && !o.allowOrigins.has(origin.toLowerCase())) throw new HttpError(403, `origin: pages of ${JSON.stringify(origin)} may not call this server (start it with --allow-origin ${origin} to let them)`, 'origin');
+    return { 'access-control-allow-origin': origin, vary: 'origin' };
+  }
+
+  /** The answer of a request that passed the Host and Origin checks. */
+  async function route1(req: RequestLike, url: Target, path: string, r: { method: string; name: string } | undefined): Promise<Answer> {
+    if (!(r?.name === 'health' && req.method === 'GET') && !authorised(req, url)) {
+      throw new HttpError(401, 'authorization: a missing or wrong token (send "Authorization: Bearer <token>", or ?token=<token> in the URL)', 'authorization', { 'www-authenticate': 'Bearer' });
+    }
+    if (!r) throw new HttpError(404, `path: no route ${req.method} ${url.pathname} (routes: POST /get_reward, POST /v1/fuse, GET /health, GET /metrics)`, 'path');
+    if (req.method !== r.method) throw new HttpError(405, `method: ${path} takes ${r.method}, not ${req.method}`, 'method', { allow: r.method });
+    // a browser sends text/plain, forms and no type cross-site with no preflight: only JSON is read
+    if (r.method === 'POST' && !isJsonType(req.headers.get('content-type'))) {
+      throw new HttpError(415, `content-type: ${path} takes application/json, got ${JSON.stringify(req.headers.get('content-type'))}`, 'content-type', { accept: 'application/json' });
+    }
+    if (r.name === 'get_reward') return getReward(req);
+    if (r.name === 'fuse') return fuseRoute(req);
+    if (r.name === 'health') return health();
+    for (const c of clients) c.state(); // an open breaker past its cooldown shows as half-open
+    metrics.set('rewardfuse_requests_in_flight', {}, inFlight - 1);
+    return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render() + (o.moreMetrics?.() ?? '') };
+  }
+
   async function answer(req: RequestLike): Promise<Answer> {
     const t0 = performance.now();
-    let route = 'unknown', res: Answer;
+    let route = 'unknown', res: Answer, cors: Record<string, string> | null = null;
     inFlight++;
     try {
       const url = readTarget(req.url);
       const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
       const r = ROUTES[path];
       if (r) route = r.name;
-      if (!(r?.name === 'health' && req.method === 'GET') && !authorised(req, url)) {
-        throw new HttpError(401, 'authorization: a missing or wrong token (send "Authorization: Bearer <token>", or ?token=<token> in the URL)', 'authorization', { 'www-authenticate': 'Bearer' });
-      }
-      if (!r) throw new HttpError(404, `path: no route ${req.method} ${url.pathname} (routes: POST /get_reward, POST /v1/fuse, GET /health, GET /metrics)`, 'path');
-      if (req.method !== r.method) throw new HttpError(405, `method: ${path} takes ${r.method}, not ${req.method}`, 'method', { allow: r.method });
-      if (r.name === 'get_reward') res = await getReward(req);
-      else if (r.name === 'fuse') res = await fuseRoute(req);
-      else if (r.name === 'health') res = health();
-      else {
-        for (const c of clients) c.state(); // an open breaker past its cooldown shows as half-open
-        metrics.set('rewardfuse_requests_in_flight', {}, inFlight - 1);
-        res = { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }, body: metrics.render() + (o.moreMetrics?.() ?? '') };
-      }
+      cors = admit(req);
+      if (req.method === 'OPTIONS' && cors && req.headers.get('access-control-request-method') !== null) {
+        // an allowed page's preflight (a JSON POST, or a token header, needs one)
+        res = { status: 204, headers: { 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'authorization, content-type', 'access-control-max-age': '600' }, body: '' };
+      } else res = await route1(req, url, path, r);
     } catch (e) {
       if (e instanceof HttpError) res = json(e.status, { error: e.message, field: e.field }, e.headers);
       else res = json(500, { error: `internal error: ${(e as Error)?.message ?? e}`, field: null });
     }
+    if (cors) Object.assign(res.headers, cors);
     inFlight--;
     const k = `${route} ${res.status}`;
     let c = counted.get(k);
@@ -393,7 +456,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
 
   const handle = async (req: Request): Promise<Response> => {
     const a = await answer(req);
-    return new Response(a.body, { status: a.status, headers: a.headers });
+    return new Response(a.status === 204 ? null : a.body, { status: a.status, headers: a.headers });
   };
   return Object.assign(handle, { fetch: handle, answer, maxBodyBytes: o.maxBodyBytes });
 }

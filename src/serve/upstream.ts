@@ -1,8 +1,12 @@
 // One upstream reward model: a queue of samples, coalesced into batched
 // calls (at most `concurrency` in flight, `maxBatch` samples each), each call
 // with a timeout and retries with jittered backoff (connect errors, timeouts,
-// 5xx and 429 only), and a circuit breaker. Whatever happens, every sample
-// gets exactly one answer: a score, or null (the model is masked for it).
+// 5xx and 429 only), and a circuit breaker. A call the RM refuses as too large
+// (413, or 422 naming the batch size, as TEI does past its
+// --max-client-batch-size) is split (in pieces of the limit TEI names, else
+// in halves), each called again, and later calls are kept under the size
+// refused. Whatever happens, every sample gets exactly one answer: a score,
+// or null (the model is masked for it, counted by reason).
 //
 //   closed ──(breakerFailures calls fail in a row)──▶ open ──(cooldown)──▶ half-open
 //     ▲                                                 ▲                     │ one probe call
@@ -33,7 +37,14 @@ interface Entry {
 export type BreakerState = 'closed' | 'open' | 'half-open';
 export const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, open: 1, 'half-open': 2 };
 
-type Outcome = { ok: true; values: (number | null)[] } | { ok: false; kind: 'connect' | 'timeout' | 'http_4xx' | 'http_5xx' | 'http_429' | 'bad_answer'; retryable: boolean };
+type Outcome = { ok: true; values: (number | null)[] } | { ok: false; kind: 'connect' | 'timeout' | 'http_4xx' | 'http_5xx' | 'http_429' | 'bad_answer' | 'too_large'; retryable: boolean; limit?: number };
+
+/** Why a model's score is missing from a sample's row. */
+export type MaskReason = 'missing' | 'invalid' | 'timeout' | 'error';
+
+/** TEI's 422: "batch size 64 > maximum allowed batch size 32"; others' 422s that name a batch too large */
+const TOO_LARGE = /batch|too (many|large)|exceed/i;
+const TEI_LIMIT = /maximum allowed batch size (\d+)/;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -55,15 +66,18 @@ export class UpstreamClient {
   private openUntil = 0;
   private probing = false;
   private breaker: BreakerState = 'closed';
+  /** most samples a call: the policy's, lowered when the RM refuses a batch as too large */
+  private maxBatch: number;
   private readonly labels: { upstream: string };
   /** every call's headers */
   private readonly headers: Record<string, string>;
   /** this upstream's series, held so that a call builds no label keys */
-  private readonly series: { inflight: Series; duration: Series; batch: Series; timeouts: Series; retries: Series };
+  private readonly series: { inflight: Series; duration: Series; batch: Series; timeouts: Series; retries: Series; splits: Series };
   private readonly byLabel = new Map<string, Series>();
 
   constructor(readonly u: Upstream1, private readonly fetch: UpstreamFetch, private readonly metrics: Metrics, private readonly rng: XorShift32) {
     this.labels = { upstream: u.name };
+    this.maxBatch = u.policy.maxBatch;
     this.headers = Object.freeze({ 'content-type': 'application/json', ...u.headers }); // frozen: a fetch may keep what it makes of it
     this.series = {
       inflight: metrics.series('rewardfuse_upstream_inflight', this.labels),
@@ -71,6 +85,7 @@ export class UpstreamClient {
       batch: metrics.series('rewardfuse_upstream_batch_size', this.labels),
       timeouts: metrics.series('rewardfuse_upstream_timeouts_total', this.labels),
       retries: metrics.series('rewardfuse_upstream_retries_total', this.labels),
+      splits: metrics.series('rewardfuse_upstream_splits_total', this.labels),
     };
     metrics.set('rewardfuse_upstream_breaker_state', this.labels, 0);
   }
@@ -81,6 +96,11 @@ export class UpstreamClient {
     let c = this.byLabel.get(key);
     if (!c) this.byLabel.set(key, (c = this.metrics.series(name, { upstream: this.u.name, [label]: value })));
     return c;
+  }
+
+  /** Count `n` samples answered without this model's score. */
+  masked(reason: MaskReason, n = 1): void {
+    this.labelled('rewardfuse_masked_rows_total', 'reason', reason).value += n;
   }
 
   /** The breaker as it stands now (an open one whose cooldown is over is half-open). */
@@ -109,10 +129,13 @@ export class UpstreamClient {
         // masked while the breaker is open: answer now, call no one
         const masked = this.take(Infinity);
         for (const e of masked) e.job.put(e.row, this.u.k, null);
-        if (masked.length) this.metrics.inc('rewardfuse_upstream_masked_total', { upstream: this.u.name, reason: 'breaker_open' }, masked.length);
+        if (masked.length) {
+          this.metrics.inc('rewardfuse_upstream_masked_total', { upstream: this.u.name, reason: 'breaker_open' }, masked.length);
+          this.masked('error', masked.length);
+        }
         return;
       }
-      const batch = this.take(p.maxBatch);
+      const batch = this.take(this.maxBatch);
       if (!batch.length) return;
       if (state === 'half-open') this.probing = true;
       this.series.inflight.value = ++this.inflight;
@@ -140,7 +163,7 @@ export class UpstreamClient {
     return out;
   }
 
-  /** One batched call, with its retries; never rejects. */
+  /** One batched call, with its retries (or its pieces, if the RM refuses it as too large); never rejects. */
   private async call(batch: Entry[]): Promise<void> {
     const p = this.u.policy;
     const t0 = performance.now();
@@ -164,6 +187,18 @@ export class UpstreamClient {
           outcome = attempt ? 'ok_after_retry' : 'ok';
           break;
         }
+        if (r.kind === 'too_large' && batch.length > 1) {
+          // not a failure of the RM: later calls stay under the size refused, and this one goes again in
+          // pieces of the limit the RM named (TEI does), else in halves; the pieces are sent at once
+          const size = r.limit !== undefined && r.limit < batch.length ? r.limit : Math.ceil(batch.length / 2);
+          this.maxBatch = Math.max(1, Math.min(this.maxBatch, size, batch.length - 1));
+          this.series.splits.value++;
+          this.labelled('rewardfuse_upstream_calls_total', 'outcome', 'split').value++;
+          const pieces: Promise<void>[] = [];
+          for (let i = 0; i < batch.length; i += size) pieces.push(this.call(batch.slice(i, i + size)));
+          await Promise.all(pieces);
+          return;
+        }
         outcome = r.kind;
         this.labelled('rewardfuse_upstream_errors_total', 'kind', r.kind).value++;
         if (r.kind === 'timeout') this.series.timeouts.value++;
@@ -181,7 +216,22 @@ export class UpstreamClient {
     this.labelled('rewardfuse_upstream_calls_total', 'outcome', outcome).value++;
     Metrics.observe(this.series.duration, (performance.now() - t0) / 1000);
     Metrics.observe(this.series.batch, batch.length);
-    for (let i = 0; i < batch.length; i++) batch[i].job.put(batch[i].row, this.u.k, values ? values[i] : null);
+    // rows whose request was answered before are counted there (a deadline's timeout)
+    let missing = 0, invalid = 0, failed = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i];
+      if (e.job.done) continue;
+      let v = values ? values[i] : null;
+      if (v === null) values ? missing++ : failed++;
+      else if (v !== v) {
+        invalid++;
+        v = null;
+      }
+      e.job.put(e.row, this.u.k, v);
+    }
+    if (missing) this.masked('missing', missing);
+    if (invalid) this.masked('invalid', invalid);
+    if (failed) this.masked(outcome === 'timeout' || outcome === 'abandoned' ? 'timeout' : 'error', failed);
   }
 
   private async attempt(body: string, timeoutMs: number, n: number): Promise<Outcome> {
@@ -194,7 +244,11 @@ export class UpstreamClient {
         ? await this.fetch(this.u.url, { method: 'POST', headers: this.headers, body, signal: ac.signal })
         : await this.fetch.withTimeout!(this.u.url, { method: 'POST', headers: this.headers, body }, timeoutMs);
       if (!res.ok) {
-        await res.text().catch(() => ''); // read, so the connection can be used again
+        const text = await res.text().catch(() => ''); // read, so the connection can be used again
+        if (res.status === 413 || (res.status === 422 && TOO_LARGE.test(text))) {
+          const m = TEI_LIMIT.exec(text);
+          return { ok: false, kind: 'too_large', retryable: false, limit: m ? Number(m[1]) || undefined : undefined };
+        }
         const kind = res.status === 429 ? 'http_429' : res.status >= 500 ? 'http_5xx' : 'http_4xx';
         return { ok: false, kind, retryable: kind !== 'http_4xx' };
       }

@@ -28,13 +28,16 @@ export const PROTOCOLS = {
  * Start a fake RM. `k` picks its scores; options: delayMs (every call),
  * fail (answer `failStatus` to the first `fail` calls), garbage ('text' |
  * 'shape' | 'length'), every (faults only on every n-th call: a fault mix),
- * record (keep each call, default true). Returns {url, calls, count(),
+ * record (keep each call, default true), limit (most inputs a call: past it
+ * TEI answers 422 as TEI does past its --max-client-batch-size, the others 413),
+ * invalid (row → the bad score to answer for it, e.g. 'x', 1e300, null).
+ * Returns {url, calls, sizes (inputs of each call), count(),
  * connections() (TCP connections accepted), close, set(options)}.
  */
 export async function fakeRM(protocol, k, options = {}) {
   const [path, texts, answer] = PROTOCOLS[protocol];
   let o = { delayMs: 0, fail: 0, failStatus: 500, garbage: null, every: 0, record: true, ...options };
-  const calls = [];
+  const calls = [], sizes = [];
   let n = 0;
   const server = createServer((req, res) => {
     let body = '';
@@ -53,7 +56,13 @@ export async function fakeRM(protocol, k, options = {}) {
       if (req.url !== path) return send(404, '{"detail":"Not Found"}');
       if (o.every ? fault && o.fail : no <= o.fail) return send(o.failStatus, '{"error":"overloaded"}');
       const xs = texts(call.body);
-      const scores = xs.map((t) => fakeScore(t, k));
+      sizes.push(xs.length);
+      if (o.limit && xs.length > o.limit) {
+        return protocol === 'tei'
+          ? send(422, JSON.stringify({ error: `batch size ${xs.length} > maximum allowed batch size ${o.limit}`, error_type: 'Validation' }))
+          : send(413, '{"error":"request too large"}');
+      }
+      const scores = xs.map((t, i) => (o.invalid && i in o.invalid ? o.invalid[i] : fakeScore(t, k)));
       if (o.every && !fault) return send(200, JSON.stringify(answer(scores, call.body)));
       if (o.garbage === 'text') return send(200, '<html>502 Bad Gateway</html>');
       if (o.garbage === 'shape') return send(200, JSON.stringify({ oops: scores }));
@@ -72,6 +81,7 @@ export async function fakeRM(protocol, k, options = {}) {
   return {
     url,
     calls,
+    sizes,
     count: () => n,
     connections: () => connections,
     set: (more) => (o = { ...o, ...more }),
