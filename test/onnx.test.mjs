@@ -290,6 +290,34 @@ print(json.dumps({"verl": verl, "one": one, "trl": trl, "trl2": trl2}))`;
       }
       assert.ok(close(out.one.score, want.reward[0]));
     }
+    // what score refuses is refused, naming the row; fallback= gives such a row a fixed, flagged reward
+    writeFileSync(join(dir, 'zero.onnx'), exportOnnx(modelFromJSON({ ...modelToJSON(models.tbma), rule: { ...modelToJSON(models.tbma).rule, tbmaWeights: items.models.map((_, k) => (k ? 0 : 1)), tbmaLogWeights: undefined, bmaLogWeights: undefined } })));
+    const [j0, j1] = items.models;
+    const refusals = `import json, sys
+sys.path.insert(0, ${JSON.stringify(EXAMPLE)})
+import fused_reward as fr
+f = fr.FusedReward(sys.argv[1])
+out = []
+for rows in [[{${JSON.stringify(j0)}: 1.0}, {}], [{${JSON.stringify(j0)}: 1.0}, {${JSON.stringify(j1)}: 2.0}], [{"no-such-judge": 1.0}], [{${JSON.stringify(j0)}: float("inf")}], [{${JSON.stringify(j0)}: 1e39}], [{${JSON.stringify(j0)}: "1"}], [{${JSON.stringify(j0)}: True}]]:
+    try:
+        f(rows)
+        out.append(None)
+    except ValueError as e:
+        out.append(str(e))
+g = fr.FusedReward(sys.argv[1], fallback=-2.5)(([{${JSON.stringify(j0)}: 1.0}, {}, {${JSON.stringify(j1)}: 2.0}]))
+h = fr.FusedReward(sys.argv[1], ignore_unknown=True)([{${JSON.stringify(j0)}: 1.0, "no-such-judge": 1.0}])
+print(json.dumps({"errors": out, "fallback": [float(r) for r in g["reward"]], "unscored": [bool(u) for u in g["unscored"]], "ignored": float(h["reward"][0])}))`;
+    const r = spawnSync(python, ['-W', 'ignore', '-c', refusals, join(dir, 'zero.onnx')], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout);
+    [/^rewardfuse: row 1: no usable judge: none of the model's judges/, /^rewardfuse: row 1: no usable judge: only judges of weight 0 in this model scored it/,
+      /^rewardfuse: row 0: 'no-such-judge' is not one of the model's judges .*ignore_unknown=True/, /^rewardfuse: row 0: judge .*: expected a finite float32 number, got inf$/,
+      /^rewardfuse: row 0: judge .*: expected a finite float32 number, got 1e\+39$/, /^rewardfuse: row 0: judge .*: expected a number, got '1'$/, /^rewardfuse: row 0: judge .*: expected a number, got True$/,
+    ].forEach((p, i) => assert.match(got.errors[i] ?? 'accepted', p));
+    assert.equal(got.fallback.slice(1), [-2.5, -2.5]);
+    assert.ok(got.fallback[0] !== -2.5 && Number.isFinite(got.fallback[0]));
+    assert.equal(got.unscored, [false, true, true]);
+    assert.is(got.ignored, got.fallback[0]);
   });
 }
 
