@@ -232,6 +232,12 @@ Checked('rewardfuse export writes the file exportOnnx gives; bad input is refuse
   oneLine(cli('export', 'm.json', '-o', 'm.json'), /^rewardfuse: m\.json: refusing to write over an input/);
   oneLine(cli('export', 'm.json', '-o', join(dir, 'no-such-dir', 'x.onnx')), /^rewardfuse: .*x\.onnx: cannot write \(no such directory/);
   assert.ok(!existsSync(join(dir, 'x.onnx')));
+  // -o - is standard output (the note goes to standard error), not a file named "-"
+  const piped = spawnSync(process.execPath, [BIN, 'export', 'm.json', '-o', '-'], { cwd: dir, timeout: 60000 });
+  assert.is(piped.status, 0, String(piped.stderr));
+  assert.equal(new Uint8Array(piped.stdout), exportOnnx(loadModel(readFileSync(join(dir, 'm.json'), 'utf8'))));
+  assert.is(String(piped.stderr), 'wrote standard output (mlp [16] × 2, 6 judges)\n');
+  assert.ok(!existsSync(join(dir, '-')));
   const usage = cli('export');
   assert.is(usage.code, 2);
   assert.match(usage.err, /^rewardfuse export: export takes one model file/);
