@@ -49,7 +49,7 @@ class FusedReward:
         self.features = json.loads(meta.get("rewardfuse.features", "[]"))
         self.outputs = [o.name for o in self.session.get_outputs()]
         self.ignore_unknown = ignore_unknown
-        if fallback is not None and not (isinstance(fallback, (int, float)) and math.isfinite(fallback)):
+        if fallback is not None and (isinstance(fallback, bool) or not (isinstance(fallback, (int, float)) and math.isfinite(fallback))):
             raise ValueError(f"rewardfuse: fallback must be a finite number or None, got {fallback!r}")
         self.fallback = fallback
         self._warned = set()
@@ -74,7 +74,10 @@ class FusedReward:
                     continue
                 if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
                     raise ValueError(f"rewardfuse: row {i}: {what[:-1]} {name!r}: expected a number, got {value!r}")
-                v = float(value)
+                try:
+                    v = float(value)
+                except OverflowError:  # an int beyond any float
+                    v = math.inf
                 if math.isnan(v):
                     continue
                 if not abs(v) <= FLOAT32_MAX:
