@@ -139,6 +139,34 @@ for (const [file, seed, big] of [['judgebench-dev.jsonl', 3, true], ['llmbar-dev
   });
 }
 
+Score('an older file (linear BMA weights, exact zeros, no log weights): as score where it scores; a row only weight-0 judges scored has all-zero weights', async () => {
+  const sim = simulateEnsemble({ prompts: 30, seed: 8, missing: 0.1 });
+  const pairs = simPairs(sim, Array.from({ length: 30 }, (_, i) => i), 1);
+  const json = modelToJSON(trainFusion(pairs, { seed: 2, epochs: 2 }));
+  const K = pairs.models.length;
+  const base = json.rule ?? json.train.baselines;
+  // judge 1 weighs exactly 0, judge 2 a weight whose share underflows next to judge 0's
+  const w = Array.from({ length: K }, (_, k) => (k === 1 ? 0 : k === 2 ? 1e-300 : 1 / K));
+  const rule = { ...base, bmaWeights: w, tbmaWeights: w, bmaLogWeights: undefined, tbmaLogWeights: undefined };
+  for (const scorer of ['bma', 'tbma']) {
+    const model = modelFromJSON({ ...json, scorer, rule, arch: undefined, ensemble: undefined, weights: undefined });
+    const session = await ort.InferenceSession.create(exportOnnx(model));
+    const items = itemsOf(pairs, 0.3, 4);
+    // rows where judge 1 is the only one present would be refused by score: give them judge 2 too
+    for (let i = 0; i < items.ids.length; i++) {
+      const row = items.scores.subarray(i * K, i * K + K);
+      if (row.every((v, k) => (k === 1) === (v === v))) row[2] = 0.25;
+    }
+    await agree(`older ${scorer}`, model, session, items);
+    await agree(`older ${scorer}, judge 2 alone (a share of 1 from a weight of 1e-300)`, model, session, pick({ ...items, scores: items.scores.map((v, i) => (i % K === 2 ? 0.5 : NaN)) }, [0, 1]));
+    const only1 = new Float32Array(K).fill(NaN);
+    only1[1] = 1.5;
+    assert.throws(() => model.score({ ...pick(items, [0]), scores: only1 }), /no usable judge/);
+    const got = await session.run({ scores: new ort.Tensor('float32', only1, [1, K]) });
+    assert.equal(Array.from(got.weights.data), new Array(K).fill(0), `${scorer}: weights of a row no usable judge scored`);
+  }
+});
+
 Score('the graph\'s signature and metadata', async () => {
   const sim = simulateEnsemble({ prompts: 12, seed: 1 });
   const pairs = simPairs(sim, Array.from({ length: 12 }, (_, i) => i), 1);
