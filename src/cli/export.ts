@@ -2,7 +2,7 @@
 // (see onnx/export.ts for its inputs, outputs and metadata).
 import { exportOnnx } from '../onnx/export.js';
 import { parseArgs, UsageError } from './args.js';
-import { checkOutput, readModel, writeOutput, writeStderr, writeStdout } from './io.js';
+import { checkOutput, Output, readModel, writeOutput, writeStderr, writeStdout } from './io.js';
 
 export const EXPORT_USAGE = `rewardfuse export <model.json> [-o model.onnx]
   the model as ONNX (opset 17): input "scores" float32 [N, K] in the judges' order (NaN = missing),
@@ -20,9 +20,15 @@ export function exportModel(argv: string[]): void {
   const toStdout = STDOUT.has(out);
   if (toStdout && process.stdout.isTTY) throw new UsageError('-o -: refusing to write a binary ONNX file to a terminal (redirect it, or name a file)');
   const model = readModel(file);
-  const dest = out === '-' ? '/dev/stdout' : out;
-  checkOutput(dest);
-  writeOutput(dest, exportOnnx(model));
+  if (out === '-') {
+    // standard output, checked (not an input) and named as such
+    const o = new Output('-');
+    o.write(exportOnnx(model));
+    o.close();
+  } else {
+    checkOutput(out);
+    writeOutput(out, exportOnnx(model));
+  }
   const K = model.models.length;
   const note = `wrote ${toStdout ? 'standard output' : out} (${model.name}, ${K} judge${K === 1 ? '' : 's'})\n`;
   if (toStdout) writeStderr(note);
