@@ -139,6 +139,34 @@ for (const [file, seed, big] of [['judgebench-dev.jsonl', 3, true], ['llmbar-dev
   });
 }
 
+Score('an older file (linear BMA weights, exact zeros, no log weights): as score where it scores; a row only weight-0 judges scored has all-zero weights', async () => {
+  const sim = simulateEnsemble({ prompts: 30, seed: 8, missing: 0.1 });
+  const pairs = simPairs(sim, Array.from({ length: 30 }, (_, i) => i), 1);
+  const json = modelToJSON(trainFusion(pairs, { seed: 2, epochs: 2 }));
+  const K = pairs.models.length;
+  const base = json.rule ?? json.train.baselines;
+  // judge 1 weighs exactly 0, judge 2 a weight whose share underflows next to judge 0's
+  const w = Array.from({ length: K }, (_, k) => (k === 1 ? 0 : k === 2 ? 1e-300 : 1 / K));
+  const rule = { ...base, bmaWeights: w, tbmaWeights: w, bmaLogWeights: undefined, tbmaLogWeights: undefined };
+  for (const scorer of ['bma', 'tbma']) {
+    const model = modelFromJSON({ ...json, scorer, rule, arch: undefined, ensemble: undefined, weights: undefined });
+    const session = await ort.InferenceSession.create(exportOnnx(model));
+    const items = itemsOf(pairs, 0.3, 4);
+    // rows where judge 1 is the only one present would be refused by score: give them judge 2 too
+    for (let i = 0; i < items.ids.length; i++) {
+      const row = items.scores.subarray(i * K, i * K + K);
+      if (row.every((v, k) => (k === 1) === (v === v))) row[2] = 0.25;
+    }
+    await agree(`older ${scorer}`, model, session, items);
+    await agree(`older ${scorer}, judge 2 alone (a share of 1 from a weight of 1e-300)`, model, session, pick({ ...items, scores: items.scores.map((v, i) => (i % K === 2 ? 0.5 : NaN)) }, [0, 1]));
+    const only1 = new Float32Array(K).fill(NaN);
+    only1[1] = 1.5;
+    assert.throws(() => model.score({ ...pick(items, [0]), scores: only1 }), /no usable judge/);
+    const got = await session.run({ scores: new ort.Tensor('float32', only1, [1, K]) });
+    assert.equal(Array.from(got.weights.data), new Array(K).fill(0), `${scorer}: weights of a row no usable judge scored`);
+  }
+});
+
 Score('the graph\'s signature and metadata', async () => {
   const sim = simulateEnsemble({ prompts: 12, seed: 1 });
   const pairs = simPairs(sim, Array.from({ length: 12 }, (_, i) => i), 1);
@@ -232,6 +260,12 @@ Checked('rewardfuse export writes the file exportOnnx gives; bad input is refuse
   oneLine(cli('export', 'm.json', '-o', 'm.json'), /^rewardfuse: m\.json: refusing to write over an input/);
   oneLine(cli('export', 'm.json', '-o', join(dir, 'no-such-dir', 'x.onnx')), /^rewardfuse: .*x\.onnx: cannot write \(no such directory/);
   assert.ok(!existsSync(join(dir, 'x.onnx')));
+  // -o - is standard output (the note goes to standard error), not a file named "-"
+  const piped = spawnSync(process.execPath, [BIN, 'export', 'm.json', '-o', '-'], { cwd: dir, timeout: 60000 });
+  assert.is(piped.status, 0, String(piped.stderr));
+  assert.equal(new Uint8Array(piped.stdout), exportOnnx(loadModel(readFileSync(join(dir, 'm.json'), 'utf8'))));
+  assert.is(String(piped.stderr), 'wrote standard output (mlp [16] × 2, 6 judges)\n');
+  assert.ok(!existsSync(join(dir, '-')));
   const usage = cli('export');
   assert.is(usage.code, 2);
   assert.match(usage.err, /^rewardfuse export: export takes one model file/);
@@ -290,6 +324,34 @@ print(json.dumps({"verl": verl, "one": one, "trl": trl, "trl2": trl2}))`;
       }
       assert.ok(close(out.one.score, want.reward[0]));
     }
+    // what score refuses is refused, naming the row; fallback= gives such a row a fixed, flagged reward
+    writeFileSync(join(dir, 'zero.onnx'), exportOnnx(modelFromJSON({ ...modelToJSON(models.tbma), rule: { ...modelToJSON(models.tbma).rule, tbmaWeights: items.models.map((_, k) => (k ? 0 : 1)), tbmaLogWeights: undefined, bmaLogWeights: undefined } })));
+    const [j0, j1] = items.models;
+    const refusals = `import json, sys
+sys.path.insert(0, ${JSON.stringify(EXAMPLE)})
+import fused_reward as fr
+f = fr.FusedReward(sys.argv[1])
+out = []
+for rows in [[{${JSON.stringify(j0)}: 1.0}, {}], [{${JSON.stringify(j0)}: 1.0}, {${JSON.stringify(j1)}: 2.0}], [{"no-such-judge": 1.0}], [{${JSON.stringify(j0)}: float("inf")}], [{${JSON.stringify(j0)}: 1e39}], [{${JSON.stringify(j0)}: "1"}], [{${JSON.stringify(j0)}: True}]]:
+    try:
+        f(rows)
+        out.append(None)
+    except ValueError as e:
+        out.append(str(e))
+g = fr.FusedReward(sys.argv[1], fallback=-2.5)(([{${JSON.stringify(j0)}: 1.0}, {}, {${JSON.stringify(j1)}: 2.0}]))
+h = fr.FusedReward(sys.argv[1], ignore_unknown=True)([{${JSON.stringify(j0)}: 1.0, "no-such-judge": 1.0}])
+print(json.dumps({"errors": out, "fallback": [float(r) for r in g["reward"]], "unscored": [bool(u) for u in g["unscored"]], "ignored": float(h["reward"][0])}))`;
+    const r = spawnSync(python, ['-W', 'ignore', '-c', refusals, join(dir, 'zero.onnx')], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout);
+    [/^rewardfuse: row 1: no usable judge: none of the model's judges/, /^rewardfuse: row 1: no usable judge: only judges of weight 0 in this model scored it/,
+      /^rewardfuse: row 0: 'no-such-judge' is not one of the model's judges .*ignore_unknown=True/, /^rewardfuse: row 0: judge .*: expected a finite float32 number, got inf$/,
+      /^rewardfuse: row 0: judge .*: expected a finite float32 number, got 1e\+39$/, /^rewardfuse: row 0: judge .*: expected a number, got '1'$/, /^rewardfuse: row 0: judge .*: expected a number, got True$/,
+    ].forEach((p, i) => assert.match(got.errors[i] ?? 'accepted', p));
+    assert.equal(got.fallback.slice(1), [-2.5, -2.5]);
+    assert.ok(got.fallback[0] !== -2.5 && Number.isFinite(got.fallback[0]));
+    assert.equal(got.unscored, [false, true, true]);
+    assert.is(got.ignored, got.fallback[0]);
   });
 }
 

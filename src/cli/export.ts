@@ -1,21 +1,36 @@
-// rewardfuse export <model.json> [-o model.onnx]: the model as an ONNX file
+// rewardfuse export <model.json> [-o model.onnx | -o -]: the model as an ONNX file
 // (see onnx/export.ts for its inputs, outputs and metadata).
 import { exportOnnx } from '../onnx/export.js';
 import { parseArgs, UsageError } from './args.js';
-import { checkOutput, readModel, writeOutput, writeStdout } from './io.js';
+import { checkOutput, Output, readModel, writeOutput, writeStderr, writeStdout } from './io.js';
 
 export const EXPORT_USAGE = `rewardfuse export <model.json> [-o model.onnx]
   the model as ONNX (opset 17): input "scores" float32 [N, K] in the judges' order (NaN = missing),
   outputs "reward", "uncertainty", "conservative" [N] as score prints them; default output: the
-  model's path with .onnx for .json`;
+  model's path with .onnx for .json; -o - writes standard output (not a terminal)`;
+
+/** names of standard output: the file goes there, so the note goes to standard error */
+const STDOUT = new Set(['-', '/dev/stdout', '/dev/fd/1', '/proc/self/fd/1']);
 
 export function exportModel(argv: string[]): void {
   const { positional, flags } = parseArgs(argv, { out: 'string' }, { o: 'out' });
   if (positional.length !== 1) throw new UsageError('export takes one model file (see rewardfuse --help)');
   const file = positional[0];
   const out = (flags.out as string | undefined) ?? `${file.replace(/\.json$/i, '')}.onnx`;
+  const toStdout = STDOUT.has(out);
+  if (toStdout && process.stdout.isTTY) throw new UsageError('-o -: refusing to write a binary ONNX file to a terminal (redirect it, or name a file)');
   const model = readModel(file);
-  checkOutput(out);
-  writeOutput(out, exportOnnx(model));
-  writeStdout(`wrote ${out} (${model.name}, ${model.models.length} judges)\n`);
+  if (out === '-') {
+    // standard output, checked (not an input) and named as such
+    const o = new Output('-');
+    o.write(exportOnnx(model));
+    o.close();
+  } else {
+    checkOutput(out);
+    writeOutput(out, exportOnnx(model));
+  }
+  const K = model.models.length;
+  const note = `wrote ${toStdout ? 'standard output' : out} (${model.name}, ${K} judge${K === 1 ? '' : 's'})\n`;
+  if (toStdout) writeStderr(note);
+  else writeStdout(note);
 }

@@ -234,14 +234,9 @@ function rule(g: OnnxGraph, name: string, f: FittedBaselines, present: string, m
   }
 }
 
-/**
- * A weighted rule's log weights, −∞ for none: the stored log weights where the
- * fitted baselines hold them, else the logs of the stored linear weights. The
- * one place that reads the stored weights.
- */
+/** A weighted rule's log weights, −∞ for a weight of 0 (loadModel derives them from an older file's linear ones). */
 function logWeights(f: FittedBaselines, rule: 'bma' | 'tbma'): Float64Array {
-  const logs = (f as { bmaLogWeights?: Float64Array; tbmaLogWeights?: Float64Array })[rule === 'bma' ? 'bmaLogWeights' : 'tbmaLogWeights'];
-  return logs ?? Float64Array.from(rule === 'bma' ? f.bmaWeights : f.tbmaWeights, (w) => (w > 0 ? Math.log(w) : -Infinity));
+  return rule === 'bma' ? f.bmaLogWeights : f.tbmaLogWeights;
 }
 
 /**
