@@ -180,6 +180,25 @@ Score('the graph\'s signature and metadata', async () => {
   assert.equal(r.outputNames, ['reward', 'uncertainty', 'conservative']);
 });
 
+Score('a default that chose a net keeps its anchor rule: the graph is the net, or the anchor when asked, and says which', async () => {
+  const sim = simulateEnsemble({ prompts: 40, seed: 5, missing: 0.1 });
+  const pairs = simPairs(sim, Array.from({ length: 40 }, (_, i) => i), 2);
+  const net = modelToJSON(trainFusion(pairs, { seed: 1, epochs: 3, arch: 'mlp', ensemble: 2 }));
+  const rule = modelToJSON(trainFusion(pairs, { seed: 1, candidates: ['tbma'] }));
+  const m = modelFromJSON({ ...net, version: 3, shift: rule.shift, anchor: { ...rule, shift: undefined, version: 2 } });
+  const items = itemsOf(pairs, 0.3, 9);
+  const asNet = exportOnnx(m), asAnchor = exportOnnx(m, { combiner: 'anchor' });
+  await agree('the net', m, await ort.InferenceSession.create(asNet), items);
+  await agree('its anchor', m.anchor, await ort.InferenceSession.create(asAnchor), items);
+  const meta = (bytes) => Buffer.from(bytes).toString('latin1');
+  assert.match(meta(asNet), /rewardfuse\.combiner[\s\S]{1,4}net/);
+  assert.match(meta(asAnchor), /rewardfuse\.combiner[\s\S]{1,4}anchor/);
+  assert.not.match(meta(exportOnnx(m.anchor)), /rewardfuse\.combiner/);
+  assert.throws(() => exportOnnx(m.anchor, { combiner: 'anchor' }), /combiner "anchor": this tbma model keeps no anchor rule/);
+  assert.throws(() => exportOnnx(m, { combiner: 'blend' }), /option "combiner" must be "net" or "anchor"/);
+  assert.throws(() => exportOnnx(m, { anchor: true }), /unknown option "anchor"/);
+});
+
 Score('a kind of model it does not know is refused by name', () => {
   const sim = simulateEnsemble({ prompts: 12, seed: 1 });
   const pairs = simPairs(sim, Array.from({ length: 12 }, (_, i) => i), 1);
@@ -229,7 +248,7 @@ for f in sys.argv[1:]:
       assert.equal(l.opset, [17]);
       assert.equal(JSON.parse(l.meta['rewardfuse.models']), m.models);
       assert.equal(JSON.parse(l.meta['rewardfuse.features']), m.scorer.kind === 'nets' ? m.features : []);
-      assert.is(l.meta['rewardfuse.file_version'], '2');
+      assert.is(l.meta['rewardfuse.file_version'], String(JSON.parse(saveModel(m)).version));
       assert.is(JSON.parse(l.meta['rewardfuse.train']).rows, m.train.rows);
     });
   });
@@ -266,6 +285,19 @@ Checked('rewardfuse export writes the file exportOnnx gives; bad input is refuse
   assert.equal(new Uint8Array(piped.stdout), exportOnnx(loadModel(readFileSync(join(dir, 'm.json'), 'utf8'))));
   assert.is(String(piped.stderr), 'wrote standard output (mlp [16] × 2, 6 judges)\n');
   assert.ok(!existsSync(join(dir, '-')));
+  const noAnchor = cli('export', 'm.json', '--anchor');
+  assert.is(noAnchor.code, 2);
+  assert.match(noAnchor.err, /--anchor: m\.json keeps no anchor rule/);
+  // a default that chose a net: the file is the net, and a note says that score would fall back on unlike input
+  const json = JSON.parse(saveModel(model)), rule = JSON.parse(saveModel(trainFusion(pairs, { candidates: ['tbma'] })));
+  writeFileSync(join(dir, 'n.json'), JSON.stringify({ ...json, version: 3, shift: rule.shift, anchor: { ...rule, shift: undefined, version: 2 } }));
+  const withAnchor = cli('export', 'n.json');
+  assert.is(withAnchor.code, 0, withAnchor.err);
+  assert.is(withAnchor.out, 'wrote n.onnx (mlp [16] × 2, without its anchor, 6 judges)\n');
+  assert.match(withAnchor.err, /^rewardfuse: note: rewardfuse score falls back to the anchor rule \(tbma\) on input unlike the training data/);
+  const anchor = cli('export', 'n.json', '--anchor', '-o', 'a.onnx');
+  assert.is(anchor.out, 'wrote a.onnx (tbma, the anchor of mlp [16] × 2, 6 judges)\n');
+  assert.equal(new Uint8Array(readFileSync(join(dir, 'a.onnx'))), exportOnnx(loadModel(readFileSync(join(dir, 'n.json'), 'utf8')), { combiner: 'anchor' }));
   const usage = cli('export');
   assert.is(usage.code, 2);
   assert.match(usage.err, /^rewardfuse export: export takes one model file/);

@@ -80,7 +80,13 @@ W('an older file whose weight underflowed to 0: an item only that judge scored i
   for (const fast of [true, false]) {
     throwsWith(() => scorePiece(old, { text, source: 'it.jsonl', format: 'jsonl', ignoreUnknown: false, modelFile: 'old.json', fast }), /^it\.jsonl:2: no usable judge/);
   }
-  assert.ok(Number.isFinite(old.score(itemsFromRecords([{ id: 'g', scores: { good: 1 }, target: 0 }])).reward[0]), 'the judge with weight scores');
+  assert.ok(Number.isFinite(old.score(itemsFromRecords([{ id: 'g', scores: { good: 1 }, target: 0 }])).reward[0]), 'the judge with weight scores');  // saved again, its weight-0 judge's log weight (−∞) is written as null, and the file loads as it was
+  const again = saveModel(old);
+  assert.equal(JSON.parse(again).rule.bmaLogWeights[1], null);
+  assert.is(saveModel(loadModel(again, 'again.json')), again);
+  const swapped = JSON.parse(again);
+  swapped.rule.bmaLogWeights = [null, 0];
+  throwsWith(() => loadModel(JSON.stringify(swapped), 'swapped.json'), /field "rule\.bmaLogWeights\[0\]": -Infinity does not match bmaWeights\[0\] = 1/);
 });
 
 W('an item only models the fusion model does not know scored (--ignore-unknown): "no usable judge", not a reward of 0', () => {
@@ -110,7 +116,8 @@ F('all-zero weights, mismatched log weights, all-zero nets: refused naming the f
   throwsWith(() => loadModel(edit((j) => { j.rule.tbmaWeights = [0, 0]; delete j.rule.tbmaLogWeights; }), 'm.json'), /m\.json: field "rule\.tbmaWeights": every weight is 0/);
   throwsWith(() => loadModel(edit((j) => { j.rule.bmaWeights = [0, 0]; }), 'm.json'), /field "rule\.bmaWeights": every weight is 0/);
   throwsWith(() => loadModel(edit((j) => { j.rule.tbmaLogWeights = [0, -5]; }), 'm.json'), /field "rule\.tbmaLogWeights\[1\]": -5 does not match tbmaWeights\[1\]/);
-  throwsWith(() => loadModel(edit((j) => { j.rule.bmaLogWeights[1] = 1e999; }), 'm.json'), /field "rule\.bmaLogWeights\[1\]": expected a finite number/);
+  throwsWith(() => loadModel(edit((j) => { j.rule.tbmaLogWeights[1] = null; }), 'm.json'), /field "rule\.tbmaLogWeights\[1\]": -Infinity does not match tbmaWeights\[1\]/);
+  throwsWith(() => loadModel(edit((j) => { j.rule.bmaLogWeights[1] = '-1'; }), 'm.json'), /field "rule\.bmaLogWeights\[1\]": expected a finite number \(or null for a weight of 0\)/);
   const nets = JSON.parse(saveModel(trainFusion(pairs, { arch: 'mlp', ensemble: 1, epochs: 1, seed: 0 })));
   nets.weights = Buffer.alloc(Buffer.from(nets.weights, 'base64').length).toString('base64');
   throwsWith(() => loadModel(JSON.stringify(nets), 'n.json'), /n\.json: field "weights": every weight is 0/);

@@ -55,12 +55,17 @@ export interface ModelFile {
   anchor?: ModelFile;
 }
 
+/** The version saveModel writes for m: 3 where it holds a shift reference or an anchor, else 2 (which older readers read). */
+export function fileVersion(m: FusionModel): number {
+  return m.shift || m.anchor ? MODEL_VERSION : 2;
+}
+
 export function modelToJSON(m: FusionModel): ModelFile {
   checkArg('modelToJSON', 'the model', m, isModel);
   const sc = m.scorer;
   const head: ModelFile = {
     format: MODEL_FORMAT,
-    version: m.shift || m.anchor ? MODEL_VERSION : 2,
+    version: fileVersion(m),
     models: [...m.models],
     features: [...m.features],
     normalisation: {
@@ -156,11 +161,13 @@ function ruleWeights(o: Record<string, unknown>, field: string, logField: string
   for (const v of w) top = Math.max(top, v);
   if (!(top > 0)) bad(field, 'every weight is 0: the rule weighs no judge, so it cannot fuse their scores');
   if (o[logField] === undefined) return [w, w.map(Math.log)];
-  const lw = Float64Array.from(numbers(o[logField], K, Number.isFinite, 'a finite number', (f, why) => bad(`${logField}${f}`, why)));
+  // a weight of exactly 0 (an older file's) has log −∞, which JSON writes as null
+  const logs = Array.isArray(o[logField]) ? (o[logField] as unknown[]).map((x) => (x === null ? -Infinity : x)) : o[logField];
+  const lw = Float64Array.from(numbers(logs, K, (x) => Number.isFinite(x) || x === -Infinity, 'a finite number (or null for a weight of 0)', (f, why) => bad(`${logField}${f}`, why)));
   const lTop = Math.max(...lw);
   w.forEach((v, m) => {
     const d = lw[m] - lTop, r = Math.log(v / top);
-    const ok = v / top >= 2 ** -1000 ? Math.abs(r - d) <= 1e-6 * (1 + Math.abs(d)) : d < -690;
+    const ok = v / top >= 2 ** -1000 ? Number.isFinite(d) && Math.abs(r - d) <= 1e-6 * (1 + Math.abs(d)) : d < -690;
     if (!ok) bad(`${logField}[${m}]`, `${lw[m]} does not match ${field}[${m}] = ${v}: the weights must be in the ratios of exp(log weight)`);
   });
   return [w, lw];

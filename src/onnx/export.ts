@@ -17,7 +17,8 @@
 //   reward = offset + scale·r̄,  uncertainty = |scale|·u,  conservative = reward − λ·uncertainty
 // A kind of model this file does not know is refused by name, never guessed at.
 import type { FittedBaselines } from '../models/baselines.js';
-import { MODEL_VERSION } from '../models/file.js';
+import { checkOptions } from '../data/validate.js';
+import { fileVersion } from '../models/file.js';
 import type { FusionNet } from '../models/fusion.js';
 import { FusionModel, type TrainInfo } from '../models/model.js';
 import type { Normaliser } from '../models/normalise.js';
@@ -28,10 +29,23 @@ export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 
 /** The model as the bytes of an ONNX file. */
-export function exportOnnx(model: FusionModel): Uint8Array {
-  if (!(model instanceof FusionModel)) {
-    throw new TypeError(`rewardfuse: exportOnnx: model must be a FusionModel (from trainFusion, loadModel or modelFromJSON), got ${model === null ? 'null' : Array.isArray(model) ? 'an array' : typeof model}`);
+export interface ExportOptions {
+  /**
+   * For a default model that chose a net and keeps an anchor rule (tempered BMA) for batches
+   * unlike its training data: which of the two the graph computes ('net', the default, or
+   * 'anchor'). The shift check that chooses between them needs a batch and the training data's
+   * reference, so it does not run inside the graph; the metadata says which one this is.
+   */
+  combiner?: 'net' | 'anchor';
+}
+
+export function exportOnnx(whole: FusionModel, options: ExportOptions = {}): Uint8Array {
+  if (!(whole instanceof FusionModel)) {
+    throw new TypeError(`rewardfuse: exportOnnx: model must be a FusionModel (from trainFusion, loadModel or modelFromJSON), got ${whole === null ? 'null' : Array.isArray(whole) ? 'an array' : typeof whole}`);
   }
+  checkOptions('exportOnnx', options, { combiner: (v) => (v === 'net' || v === 'anchor' ? null : '"net" or "anchor"') });
+  if (options.combiner === 'anchor' && !whole.anchor) throw new Error(`rewardfuse: exportOnnx: combiner "anchor": this ${whole.name} model keeps no anchor rule (only a default that chose a net does)`);
+  const model = options.combiner === 'anchor' ? whole.anchor! : whole;
   const g = new OnnxGraph();
   const K = model.models.length, F = model.features.length, sc = model.scorer;
   const withFeatures = sc.kind === 'nets' && F > 0;
@@ -84,7 +98,8 @@ export function exportOnnx(model: FusionModel): Uint8Array {
     metadata: {
       'rewardfuse.models': JSON.stringify(model.models),
       'rewardfuse.features': JSON.stringify(withFeatures ? model.features : []),
-      'rewardfuse.file_version': String(MODEL_VERSION), // the model file format saveModel writes for it
+      'rewardfuse.file_version': String(fileVersion(whole)), // the model file format saveModel writes for it
+      ...(whole.anchor ? { 'rewardfuse.combiner': options.combiner ?? 'net' } : {}), // which of a net and its anchor this graph is
       'rewardfuse.scorer': model.name,
       'rewardfuse.calibration': JSON.stringify(model.calibration),
       'rewardfuse.lambda': String(model.lambda),
