@@ -1,4 +1,4 @@
-// Scoring in wasm (src/cli/score-fast.ts; assembly/jsonl.ts, assembly/dtoa.ts)
+// Scoring in wasm (src/score/score-fast.ts; assembly/text/jsonl.ts, assembly/text/dtoa.ts)
 // against the long way (the reader, the checks, template strings): the same
 // bytes out, or the same error, on generated pieces that are mostly plain and
 // partly anything else. And a float32 printed in wasm is String() of it.
@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { newKernels } from '../dist/engine/wasm.js';
-import { scorePiece } from '../dist/cli/score-piece.js';
-import { FastItems } from '../dist/cli/score-fast.js';
+import { scorePiece } from '../dist/score/score-piece.js';
+import { FastItems } from '../dist/score/score-fast.js';
 import { pairsFromRecords, trainFusion } from '../dist/index.js';
 
 const Print = suite('writeFloat32: a float32 as String() prints it');
@@ -37,10 +37,10 @@ Print('a sweep of bit patterns, every exponent, and the edges of each layout', (
   }
 });
 
-Print('assembly/pow5.ts is what scripts/gen-pow5.mjs computes with BigInt (Ryū\'s definitions)', async () => {
+Print('assembly/text/pow5.ts is what scripts/gen-pow5.mjs computes with BigInt (Ryū\'s definitions)', async () => {
   const { tables } = await import('../scripts/gen-pow5.mjs');
   const { pow5, inv } = tables();
-  const text = readFileSync(new URL('../assembly/pow5.ts', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../assembly/text/pow5.ts', import.meta.url), 'utf8');
   const entries = (name) => {
     const body = text.slice(text.indexOf(`export const ${name} =`)).split(']);')[0];
     const words = [...body.matchAll(/0x([0-9a-f]{16})/g)].map((m) => BigInt(`0x${m[1]}`));

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError } from '../data/errors.js';
 import { loadModel } from '../models/file.js';
-import { scorePiece, type Piece } from './score-piece.js';
+import { scorePiece, type Piece } from '../score/score-piece.js';
 
 const { modelText, modelFile, combiner } = workerData as { modelText: string; modelFile: string; combiner: string };
 // the run's choice, made on its first piece (score-choice.ts)
