@@ -16,8 +16,8 @@ import { int } from '../data/validate.js';
 import { Output, readPiecesAsync, readText, STDIN, writeStderr } from '../node/io.js';
 import { Pool } from '../node/score-pool.js';
 import { endProgress, note } from './progress.js';
-import { rebase, scorePiece, type Piece, type Scored } from '../score/score-piece.js';
-import { chooseOnPiece, withCombiner } from '../score/score-choice.js';
+import { rebase, scorePiece, withCombiner, type Piece, type Scored } from '../score/score-piece.js';
+import { chooseOnPiece } from '../score/score-choice.js';
 import { shiftWarning } from '../score/shift-report.js';
 
 export const SCORE_USAGE = `rewardfuse score <model.json> <items.jsonl|csv|-> [-o out.jsonl|-] [--ignore-unknown] [--threads N] [--explain-choice]
