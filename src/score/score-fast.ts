@@ -1,7 +1,7 @@
 // Scoring a JSON Lines piece of items in wasm, bytes in and bytes out: the
-// scanner (assembly/jsonl.ts scanItems) reads the lines into the fusion
+// scanner (assembly/text/jsonl.ts scanItems) reads the lines into the fusion
 // model's columns, the model scores them, and writeItems prints the lines,
-// numbers as String() prints them (assembly/dtoa.ts). The same bytes as the
+// numbers as String() prints them (assembly/text/dtoa.ts). The same bytes as the
 // reader and template strings in score-piece.ts, several times faster.
 //
 // When it cannot, it says why (a Fallback), and score-piece.ts takes the
