@@ -15,7 +15,7 @@ import { checkFlags, parseArgs, UsageError } from './args.js';
 import { int } from '../data/validate.js';
 import { Output, readPiecesAsync, readText, STDIN, writeStderr } from '../node/io.js';
 import { Pool } from '../node/score-pool.js';
-import { endProgress, note } from './progress.js';
+import { endProgress, note } from '../node/progress.js';
 import { rebase, scorePiece, withCombiner, type Piece, type Scored } from '../score/score-piece.js';
 import { chooseOnPiece } from '../score/score-choice.js';
 import { shiftWarning } from '../score/shift-report.js';
