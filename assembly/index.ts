@@ -14,5 +14,5 @@ export * from "./add";
 export function heapBase(): usize {
   return __heap_base;
 }
-export { scanItems, writeItems } from "./jsonl";
-export { formatFloat32s } from "./dtoa";
+export { scanItems, writeItems } from "./text/jsonl";
+export { formatFloat32s } from "./text/dtoa";

@@ -160,7 +160,7 @@ print('accuracy', clf.score(D, y))
       }
       closeSync(fd);
     }
-    const reader = `import { readData } from ${JSON.stringify(new URL('../dist/cli/io.js', import.meta.url).href)};
+    const reader = `import { readData } from ${JSON.stringify(new URL('../dist/node/io.js', import.meta.url).href)};
 const t = performance.now(); const d = readData(process.argv[1]);
 console.log(d.ids.length, ((performance.now() - t) / 1000).toFixed(1));`;
     const rd = run(process.execPath, ['--input-type=module', '-e', reader, big]);

@@ -20,7 +20,7 @@
 //       request, whose overhead as the client sees it is what the load
 //       generator, the kernel and a do-nothing Node server add on this machine;
 //   (b') the upstream client: /get_reward at batch 1 with the CLI's small
-//       client (src/cli/http-client.ts) and with node:http's keep-alive Agent,
+//       client (src/node/http-client.ts) and with node:http's keep-alive Agent,
 //       in turn in the same run, the server's CPU a request for each;
 //   (c) a fault mix (one upstream down, one slow past its timeout now and then,
 //       one answering 500 now and then, one garbage now and then): every
@@ -429,7 +429,8 @@ function marks(url) {
 if (process.argv[2] === '--server') {
   // the server: a model file served with the options given; over IPC its URL, and its CPU time and event-loop delay between marks
   const lib = await import('../dist/index.js');
-  const { serveNode, nodeFetch } = await import('../dist/cli/serve.js');
+  const { serveNode } = await import('../dist/node/http-server.js');
+  const { nodeFetch } = await import('../dist/node/http-client.js');
   const o = JSON.parse(process.argv[4]);
   const handler = lib.createHandler(lib.loadModel(readFileSync(process.argv[3], 'utf8')), { ...o, fetch: o.fetch === 'agent' ? await agentFetch() : nodeFetch });
   const s = await serveNode(handler, { host: '127.0.0.1', port: 0 });

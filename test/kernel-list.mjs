@@ -468,7 +468,7 @@ export const KERNELS = [
 /** Kernels on bytes: each against its TypeScript twin, in its own test. */
 export const BYTE_KERNELS = [
   { name: 'scanItems', twin: 'LineScanner (src/data/scan.ts) and DataReader', test: 'test/score-fast.test.mjs' },
-  { name: 'writeItems', twin: 'the template strings of src/cli/score-piece.ts', test: 'test/score-fast.test.mjs' },
+  { name: 'writeItems', twin: 'the template strings of src/score/score-piece.ts', test: 'test/score-fast.test.mjs' },
   { name: 'formatFloat32s', twin: 'String(x)', test: 'test/score-fast.test.mjs' },
 ];
 

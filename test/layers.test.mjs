@@ -44,8 +44,10 @@ const ALLOWED = {
   train: ['engine', 'data', 'models', 'eval'],
   report: ['engine', 'data', 'models', 'eval', 'train'],
   serve: ['engine', 'data', 'models', 'eval', 'train'],
+  score: ['engine', 'data', 'models', 'eval'],
   onnx: ['engine', 'data', 'models'],
-  cli: ['engine', 'data', 'models', 'eval', 'train', 'report', 'serve', 'onnx'],
+  node: ['engine', 'data', 'models', 'eval', 'serve', 'score'],
+  cli: ['engine', 'data', 'models', 'eval', 'train', 'report', 'serve', 'score', 'onnx', 'node'],
 };
 
 Layers('each layer imports only the layers below it', () => {

@@ -11,7 +11,7 @@ import { loadModel } from '../dist/index.js';
 import { parameterCount } from '../dist/models/file.js';
 import { ITEM_BASELINES, BASELINES } from '../dist/models/baselines.js';
 import { ARCH_NAMES } from '../dist/models/archs.js';
-import { scorePiece } from '../dist/cli/score-piece.js';
+import { scorePiece } from '../dist/score/score-piece.js';
 
 const f32 = (lo, hi) => fc.float({ min: Math.fround(lo), max: Math.fround(hi), noNaN: true, noDefaultInfinity: true });
 const HEAD = { format: 'rewardfuse-model', version: 2, features: [], seed: 0, lambda: 1, train: null };

@@ -1,4 +1,4 @@
-// Scoring in wasm (src/cli/score-fast.ts; assembly/jsonl.ts, assembly/dtoa.ts)
+// Scoring in wasm (src/score/score-fast.ts; assembly/text/jsonl.ts, assembly/text/dtoa.ts)
 // against the long way (the reader, the checks, template strings): the same
 // bytes out, or the same error, on generated pieces that are mostly plain and
 // partly anything else. And a float32 printed in wasm is String() of it.
@@ -7,8 +7,11 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { newKernels } from '../dist/engine/wasm.js';
-import { scorePiece } from '../dist/cli/score-piece.js';
-import { FastItems } from '../dist/cli/score-fast.js';
+import { scorePiece } from '../dist/score/score-piece.js';
+import { FastItems } from '../dist/score/score-fast.js';
+
+/** the wasm path took the piece (else FastItems.score names its Fallback) */
+const took = (r) => typeof r === 'object';
 import { pairsFromRecords, trainFusion } from '../dist/index.js';
 
 const Print = suite('writeFloat32: a float32 as String() prints it');
@@ -37,10 +40,10 @@ Print('a sweep of bit patterns, every exponent, and the edges of each layout', (
   }
 });
 
-Print('assembly/pow5.ts is what scripts/gen-pow5.mjs computes with BigInt (Ryū\'s definitions)', async () => {
+Print('assembly/text/pow5.ts is what scripts/gen-pow5.mjs computes with BigInt (Ryū\'s definitions)', async () => {
   const { tables } = await import('../scripts/gen-pow5.mjs');
   const { pow5, inv } = tables();
-  const text = readFileSync(new URL('../assembly/pow5.ts', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../assembly/text/pow5.ts', import.meta.url), 'utf8');
   const entries = (name) => {
     const body = text.slice(text.indexOf(`export const ${name} =`)).split(']);')[0];
     const words = [...body.matchAll(/0x([0-9a-f]{16})/g)].map((m) => BigInt(`0x${m[1]}`));
@@ -144,7 +147,7 @@ Fast('generated pieces: plain lines (numbers of every length, nulls, blanks) and
   fc.assert(fc.property(piece, fc.constantFrom('gated', 'mlp'), (text, which) => {
     const model = models[which];
     pieces++;
-    if (FastItems.for(model).score(new TextEncoder().encode(text), 'i.jsonl', 'm.json')) fast++;
+    if (took(FastItems.for(model).score(new TextEncoder().encode(text), 'i.jsonl', 'm.json'))) fast++;
     const [got, want] = bothWays(model, text);
     assert.equal(got, want, text);
   }), { seed: 20261128, numRuns: 1500 });
@@ -160,7 +163,7 @@ Fast('a long plain piece: every line read in wasm, weights and all, as the long 
   }));
   const text = lines.join('\n') + '\n';
   for (const model of Object.values(models)) {
-    assert.ok(FastItems.for(model).score(new TextEncoder().encode(text), 'i.jsonl', 'm.json'), 'the wasm path reads it');
+    assert.ok(took(FastItems.for(model).score(new TextEncoder().encode(text), 'i.jsonl', 'm.json')), 'the wasm path reads it');
     const [got, want] = bothWays(model, text);
     assert.equal(got, want);
     assert.is(got.items, 3000);
@@ -182,8 +185,9 @@ Fast('bytes that are not UTF-8: an id with them is refused naming its line (the 
       else assert.is(inId.items, 1);
       assert.is(inText.items, 1, 'a text field may hold them');
       const fast = FastItems.for(model);
-      assert.is(!!fast.score(line([0x61, ...b], [0x70]), 'i.jsonl', 'm.json'), good.includes(b), `an id with ${b.map((x) => x.toString(16))}`);
-      assert.ok(fast.score(line([0x61], [0x70, ...b]), 'i.jsonl', 'm.json'), `a prompt with ${b.map((x) => x.toString(16))}`);
+      const r = fast.score(line([0x61, ...b], [0x70]), 'i.jsonl', 'm.json');
+      assert.is(took(r) ? 'wasm' : r, good.includes(b) ? 'wasm' : 'declined', `an id with ${b.map((x) => x.toString(16))}`);
+      assert.ok(took(fast.score(line([0x61], [0x70, ...b]), 'i.jsonl', 'm.json')), `a prompt with ${b.map((x) => x.toString(16))}`);
     }
   }
 });
@@ -258,7 +262,8 @@ Fast('texts and nested fields: what JSON.parse takes is skipped, what it refuses
       const text = `{"id":"i1","prompt":${v},"scores":{"m1":0.5}}\n`;
       const [got, want] = bothWays(model, text);
       assert.equal(got, want, text);
-      assert.is(!!fast.score(new TextEncoder().encode(text), 'i.jsonl', 'm.json'), ok.includes(v), text);
+      const r = fast.score(new TextEncoder().encode(text), 'i.jsonl', 'm.json');
+      assert.is(took(r) ? 'wasm' : r, ok.includes(v) ? 'wasm' : 'declined', text);
       if (refused.includes(v)) assert.match(got.error, /^i\.jsonl:1: /);
     }
   }
@@ -279,10 +284,27 @@ Fast('a long name guessed at its place, cut short at the end of a piece: the sam
 Fast('names the wasm path cannot match as the reader does (index-like) leave it to the long way', () => {
   const odd = pairsFromRecords(records.map((r) => ({ ...r, a: { ...r.a, 7: 1 }, b: { ...r.b, 7: 0 } })));
   const model = trainFusion(odd, { seed: 0, arch: 'gated', ensemble: 1, epochs: 1 });
-  assert.is(FastItems.for(model), undefined);
+  assert.is(FastItems.for(model), 'names');
   const [got, want] = bothWays(model, '{"id":"x","scores":{"7":1,"m1":0.5}}\n');
   assert.equal(got, want);
   assert.match(got.out, /^\{"id":"x","reward":[^,]+,"uncertainty":[^,]+,"conservative":[^,]+,"weights":\{"7":/);
+});
+
+Fast('the fork is named: each piece says which way it went, and why not the wasm one', () => {
+  const model = models.gated;
+  const way = (text, more = {}) => scorePiece(model, { text: new TextEncoder().encode(text), source: 'i.jsonl', format: 'jsonl', ignoreUnknown: true, modelFile: 'm.json', ...more }).way;
+  assert.is(way('{"id":"a","scores":{"m1":0.5}}\n'), 'wasm');
+  assert.is(way('{"id":"a","scores":{"m1":0.5}}\n', { fast: false }), 'off');
+  assert.is(way('{"id":"a\\u0041","scores":{"m1":0.5}}\n'), 'declined');
+  assert.is(scorePiece(model, { text: 'id,m1\na,0.5\n', source: 'i.csv', format: 'csv', ignoreUnknown: true, modelFile: 'm.json' }).way, 'csv');
+  // the engine's Kernels type lists the numeric kernels only; the text ones have their own, src/score's
+  const engine = readFileSync(new URL('../src/engine/kernels.gen.ts', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../src/score/text-kernels.gen.ts', import.meta.url), 'utf8');
+  for (const k of ['scanItems', 'writeItems', 'formatFloat32s']) {
+    assert.not.match(engine, new RegExp(`\\b${k}\\(`), `Kernels lists ${k}`);
+    assert.match(text, new RegExp(`\\b${k}\\(`), `TextKernels lacks ${k}`);
+  }
+  assert.match(engine, /\bmatmulForward\(/);
 });
 
 Fast.run();

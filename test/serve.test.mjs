@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lib from '../dist/index.js';
-import { nodeFetch, serveNode } from '../dist/cli/serve.js';
+import { nodeFetch } from '../dist/node/http-client.js';
+import { serveNode } from '../dist/node/http-server.js';
 import { deadURL, fakeRM, fakeScore } from './serve/fake-rm.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pairsFromRecords, itemsFromRecords, parseData, fitBaselines, trainFusion, saveModel, loadModel } from '../dist/index.js';
-import { scorePiece } from '../dist/cli/score-piece.js';
+import { scorePiece } from '../dist/score/score-piece.js';
 import { withShared, readShared } from './shared-data.mjs';
 
 const throwsWith = (fn, pattern) => {

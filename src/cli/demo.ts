@@ -4,7 +4,7 @@ import { runDemo } from '../report/demo.js';
 import { renderReport } from '../report/html.js';
 import { checkFlags, parseArgs, UsageError } from './args.js';
 import { int, MAX_SEED } from '../data/validate.js';
-import { checkOutput, writeOutput, writeStdout } from './io.js';
+import { checkOutput, writeOutput, writeStdout } from '../node/io.js';
 
 export const DEMO_USAGE = `rewardfuse demo [--seed N] [--report rewardfuse-report.html] [--model model.json]
   simulate an ensemble of reward models with a known gold reward, train fusion models,

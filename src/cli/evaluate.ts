@@ -8,9 +8,9 @@ import { pairReport, type PairReport } from '../eval/report.js';
 import { renderReport } from '../report/html.js';
 import { checkFlags, parseArgs, UsageError } from './args.js';
 import { int } from '../data/validate.js';
-import { checkKnownModels, checkScorable } from './check.js';
-import { checkOutput, readData, readModel, writeOutput, writeStdout } from './io.js';
-import { shiftLines } from './shift-report.js';
+import { checkKnownModels, checkScorable } from '../score/check.js';
+import { checkOutput, readData, readModel, writeOutput, writeStdout } from '../node/io.js';
+import { shiftLines } from '../score/shift-report.js';
 
 export const EVAL_USAGE = `rewardfuse eval <model.json> <pairs.jsonl|csv> [--json] [--report report.html] [--ignore-unknown] [--hide-draws N] [--seed N]
   accuracy with its bootstrap 95% interval, accuracy with random judges hidden (the mean over

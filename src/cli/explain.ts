@@ -6,8 +6,8 @@ import type { FusionModel } from '../models/model.js';
 import { traceNet } from '../models/trace.js';
 import { FIT_DEFAULTS } from '../train/options.js';
 import { parseArgs, UsageError } from './args.js';
-import { checkFinite, checkScorable } from './check.js';
-import { CliError, readModel, readText, writeStdout } from './io.js';
+import { checkFinite, checkScorable } from '../score/check.js';
+import { CliError, readModel, readText, writeStdout } from '../node/io.js';
 
 export const EXPLAIN_USAGE = `rewardfuse explain <model.json> '<item or pair as JSON>' [--trace]
   an item: {"scores": {"rm": 1.5, ...}, "features"?: {...}}; a pair: {"a": {...}, "b": {...}, "label"?: "a"|"b"|"tie"}

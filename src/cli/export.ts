@@ -2,7 +2,7 @@
 // (see onnx/export.ts for its inputs, outputs and metadata).
 import { exportOnnx } from '../onnx/export.js';
 import { parseArgs, UsageError } from './args.js';
-import { checkOutput, Output, readModel, writeOutput, writeStderr, writeStdout } from './io.js';
+import { checkOutput, Output, readModel, writeOutput, writeStderr, writeStdout } from '../node/io.js';
 
 export const EXPORT_USAGE = `rewardfuse export <model.json> [-o model.onnx] [--anchor]
   the model as ONNX (opset 17): input "scores" float32 [N, K] in the judges' order (NaN = missing),

@@ -9,7 +9,7 @@ import { demo, DEMO_USAGE } from './demo.js';
 import { evaluate, EVAL_USAGE } from './evaluate.js';
 import { explain, EXPLAIN_USAGE } from './explain.js';
 import { exportModel, EXPORT_USAGE } from './export.js';
-import { CliError, reason, writeStderr, writeStdout } from './io.js';
+import { CliError, reason, writeStderr, writeStdout } from '../node/io.js';
 import { score, SCORE_USAGE } from './score.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { train, TRAIN_USAGE } from './train.js';

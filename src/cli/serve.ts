@@ -1,16 +1,13 @@
 // rewardfuse serve <model.json> [--upstreams upstreams.json] [--host 127.0.0.1] [--port 5000] [--token T] …
-// The fetch handler of src/serve/ on Node: served by serveNode (http-server.ts),
-// calling the upstreams with nodeFetch (http-client.ts).
+// The fetch handler of src/serve/ on Node: served by serveNode (../node/http-server.ts),
+// calling the upstreams with nodeFetch (../node/http-client.ts).
 import { ServeConfigError } from '../serve/errors.js';
 import { createHandler, type FuseHandler, type HandlerOptions } from '../serve/handler.js';
 import { parseArgs, UsageError } from './args.js';
-import { nodeFetch } from './http-client.js';
-import { serveNode, type NodeServer } from './http-server.js';
-import { CliError, readModel, readText } from './io.js';
-import { processMetrics } from './process-metrics.js';
-
-export { nodeFetch } from './http-client.js';
-export { serveNode, type NodeServer } from './http-server.js';
+import { nodeFetch } from '../node/http-client.js';
+import { serveNode, type NodeServer } from '../node/http-server.js';
+import { CliError, readModel, readText } from '../node/io.js';
+import { processMetrics } from '../node/process-metrics.js';
 
 export const SERVE_USAGE = `rewardfuse serve <model.json> [--upstreams upstreams.json] [--host 127.0.0.1] [--port 5000] [--token T]
     [--min-models 1] [--fallback-reward 0] [--deadline-ms 30000] [--timeout-ms 10000] [--retries 2]

@@ -9,8 +9,8 @@ import { FIT_DEFAULTS } from '../train/options.js';
 import { trainFusion, type FusionOptions } from '../train/train.js';
 import { checkOptions } from '../train/validate.js';
 import { parseArgs, UsageError } from './args.js';
-import { checkOutput, readData, writeOutput, writeStdout } from './io.js';
-import { endProgress, note, progress } from './progress.js';
+import { checkOutput, readData, writeOutput, writeStdout } from '../node/io.js';
+import { endProgress, note, progress } from '../node/progress.js';
 import type { LibraryChoice } from '../train/library.js';
 
 export const TRAIN_USAGE = `rewardfuse train <data.jsonl|csv> -o <model.json> [options]

@@ -1,21 +1,25 @@
 // One WebAssembly.Memory per model. Blocks are laid out once, up front, by a
-// bump pointer past the module's static data; nothing is freed, and the hot
-// path allocates nothing. Growing memory detaches every view, so views come
+// bump pointer past the module's static data; nothing is freed but by
+// rewinding to a mark (a scorer's per-piece blocks), and the hot path
+// allocates nothing. Growing memory detaches every view, so views come
 // from the accessors below, which rebuild them when memory.buffer changed.
 import type { Kernels } from './wasm.js';
+
+/** What the arena needs of an instance: its memory, and where its static data ends. */
+export type Heap = Pick<Kernels, 'memory' | 'heapBase'>;
 
 const ALIGN = 64; // bytes: a cache line, and a multiple of v128
 const PAGE = 65536;
 
 export class Arena {
-  readonly k: Kernels;
+  readonly k: Heap;
   private top: number;
   private buffer: ArrayBuffer | undefined;
   private f32View = new Float32Array(0);
   private i32View = new Int32Array(0);
   private f64View = new Float64Array(0);
 
-  constructor(k: Kernels) {
+  constructor(k: Heap) {
     this.k = k;
     this.top = align(k.heapBase());
   }
@@ -35,6 +39,17 @@ export class Arena {
       }
     }
     return ptr;
+  }
+
+  /** Reserve n bytes (rounded up to f32 slots); returns a byte pointer. */
+  allocBytes(n: number): number {
+    return this.alloc(Math.ceil(n / 4));
+  }
+
+  /** Free every block from `mark` (a value of `bytes`) on, to lay them out again. */
+  rewind(mark: number): void {
+    if (mark > this.top || mark < align(this.k.heapBase())) throw new Error(`rewardfuse: bad arena mark ${mark}`);
+    this.top = mark;
   }
 
   /** All of memory as f32: index = ptr >> 2. Rebuilt only after growth. */

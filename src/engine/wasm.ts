@@ -8,7 +8,8 @@ import { wasmBase64 } from './wasm-inline.js';
 import { fromBase64 } from './base64.js';
 
 // The Kernels interface is generated from the build (scripts/gen-kernels.mjs),
-// so it lists exactly the module's exports, with their parameter names.
+// so it lists exactly the module's numeric exports, with their parameter
+// names; the text exports (assembly/text/) have their own, src/score's.
 import type { Kernels } from './kernels.gen.js';
 export type { Kernels, Ptr } from './kernels.gen.js';
 
@@ -31,8 +32,16 @@ export async function init(source?: WebAssembly.Module | BufferSource): Promise<
   compiled = await WebAssembly.compile(source ?? inlineBytes());
 }
 
-/** A fresh instance with its own memory. Compiles synchronously if init() was not awaited (Node, Deno, Bun). */
+/** A fresh instance with its own memory, as the engine sees it: its numeric kernels. */
 export function newKernels(): Kernels {
+  return newInstance() as unknown as Kernels;
+}
+
+/**
+ * @internal A fresh instance's raw exports: newKernels' view, or src/score's
+ * (assembly/text/). Compiles synchronously if init() was not awaited (Node, Deno, Bun).
+ */
+export function newInstance(): WebAssembly.Exports {
   if (!compiled) {
     try {
       compiled = new WebAssembly.Module(inlineBytes());
@@ -40,5 +49,5 @@ export function newKernels(): Kernels {
       throw new Error(`rewardfuse: could not compile the kernels synchronously here; await init() first (${(e as Error).message})`);
     }
   }
-  return new WebAssembly.Instance(compiled, {}).exports as unknown as Kernels;
+  return new WebAssembly.Instance(compiled, {}).exports;
 }

@@ -1,7 +1,7 @@
 // Counters, gauges and histograms, rendered in Prometheus' text format
 // (version 0.0.4). Series are created on first use; a label set is a key.
 
-type Kind = 'counter' | 'gauge' | 'histogram';
+export type Kind = 'counter' | 'gauge' | 'histogram';
 type Labels = Record<string, string>;
 
 /** seconds: from a fast in-memory fusion to a slow upstream batch */

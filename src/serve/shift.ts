@@ -4,7 +4,8 @@
 // rolling window of the last 1,000 rows the server scored (models/shift-window.ts),
 // the anchor until the window holds minRows. Each combiner has its own
 // FusionBatch, so rows that concurrent requests send in one turn are still
-// scored together. /metrics: rows by combiner, and the window's state.
+// scored together. /metrics: rows by combiner, and the window's state
+// (defined in metric-table.ts).
 import type { Combiner, FusionModel } from '../models/model.js';
 import { ShiftWindow } from '../models/shift-window.js';
 import { FusionBatch } from './fusion-batch.js';
@@ -22,10 +23,6 @@ export class ServeShift {
       this.anchor = new FusionBatch(model.anchor);
       this.window = new ShiftWindow(model);
     }
-    metrics.define('rewardfuse_shift_rows_total', 'counter', 'Rows scored, by combiner (net; anchor: the rows looked unlike the training data; rule) and by what decided (batch: the request itself, window: the recent rows).');
-    metrics.define('rewardfuse_shift_window_rows', 'gauge', 'Rows in the shift check\'s rolling window of recent requests.');
-    metrics.define('rewardfuse_shift_window_auc', 'gauge', 'The rolling window\'s domain-classifier AUC against the training data (NaN until it holds enough rows).');
-    metrics.define('rewardfuse_shift_window_net', 'gauge', '1 when the window\'s decision lets the net score small requests, 0 when the anchor does.');
   }
 
   /** The batch that scores these n rows (x: (n, K) in the model's columns), and the combiner it stands for. */

@@ -1,21 +1,31 @@
 // Scoring a JSON Lines piece of items in wasm, bytes in and bytes out: the
-// scanner (assembly/jsonl.ts scanItems) reads the lines into the fusion
+// scanner (assembly/text/jsonl.ts scanItems) reads the lines into the fusion
 // model's columns, the model scores them, and writeItems prints the lines,
-// numbers as String() prints them (assembly/dtoa.ts). The same bytes as the
+// numbers as String() prints them (assembly/text/dtoa.ts). The same bytes as the
 // reader and template strings in score-piece.ts, several times faster.
 //
-// It returns undefined, and score-piece.ts takes the piece the long way, when
-// the scanner declines a line (any shape but the plain one, a name the model
-// does not know) or any check fails: the long way then reads the piece, or
-// names its file, line and field, as it always has.
-import { newKernels, type Kernels } from '../engine/wasm.js';
+// When it cannot, it says why (a Fallback), and score-piece.ts takes the
+// piece the long way, which reads it, or names its file, line and field, as
+// it always has. Its memory is laid out by the engine's arena: the tables
+// once, each piece's blocks after them, rewound for the next.
+import { Arena } from '../engine/arena.js';
 import type { ItemSet } from '../data/types.js';
 import type { FusionModel } from '../models/model.js';
 import { atLines, checkFinite, checkScorable } from './check.js';
+import { newTextKernels, type TextKernels } from './text-kernels.js';
 
 const ENCODER = new TextEncoder();
-const ALIGN = 64;
-const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * Why a piece of JSON lines takes the long way (DataReader, and the template
+ * strings of score-piece.ts) rather than the wasm one:
+ *   names     the model's names are not ones the scanner matches (FastItems.for)
+ *   declined  the scanner declined a line: another shape, an escape, a name the model does not know
+ *   empty     no items in the piece
+ *   memory    wasm memory could not grow to hold the piece
+ *   check     a check failed (out of range, not finite): the long way names the file, line and field
+ */
+export type Fallback = 'names' | 'declined' | 'empty' | 'memory' | 'check';
 
 /** A piece scored: its lines (UTF-8) and counts. */
 export interface FastScored {
@@ -27,7 +37,8 @@ export interface FastScored {
 }
 
 export class FastItems {
-  private readonly k: Kernels;
+  private readonly k: TextKernels;
+  private readonly arena: Arena;
   private readonly K: number;
   private readonly F: number;
   /**
@@ -53,35 +64,35 @@ export class FastItems {
   private readonly bounded: boolean;
 
   /**
-   * undefined for a model whose names the scanner does not match: it reads
+   * 'names' for a model whose names the scanner does not match: it reads
    * names of printable ASCII without quotes or backslashes (as bytes, they are
    * the string), and not index-like ones (a JS object puts those first)
    */
-  static for(model: FusionModel): FastItems | undefined {
+  static for(model: FusionModel): FastItems | 'names' {
     const odd = (name: string) => !/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/.test(name) || /^(0|[1-9]\d*)$/.test(name);
-    if (!model.models.length || model.models.some(odd) || model.features.some(odd)) return undefined;
+    if (!model.models.length || model.models.some(odd) || model.features.some(odd)) return 'names';
     return new FastItems(model);
   }
 
   private constructor(private readonly model: FusionModel) {
-    this.k = newKernels();
+    this.k = newTextKernels();
+    this.arena = new Arena(this.k);
     this.K = model.models.length;
     this.F = model.features.length;
     const [keyTable, keyBytes] = table([...model.models, ...model.features].map((s) => ENCODER.encode(s)));
     const json = model.models.map((s) => ENCODER.encode(JSON.stringify(s)));
     const [nameTable, nameBytes] = table(json);
-    const m = new Layout(this.k, 0);
-    this.keyTable = m.take(keyTable.byteLength);
-    this.keyBytes = m.take(keyBytes.length);
-    this.nameTable = m.take(nameTable.byteLength);
-    this.nameBytes = m.take(nameBytes.length);
-    if (!m.ready()) throw new Error(`rewardfuse: cannot grow wasm memory for the model's names`);
+    const m = this.arena;
+    this.keyTable = m.allocBytes(keyTable.byteLength);
+    this.keyBytes = m.allocBytes(keyBytes.length);
+    this.nameTable = m.allocBytes(nameTable.byteLength);
+    this.nameBytes = m.allocBytes(nameBytes.length);
     const u8 = new Uint8Array(this.k.memory.buffer);
     u8.set(new Uint8Array(keyTable.buffer), this.keyTable);
     u8.set(keyBytes, this.keyBytes);
     u8.set(new Uint8Array(nameTable.buffer), this.nameTable);
     u8.set(nameBytes, this.nameBytes);
-    this.tablesEnd = m.end;
+    this.tablesEnd = m.bytes;
     this.pad = 16 + Math.max(0, ...keyTable.filter((_, i) => i % 2 === 1));
     // {"id":"","reward":,"uncertainty":,"conservative":}\n and three numbers of at most 25 bytes (dtoa.ts);
     // ,"weights":{} and per model a name, a colon, a comma and a number
@@ -91,23 +102,27 @@ export class FastItems {
     this.bounded = small(model.norm) && small(model.featNorm);
   }
 
-  /** Score a piece of JSONL bytes, or undefined to take it the long way. */
-  score(text: Uint8Array, source: string, modelFile: string): FastScored | undefined {
-    const { k, K, F } = this;
+  /** Score a piece of JSONL bytes, or say why it takes the long way. */
+  score(text: Uint8Array, source: string, modelFile: string): FastScored | Fallback {
+    const { k, K, F, arena: m } = this;
     // a line of an item takes at least 16 bytes ({"id":"","scores":{}} and more)
     const cap = Math.floor(text.length / 16) + 1;
     const { keyTable, keyBytes, nameTable, nameBytes } = this;
-    const m = new Layout(k, this.tablesEnd);
-    const textPtr = m.take(text.length + 1 + this.pad); // and a 0 after it, where the scanner's last line ends
-    const scores = m.take(4 * cap * K), feats = m.take(4 * cap * F), ids = m.take(8 * cap), lines = m.take(4 * cap);
-    const counts = m.take(8), work = m.take(4 * (128 + K + F));
-    if (!m.ready()) return undefined;
+    m.rewind(this.tablesEnd);
+    let textPtr, scores, feats, ids, lines, counts, work;
+    try {
+      textPtr = m.allocBytes(text.length + 1 + this.pad); // and a 0 after it, where the scanner's last line ends
+      scores = m.alloc(cap * K); feats = m.alloc(cap * F); ids = m.alloc(2 * cap); lines = m.alloc(cap);
+      counts = m.alloc(2); work = m.alloc(128 + K + F);
+    } catch {
+      return 'memory';
+    }
     const u8 = new Uint8Array(k.memory.buffer);
     u8.set(text, textPtr);
     u8[textPtr + text.length] = 0;
-    if (!k.scanItems(scores, feats, ids, lines, counts, textPtr, text.length, keyTable, keyBytes, K, F, cap, work)) return undefined;
+    if (!k.scanItems(scores, feats, ids, lines, counts, textPtr, text.length, keyTable, keyBytes, K, F, cap, work)) return 'declined';
     const [n, lineFeeds] = new Int32Array(k.memory.buffer, counts, 2);
-    if (!n) return undefined;
+    if (!n) return 'empty';
     // views of this instance's memory, which nothing grows until the model has scored them
     const items: ItemSet = {
       kind: 'items', source, models: this.model.models, features: this.model.features,
@@ -123,14 +138,17 @@ export class FastItems {
       s = atLines(items, () => this.model.score(items));
       checkFinite(items, s);
     } catch {
-      return undefined; // the long way names it
+      return 'check'; // the long way names it
     }
     // the output after the columns: the scores, then the lines
     const W = s.weights ? K : 0;
-    const o = new Layout(k, m.end);
-    const reward = o.take(4 * n), uncertainty = o.take(4 * n), conservative = o.take(4 * n), weights = W ? o.take(4 * n * W) : 0;
-    const out = o.take(text.length + n * this.perItem);
-    if (!o.ready()) return undefined;
+    let reward, uncertainty, conservative, weights, out;
+    try {
+      reward = m.alloc(n); uncertainty = m.alloc(n); conservative = m.alloc(n); weights = W ? m.alloc(n * W) : 0;
+      out = m.allocBytes(text.length + n * this.perItem);
+    } catch {
+      return 'memory';
+    }
     const f32 = new Float32Array(k.memory.buffer);
     f32.set(s.reward, reward >> 2);
     f32.set(s.uncertainty, uncertainty >> 2);
@@ -138,30 +156,6 @@ export class FastItems {
     if (W) f32.set(s.weights!, weights >> 2);
     const bytes = k.writeItems(out, ids, textPtr, reward, uncertainty, conservative, weights, nameTable, nameBytes, n, K);
     return { out: new Uint8Array(k.memory.buffer, out, bytes), items: n, lines: lineFeeds };
-  }
-}
-
-/** Blocks laid out from `start` (the heap's base when 0), memory grown to hold them. */
-class Layout {
-  end: number;
-  constructor(private readonly k: Kernels, start: number) {
-    this.end = align(start || k.heapBase());
-  }
-  take(bytes: number): number {
-    const at = this.end;
-    this.end = align(at + Math.max(bytes, 1));
-    return at;
-  }
-  /** false when memory cannot grow (the long way then tries, and names what fails) */
-  ready(): boolean {
-    const have = this.k.memory.buffer.byteLength;
-    if (this.end <= have) return true;
-    try {
-      this.k.memory.grow(Math.ceil((this.end - have) / 65536));
-      return true;
-    } catch {
-      return false;
-    }
   }
 }
 

@@ -5,7 +5,7 @@
 //
 // The digits are Ryū's (Ulf Adams, PLDI 2018; d2s.c in github.com/ulfjack/ryu),
 // with 64×128-bit products built from 32-bit halves. A float32's doubles use
-// only 85 of Ryū's 668 powers of five (assembly/pow5.ts). test/dtoa.test.mjs
+// only 85 of Ryū's 668 powers of five (pow5.ts). test/score-fast.test.mjs
 // holds it to String() on a sweep of float32 bit patterns.
 import { POW5, POW5_INV } from "./pow5";
 

@@ -1,4 +1,4 @@
-// Training progress: a bar redrawn in place on a terminal, plain lines otherwise.
+// Progress on a terminal (a Node stream): a bar or a phase redrawn in place, plain lines otherwise.
 import type { EpochReport } from '../train/options.js';
 
 export function progress(stream: NodeJS.WriteStream, epochs: number, nets: number): (e: EpochReport) => void {

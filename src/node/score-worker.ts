@@ -1,13 +1,13 @@
 // A worker thread of `rewardfuse score --threads N`: loads the model once,
-// then scores each piece it is sent (score-piece.ts) and posts the lines back,
+// then scores each piece it is sent (../score/score-piece.ts) and posts the lines back,
 // encoded here as UTF-8 bytes that move to the main thread, which only writes them.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataError } from '../data/errors.js';
 import { loadModel } from '../models/file.js';
-import { scorePiece, type Piece } from './score-piece.js';
+import { scorePiece, type Piece } from '../score/score-piece.js';
 
 const { modelText, modelFile, combiner } = workerData as { modelText: string; modelFile: string; combiner: string };
-// the run's choice, made on its first piece (score-choice.ts)
+// the run's choice, made on its first piece (../score/score-choice.ts); the pool is score-pool.ts
 const loaded = loadModel(modelText, modelFile);
 const model = combiner === 'anchor' && loaded.anchor ? loaded.anchor : loaded;
 const ENCODER = new TextEncoder();

@@ -26,12 +26,3 @@ export function chooseOnPiece(model: FusionModel, p: Piece): { choice: BatchChoi
     return undefined;
   }
 }
-
-/** Each JSON line of `out` with the combiner that scored it added as its last field. */
-export function withCombiner(out: string | Uint8Array, combiner: string): string {
-  const text = typeof out === 'string' ? out : DECODER.decode(out);
-  // a line ends "}\n", and nothing else in a line does (JSON escapes line feeds in strings)
-  return text.replaceAll('}\n', `,"combiner":"${combiner}"}\n`);
-}
-
-const DECODER = new TextDecoder();
