@@ -207,4 +207,14 @@ Bad('bad usage exits 2', () => {
   noOutput('x.json');
 });
 
+Bad('CMD --help prints that command\'s usage and exits 0, whatever else was given', () => {
+  for (const cmd of ['train', 'score', 'eval', 'explain', 'export', 'demo', 'serve']) {
+    const r = cli(cmd, 'train.jsonl', cmd === 'score' ? '-h' : '--help', '--epochs', 'many');
+    assert.is(r.code, 0, r.err);
+    assert.is(r.err, '');
+    assert.match(r.out, new RegExp(`^rewardfuse ${cmd} `));
+  }
+  noOutput('x.json');
+});
+
 Bad.run();

@@ -31,6 +31,7 @@ ${DEMO_USAGE}
 ${SERVE_USAGE}`;
 
 const COMMANDS: Record<string, (argv: string[]) => void | Promise<void>> = { train, score, eval: evaluate, explain, export: exportModel, demo, serve };
+const USAGES: Record<string, string> = { train: TRAIN_USAGE, score: SCORE_USAGE, eval: EVAL_USAGE, explain: EXPLAIN_USAGE, export: EXPORT_USAGE, demo: DEMO_USAGE, serve: SERVE_USAGE };
 
 function main(argv: string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
@@ -39,6 +40,11 @@ function main(argv: string[]): number | Promise<number> {
   if (!run) {
     writeStderr(`rewardfuse: unknown command "${cmd}" (use train, score, eval, explain, export, demo or serve; --help for more)\n`);
     return 2;
+  }
+  // `rewardfuse CMD --help` (or -h): that command's usage, whatever else was given
+  if (!help && (rest.includes('--help') || rest.includes('-h'))) {
+    writeStdout(USAGES[cmd] + '\n');
+    return 0;
   }
   try {
     const done = run(rest);
