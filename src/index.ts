@@ -25,8 +25,8 @@ export { saveModel, loadModel, modelToJSON, modelFromJSON } from './models/file.
 export { exportOnnx } from './onnx/export.js';
 
 // baselines
-export { BASELINES, scoreBaselines, baselineItemScores, type BaselineName } from './models/baselines.js';
-export { fitBaselines, fitItemBaselines } from './train/baselines.js';
+export { BASELINES, scoreBaselines, baselineItemScores, type BaselineName } from './models/rules.js';
+export { fitBaselines, fitItemBaselines } from './train/fit-rules.js';
 
 // evaluate
 export { pairReport, itemReport, type PairReport, type ItemReport } from './eval/report.js';

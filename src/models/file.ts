@@ -23,7 +23,7 @@ import { DataError } from '../data/errors.js';
 import { fromBase64, toBase64 } from '../engine/base64.js';
 import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
 import { ARCH_NAMES, isArch, type Arch, type ArchConfig } from './archs.js';
-import { ITEM_BASELINES, BASELINES, type BaselineName, type FittedBaselines, type ItemBaseline } from './baselines.js';
+import { ITEM_BASELINES, BASELINES, type BaselineName, type FittedBaselines, type ItemBaseline } from './rules.js';
 import { FusionModel, type Scorer, type TrainInfo } from './model.js';
 import { checkArg } from '../data/validate.js';
 import { shiftFromJSON, shiftToJSON } from './shift.js';

@@ -7,7 +7,7 @@
 //   metadata rewardfuse.models and .features (JSON lists, input order), .file_version,
 //           .scorer, .calibration, .lambda, .train (the training summary, no loss curves)
 //   ±∞ scores are not refused as score refuses them: they give non-finite outputs
-// The math, as model.ts, fusion.ts, archs.ts and baselines.ts do it:
+// The math, as model.ts, fusion.ts, archs.ts and rules.ts do it:
 //   present = ¬isnan(x),  z = present ? (x − center)·scale : 0            (f32, as the kernels)
 //   nets    input [z | present | fz], each net's head in f32 (Gemm, activations, masked softmax)
 //   rules   on z in f64 (as baselineItemScores): best, mean, median, min, mean − λ·std,
@@ -16,7 +16,7 @@
 //   members r_1 … r_E (f64):  mean r̄;  u = std of the r_m (E > 1), else std of the present z
 //   reward = offset + scale·r̄,  uncertainty = |scale|·u,  conservative = reward − λ·uncertainty
 // A kind of model this file does not know is refused by name, never guessed at.
-import type { FittedBaselines } from '../models/baselines.js';
+import type { FittedBaselines } from '../models/rules.js';
 import { MODEL_VERSION } from '../models/file.js';
 import type { FusionNet } from '../models/fusion.js';
 import { FusionModel, type TrainInfo } from '../models/model.js';

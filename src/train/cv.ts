@@ -4,13 +4,13 @@
 // Folds hold out whole groups when the data has two or more (the estimate then
 // includes the shift between groups), random rows otherwise.
 import type { DataSet, ItemSet, PairSet } from '../data/types.js';
-import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines, type BaselineName, type ItemBaseline } from '../models/baselines.js';
+import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines, type BaselineName, type ItemBaseline } from '../models/rules.js';
 import { itemReport, pairReport, type ItemReport, type PairReport } from '../eval/report.js';
 import { agreement, sigmoid } from '../eval/metrics.js';
-import { fitBaselines, fitItemBaselines } from './baselines.js';
+import { fitBaselines, fitItemBaselines } from './fit-rules.js';
 import { crossFit, truthOf } from './crossfit.js';
 import { judgeSubsets, makeFolds } from './folds.js';
-import { trainFusion, type FusionOptions } from './train.js';
+import { fitFusion, type FusionOptions } from './train.js';
 import { checkOptions } from './validate.js';
 import { checkSet } from '../data/check.js';
 
@@ -68,7 +68,7 @@ export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | Ite
   const truth = truthOf(data);
   type Scored = Map<string, { pred: ArrayLike<number>; p?: ArrayLike<number> }>;
   const results = crossFit(data, { ...folds, keep, draws: hideDraws }, (tr) => {
-    const model = trainFusion(tr, fusionOpts);
+    const model = fitFusion(tr, fusionOpts);
     const fitted = baselines ? (tr.kind === 'pairs' ? fitBaselines(tr, { seed }) : fitItemBaselines(tr, { seed })) : null;
     // every scorer on a view of the held-out rows: margins (pairs) or predictions (items), and P(a ≻ b);
     // the model scores each view as one batch, as the default does (its net only where the batch is like its training data)

@@ -22,15 +22,16 @@
 import type { DataSet } from '../data/types.js';
 import { agreement, ece } from '../eval/metrics.js';
 import type { Arch } from '../models/archs.js';
-import { baselineItemScores, ITEM_BASELINES, type FittedBaselines, type ItemBaseline } from '../models/baselines.js';
+import { baselineItemScores, ITEM_BASELINES, type FittedBaselines, type ItemBaseline } from '../models/rules.js';
 import { sigmoid } from '../models/math.js';
 import { baselinesToJSON } from '../models/file.js';
-import { FusionModel, type Calibration } from '../models/model.js';
+import { FusionModel, type Calibration, type LibraryRecord } from '../models/model.js';
 import { shiftReference } from '../models/shift.js';
-import { fitBaselines, fitItemBaselines, fitTemperature } from './baselines.js';
+import { fitBaselines, fitItemBaselines, fitTemperature } from './fit-rules.js';
 import { crossFit, sidesOf, subsetOf, truthOf } from './crossfit.js';
 import { judgeSubsets, makeFolds, stratifiedSample } from './folds.js';
-import { trainNets, type NetOptions } from './nets.js';
+import { trainNets, type NetStart } from './nets.js';
+import { recordOptions, type NetOptions } from './options.js';
 
 /** the fusion nets in the library */
 export type NetCandidate = Extract<Arch, 'mlp' | 'gated'>;
@@ -71,17 +72,10 @@ export interface CandidateEstimate {
   perFold: number[];
 }
 
-export interface LibraryChoice {
+/** What the library chose, and why: the record a model file keeps (models/model.ts), with the candidates' names typed. */
+export interface LibraryChoice extends LibraryRecord {
   chosen: Candidate;
-  reason: string;
-  /** how the folds were made (and on how many rows) */
-  folds: string;
   candidates: CandidateEstimate[];
-  calibration: Calibration;
-  /** the anchor's calibration, the same way: it scores in place of a net on batches unlike the training data */
-  anchorCalibration: Calibration;
-  /** pairs: expected calibration error of the calibrated out-of-fold P(a ≻ b) */
-  ece?: number;
 }
 
 const isNet = (c: Candidate): c is NetCandidate => (NET_CANDIDATES as readonly string[]).includes(c);
@@ -90,9 +84,7 @@ const isNet = (c: Candidate): c is NetCandidate => (NET_CANDIDATES as readonly s
 export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionModel {
   const choice = chooseFromLibrary(data, opts);
   opts.onProgress?.(`fitting the rules and baselines on all ${data.ids.length} ${data.kind}`);
-  const library = { ...choice } as unknown as Record<string, unknown>;
-  const { onEpoch, onProgress, validation, folds, grouped, hideDraws, candidates, selectionRows, ...options } = opts;
-  void onProgress; void folds; void grouped; void hideDraws; void candidates; void selectionRows;
+  const library = { ...choice };
   // once, on all the data: the chosen rule, the gated net's prior, and the baselines eval compares with
   const fitted = fitFor(data, opts);
   const baselines = data.kind === 'pairs' ? baselinesToJSON(fitted) : undefined;
@@ -111,14 +103,14 @@ export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionMo
   });
   if (isNet(choice.chosen)) {
     opts.onProgress?.(`training ${choice.chosen} on all ${data.ids.length} ${data.kind}`);
-    const model = trainNets(data, choice.chosen, { ...netDefaults(options, fitted, choice.chosen), onEpoch, validation }, choice.calibration);
+    const model = trainNets(data, choice.chosen, netDefaults(opts, fitted, choice.chosen), choice.calibration);
     model.train!.library = library;
     model.train!.baselines = baselines;
     model.shift = shift;
     model.anchor = rule(ANCHOR as ItemBaseline, choice.anchorCalibration, null);
     return model;
   }
-  const model = rule(choice.chosen, choice.calibration, { options: { ...options, arch: 'library' }, rows: data.ids.length, source: data.source, fit: [], library, baselines });
+  const model = rule(choice.chosen, choice.calibration, { options: recordOptions(opts, { arch: 'library' }), rows: data.ids.length, source: data.source, fit: [], library, baselines });
   model.shift = shift;
   return model;
 }
@@ -256,8 +248,8 @@ function leastSquares(s: ArrayLike<number>, t: ArrayLike<number>): Calibration {
 // otherwise, so that they score well with any number of judges present; and the gated
 // net starts at tempered BMA's weighting (logits log(w·β⁺), scale Σwβ⁺/Σw), so that
 // weight decay shrinks its per-input correction toward the robust rule, not toward zero.
-function netDefaults<T extends LibraryOptions>(o: T, rules: FittedBaselines, arch: Candidate): T {
-  const out = { ...o, modelDropout: o.modelDropout ?? [0, 0.5], norm: rules.norm }; // the rules' normalisation: fitted on the same rows
+function netDefaults(o: LibraryOptions, rules: FittedBaselines, arch: Candidate): LibraryOptions & NetStart {
+  const out: LibraryOptions & NetStart = { ...o, modelDropout: o.modelDropout ?? [0, 0.5], norm: rules.norm }; // the rules' normalisation: fitted on the same rows
   if (arch !== 'gated') return out;
   const w = rules.tbmaWeights, b = rules.tbmaBeta;
   let wb = 0, ws = 0;

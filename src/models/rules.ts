@@ -13,7 +13,7 @@
 //           log-likelihood per training pair, η = 20: untempered weights
 //           collapse onto one judge as pairs grow; these do not
 // Each baseline's P(a ≻ b) = σ(τ·margin), τ fitted on the training pairs.
-// Fitting them is train/baselines.ts; saving them, file.ts; here they are held and scored.
+// Fitting them is train/fit-rules.ts; saving them, file.ts; here they are held and scored.
 import type { PairSet } from '../data/types.js';
 import type { FusionModel } from './model.js';
 import { sigmoid } from './math.js';

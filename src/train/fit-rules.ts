@@ -1,11 +1,11 @@
-// Fitting the baselines (see models/baselines.ts for what each one is) on
+// Fitting the baselines (see models/rules.ts for what each one is) on
 // training pairs or items: the best single model, each model's Bradley–Terry
 // temperature and BMA weight, logistic stacking, and each baseline's σ(τ·margin).
 // Everything is fitted on every row, but τ (one number a baseline) on an even
 // sample of 2^16 rows when there are more.
 import { subsetPairs, type ItemSet, type PairSet } from '../data/types.js';
 import { logSigmoid, pairwiseAccuracy, sigmoid } from '../eval/metrics.js';
-import { BASELINES, baselineMargins, zScores, type BaselineName, type FittedBaselines } from '../models/baselines.js';
+import { BASELINES, baselineMargins, zScores, type BaselineName, type FittedBaselines } from '../models/rules.js';
 import { fitNormaliser } from '../models/normalise.js';
 import { trainNets } from './nets.js';
 import { checkSet } from '../data/check.js';
