@@ -5,7 +5,8 @@
 // npm run bench:quality, not asserted here.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { trainFusion, crossValidate, simulateEnsemble, simPairs, fitBaselines, scoreBaselines, saveModel, loadModel, BASELINES } from '../dist/index.js';
+import { trainFusion, crossValidate, simulateEnsemble, simPairs, saveModel, loadModel } from '../dist/index.js';
+import { fitBaselines, scoreBaselines, BASELINES } from '../dist/eval.js';
 import { assignGroupFolds, makeFolds, judgeSubsets, hideJudges } from '../dist/train/folds.js';
 import { chooseFromLibrary } from '../dist/train/library.js';
 import { trainNets } from '../dist/train/nets.js';

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { newKernels } from '../dist/engine/wasm.js';
 import { scorePiece } from '../dist/cli/score-piece.js';
 import { FastItems } from '../dist/cli/score-fast.js';
-import { pairsFromRecords, trainFusion } from '../dist/index.js';
+import { trainFusion } from '../dist/index.js';
+import { pairsFromRecords } from '../dist/data.js';
 
 const Print = suite('writeFloat32: a float32 as String() prints it');
 

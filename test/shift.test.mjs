@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, pairwiseAccuracy, ShiftWindow, SHIFT_RULE, createHandler } from '../dist/index.js';
+import { trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, createHandler } from '../dist/index.js';
+import { ShiftWindow, SHIFT_RULE } from '../dist/shift.js';
+import { pairwiseAccuracy } from '../dist/eval.js';
 import { shiftReference, checkShift, domainAUC, SHIFT_LIMITS } from '../dist/models/shift.js';
 
 const P = 600, cut = 420, ids = Array.from({ length: P }, (_, i) => i);

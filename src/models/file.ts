@@ -23,8 +23,8 @@ import { DataError } from '../data/errors.js';
 import { fromBase64, toBase64 } from '../engine/base64.js';
 import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
 import { ARCH_NAMES, isArch, type Arch, type ArchConfig } from './archs.js';
-import { ITEM_BASELINES, BASELINES, type BaselineName, type FittedBaselines, type ItemBaseline } from './rules.js';
-import { FusionModel, type Scorer, type TrainInfo } from './model.js';
+import { ITEM_BASELINES, BASELINES, type BaselineName, type ItemBaseline } from './rules.js';
+import { FusionModel, type FittedRules, type Scorer, type TrainInfo } from './model.js';
 import { checkArg } from '../data/validate.js';
 import { shiftFromJSON, shiftToJSON } from './shift.js';
 
@@ -105,7 +105,7 @@ export function loadModel(text: string, source = '<memory>'): FusionModel {
 }
 
 /** The fitted baselines, for the model file: a rule model's state, and the baselines eval scores honestly. */
-export function baselinesToJSON(f: FittedBaselines): Record<string, unknown> {
+export function baselinesToJSON(f: FittedRules): Record<string, unknown> {
   return {
     center: Array.from(f.norm.center), scale: Array.from(f.norm.scale), best: f.best,
     bmaWeights: Array.from(f.bmaWeights), bmaLogWeights: Array.from(f.bmaLogWeights), bmaBeta: Array.from(f.bmaBeta),
@@ -115,7 +115,7 @@ export function baselinesToJSON(f: FittedBaselines): Record<string, unknown> {
 }
 
 /** Read what baselinesToJSON wrote, found at field path `at` in `source`; every number is checked. */
-export function baselinesFromJSON(o: unknown, source: string, at = 'train.baselines'): FittedBaselines {
+export function baselinesFromJSON(o: unknown, source: string, at = 'train.baselines'): FittedRules {
   const bad = (field: string, why = 'missing or malformed'): never => { throw new DataError(source, 0, `${at}${field ? `.${field}` : ''}`, why); };
   if (!isObject(o)) return bad('', 'expected an object');
   const center = numbers(o.center, Array.isArray(o.center) ? o.center.length : -1, isF32, 'a finite f32', (f, w) => bad(`center${f}`, w));

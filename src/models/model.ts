@@ -14,9 +14,12 @@ import type { Normaliser } from './normalise.js';
 import { checkShift, type ShiftReference, type ShiftReport } from './shift.js';
 
 /** What scores: an ensemble of fusion nets, or one fitted rule. */
+/** The fitted rules as a model holds them: their stacking net a FusionModel. */
+export type FittedRules = FittedBaselines<FusionModel>;
+
 export type Scorer =
   | { kind: 'nets'; arch: ArchConfig; ensemble: number }
-  | { kind: 'rule'; rule: ItemBaseline; baselines: FittedBaselines };
+  | { kind: 'rule'; rule: ItemBaseline; baselines: FittedRules };
 
 /** reward = offset + scale·raw; the identity unless training calibrated it. */
 export interface Calibration {
@@ -137,6 +140,7 @@ export const MAX_ROWS = 1024;
 export class FusionModel {
   readonly models: string[];
   readonly features: string[];
+  /** @internal what scores: the nets, or a fitted rule (read `name`, and the file, instead) */
   readonly scorer: Scorer;
   readonly calibration: Calibration;
   readonly norm: Normaliser;
@@ -279,6 +283,7 @@ export class FusionModel {
   }
 
   /**
+   * @internal
    * Score rows already in the model's columns. Rewards of the members are
    * averaged, and spreads taken, with +, −, ×, ÷ and √ only: IEEE-exact in
    * every JS engine, so the bits stay the same everywhere.
@@ -348,7 +353,7 @@ export class FusionModel {
     return { reward, uncertainty, conservative, weights: weights ?? ruleWeights };
   }
 
-  /** Reorder the data's columns into the model's; absent models become NaN (no score). */
+  /** @internal Reorder the data's columns into the model's; absent models become NaN (no score). */
   toModelColumns(models: string[], features: string[], x: Float32Array, f: Float32Array, rows: number) {
     const unknown = models.filter((m) => !this.models.includes(m));
     const known = this.models.filter((m) => models.includes(m));

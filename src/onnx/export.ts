@@ -16,10 +16,9 @@
 //   members r_1 … r_E (f64):  mean r̄;  u = std of the r_m (E > 1), else std of the present z
 //   reward = offset + scale·r̄,  uncertainty = |scale|·u,  conservative = reward − λ·uncertainty
 // A kind of model this file does not know is refused by name, never guessed at.
-import type { FittedBaselines } from '../models/rules.js';
 import { MODEL_VERSION } from '../models/file.js';
 import type { FusionNet } from '../models/fusion.js';
-import { FusionModel, type TrainInfo } from '../models/model.js';
+import { FusionModel, type FittedRules, type TrainInfo } from '../models/model.js';
 import type { Normaliser } from '../models/normalise.js';
 import { OnnxGraph } from './graph.js';
 import { modelProto, type ValueSpec } from './proto.js';
@@ -189,7 +188,7 @@ function activation(g: OnnxGraph, x: string, kind: string): string {
 // ---- rules ----
 
 /** A fitted rule's score (f64 (N, 1)) on its own z-scores; BMA's and tempered BMA's weights. */
-function rule(g: OnnxGraph, name: string, f: FittedBaselines, present: string, mask: string, K: number): { members: string[]; weights?: string } {
+function rule(g: OnnxGraph, name: string, f: FittedRules, present: string, mask: string, K: number): { members: string[]; weights?: string } {
   const z = g.op('Cast', [zScores(g, 'scores', present, f.norm)], { to: 11 }); // f64 (N, K)
   const count = sum(g, mask);
   const some = g.op('Greater', [count, g.f64(0)]);
@@ -239,7 +238,7 @@ function rule(g: OnnxGraph, name: string, f: FittedBaselines, present: string, m
  * fitted baselines hold them, else the logs of the stored linear weights. The
  * one place that reads the stored weights.
  */
-function logWeights(f: FittedBaselines, rule: 'bma' | 'tbma'): Float64Array {
+function logWeights(f: FittedRules, rule: 'bma' | 'tbma'): Float64Array {
   const logs = (f as { bmaLogWeights?: Float64Array; tbmaLogWeights?: Float64Array })[rule === 'bma' ? 'bmaLogWeights' : 'tbmaLogWeights'];
   return logs ?? Float64Array.from(rule === 'bma' ? f.bmaWeights : f.tbmaWeights, (w) => (w > 0 ? Math.log(w) : -Infinity));
 }

@@ -5,7 +5,8 @@
 // sample of 2^16 rows when there are more.
 import { subsetPairs, type ItemSet, type PairSet } from '../data/types.js';
 import { logSigmoid, pairwiseAccuracy, sigmoid } from '../eval/metrics.js';
-import { BASELINES, baselineMargins, zScores, type BaselineName, type FittedBaselines } from '../models/rules.js';
+import { BASELINES, baselineMargins, zScores, type BaselineName } from '../models/rules.js';
+import type { FittedRules } from '../models/model.js';
 import { fitNormaliser } from '../models/normalise.js';
 import { trainNets } from './nets.js';
 import { checkSet } from '../data/check.js';
@@ -28,7 +29,7 @@ function checkFit(where: string, set: unknown, kind: 'pairs' | 'items', opts: un
 }
 const isSet = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: number } = {}): FittedRules {
   checkFit('fitBaselines', train, 'pairs', opts);
   const K = train.models.length, n = train.ids.length;
   const norm = fitNormaliser(K, train.a, train.b);
@@ -52,7 +53,7 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
   const bma = posterior(logLik);
   const tbma = fitTemperedBma(za, zb, t, K);
   const stacking = trainNets(train, 'linear', { ...STACKING, seed: opts.seed ?? 0, norm });
-  const fitted: FittedBaselines = {
+  const fitted: FittedRules = {
     norm, best, bmaWeights: bma.weights, bmaLogWeights: bma.log, bmaBeta: beta, tbmaWeights: tbma.weights, tbmaLogWeights: tbma.log, tbmaBeta: tbma.beta,
     stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1,
   };
@@ -68,7 +69,7 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
  * model's least-squares fit t ≈ α + β·z by its Gaussian likelihood; stacking
  * is the linear fusion net under MSE.
  */
-export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?: number } = {}): FittedRules {
   checkFit('fitItemBaselines', train, 'items', opts);
   const K = train.models.length, n = train.ids.length;
   const norm = fitNormaliser(K, train.scores);

@@ -22,10 +22,10 @@
 import type { DataSet } from '../data/types.js';
 import { agreement, ece } from '../eval/metrics.js';
 import type { Arch } from '../models/archs.js';
-import { baselineItemScores, ITEM_BASELINES, type FittedBaselines, type ItemBaseline } from '../models/rules.js';
+import { baselineItemScores, ITEM_BASELINES, type ItemBaseline } from '../models/rules.js';
 import { sigmoid } from '../models/math.js';
 import { baselinesToJSON } from '../models/file.js';
-import { FusionModel, type Calibration, type LibraryRecord } from '../models/model.js';
+import { FusionModel, type Calibration, type FittedRules, type LibraryRecord } from '../models/model.js';
 import { shiftReference } from '../models/shift.js';
 import { fitBaselines, fitItemBaselines, fitTemperature } from './fit-rules.js';
 import { crossFit, sidesOf, subsetOf, truthOf } from './crossfit.js';
@@ -199,7 +199,7 @@ export function estimateLibrary(data: DataSet, opts: LibraryOptions = {}) {
   return { estimates, oof, folds };
 }
 
-type Scorers = { rules: FittedBaselines; nets: Map<Candidate, FusionModel> };
+type Scorers = { rules: FittedRules; nets: Map<Candidate, FusionModel> };
 
 function fitCandidates(tr: DataSet, names: readonly Candidate[], opts: LibraryOptions): Scorers {
   const rules = fitFor(tr, opts);
@@ -208,7 +208,7 @@ function fitCandidates(tr: DataSet, names: readonly Candidate[], opts: LibraryOp
   return { rules, nets };
 }
 
-function fitFor(data: DataSet, opts: LibraryOptions): FittedBaselines {
+function fitFor(data: DataSet, opts: LibraryOptions): FittedRules {
   const o = { seed: opts.seed, lambda: opts.lambda };
   return data.kind === 'pairs' ? fitBaselines(data, o) : fitItemBaselines(data, o);
 }
@@ -248,7 +248,7 @@ function leastSquares(s: ArrayLike<number>, t: ArrayLike<number>): Calibration {
 // otherwise, so that they score well with any number of judges present; and the gated
 // net starts at tempered BMA's weighting (logits log(w·β⁺), scale Σwβ⁺/Σw), so that
 // weight decay shrinks its per-input correction toward the robust rule, not toward zero.
-function netDefaults(o: LibraryOptions, rules: FittedBaselines, arch: Candidate): LibraryOptions & NetStart {
+function netDefaults(o: LibraryOptions, rules: FittedRules, arch: Candidate): LibraryOptions & NetStart {
   const out: LibraryOptions & NetStart = { ...o, modelDropout: o.modelDropout ?? [0, 0.5], norm: rules.norm }; // the rules' normalisation: fitted on the same rows
   if (arch !== 'gated') return out;
   const w = rules.tbmaWeights, b = rules.tbmaBeta;
