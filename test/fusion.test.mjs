@@ -4,10 +4,8 @@
 // sets is measured by npm run bench:quality, not asserted here.)
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, crossValidate,
-  fitBaselines, scoreBaselines, fitItemBaselines, baselineItemScores, BASELINES, pairReport, pairwiseAccuracy, pearson,
-} from '../dist/index.js';
+import { trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, crossValidate } from '../dist/index.js';
+import { fitBaselines, scoreBaselines, fitItemBaselines, baselineItemScores, BASELINES, pairReport, pairwiseAccuracy, pearson } from '../dist/eval.js';
 import { fitNormaliser } from '../dist/models/normalise.js';
 import { assignFolds } from '../dist/train/folds.js';
 
