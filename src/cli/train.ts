@@ -14,7 +14,7 @@ export const TRAIN_USAGE = `rewardfuse train <data.jsonl|csv> -o <model.json> [o
   --arch library|auto|${ARCH_NAMES.join('|')}  what to fit (default library):
       library every fixed rule, BMA, tempered BMA, stacking and the fusion nets,
               cross-validated by group and with random judges hidden; tempered
-              BMA unless another is better by more than one standard error
+              BMA unless another is better by more than two standard errors
       auto    the net architecture with the best random 5-fold CV accuracy
 ${ARCH_NAMES.map((a) => `      ${a.padEnd(7)} ${ARCHS[a].about}`).join('\n')}
   --loss bt|mse|bce         bt for pairs (default), mse (default) or bce for items

@@ -2,7 +2,8 @@
 // them on the other folds (normalisation included) and scores its own rows
 // twice, with every judge and with a random subset of the judges hidden.
 // Folds hold out whole groups when the data has two or more (the estimate then
-// includes the shift between groups), random rows otherwise.
+// includes the shift between groups), random rows otherwise. The folds run on
+// crossfit.ts, as the library's choice and arch 'auto' do.
 import type { DataSet, ItemSet, PairSet } from '../data/types.js';
 import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines, type BaselineName, type ItemBaseline } from '../models/rules.js';
 import { itemReport, pairReport, type ItemReport, type PairReport } from '../eval/report.js';

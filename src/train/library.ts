@@ -4,7 +4,8 @@
 // fitted on the training part of every fold and scores the held-out part
 // twice: with every judge, and with a random subset of judges hidden (as when
 // a user has only some of them). Folds hold out whole groups when the data
-// has them, so the estimates include the shift between groups.
+// has them, so the estimates include the shift between groups (crossfit.ts
+// runs the folds, for crossValidate and arch 'auto' too).
 //
 // Choosing: tempered BMA is the anchor (robust on every shift we have seen:
 // it down-weights poor judges without collapsing onto one). Another candidate

@@ -3,6 +3,7 @@
 // fold; the candidate with the best held-out pairwise accuracy (for items,
 // the lowest squared error), ties broken by log loss, wins. Small data then
 // gets the linear model that suits it, and larger data the capacity it can use.
+// The folds run on crossfit.ts (random folds, no judges hidden).
 import type { DataSet } from '../data/types.js';
 import { logLoss, pairCredit, sigmoid } from '../eval/metrics.js';
 import { ARCH_NAMES, type Arch } from '../models/archs.js';
