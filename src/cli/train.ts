@@ -48,8 +48,8 @@ export function train(argv: string[]): void {
   const onEpoch = progress(process.stderr, epochs ?? FIT_DEFAULTS.epochs, ensemble ?? ENSEMBLE);
   const onProgress = (message: string) => note(process.stderr, message);
   const opts: FusionOptions = {
-    arch: flags.arch as never, loss: flags.loss as never, hidden: flags.hidden as number[] | undefined,
-    activation: flags.activation as never, epochs, batchSize: flags.batch as number | undefined,
+    arch: flags.arch as FusionOptions['arch'], loss: flags.loss as FusionOptions['loss'], hidden: flags.hidden as number[] | undefined,
+    activation: flags.activation as FusionOptions['activation'], epochs, batchSize: flags.batch as number | undefined,
     lr: flags.lr as number | undefined, weightDecay: flags['weight-decay'] as number | undefined,
     val: flags.val as number | undefined, patience: flags.patience as number | undefined, ensemble,
     modelDropout: flags.dropout as number | undefined, useFeatures: flags['no-features'] ? false : undefined,
