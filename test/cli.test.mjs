@@ -36,7 +36,7 @@ Commands('train writes a model file, with plain progress lines off a terminal', 
   assert.match(r.err, /net 1\/2  epoch  1\/40  train \d\.\d{4}  val \d\.\d{4}  \d+ samples\/s\n/);
   const m = JSON.parse(readFileSync(at('model.json'), 'utf8'));
   assert.is(m.format, 'rewardfuse-model');
-  assert.is(m.version, 2);
+  assert.is(m.version, 4);
   assert.ok(m.train.baselines && m.train.metrics.trainAccuracy > 0.7);
   const g = cli('train', 'train.jsonl', '-o', 'gated.json', '--arch', 'gated', '--hidden', '8', '--epochs', '30', '--ensemble', '1', '--seed', '4');
   assert.is(g.code, 0, g.err);

@@ -157,7 +157,7 @@ Library('trainFusion by default: calibrated rule or nets, the choice in the file
   assert.ok(m.calibration.scale > 0 && m.calibration.offset === 0);
   const text = saveModel(m);
   const json = JSON.parse(text);
-  assert.is(json.version, 3, "the default keeps its shift check");
+  assert.is(json.version, 4, "the default keeps its shift check, and its rules' stacking net as weights");
   assert.is(json.scorer, m.scorer.kind === 'nets' ? 'nets' : m.scorer.rule);
   const back = loadModel(text, 'm.json');
   assert.equal(back.scorePairs(test).margin, m.scorePairs(test).margin);
