@@ -7,7 +7,8 @@
 import Benchmark from 'benchmark';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { trainFusion, simulateEnsemble, simPairs, subsetPairs } from '../dist/index.js';
+import { trainFusion, simulateEnsemble, simPairs } from '../dist/index.js';
+import { subsetPairs } from '../dist/data.js';
 import { Mlp, newKernels, Arena } from '../dist/engine.js';
 import { FusionModel } from '../dist/models/model.js';
 import { fitNormaliser } from '../dist/models/normalise.js';

@@ -16,7 +16,8 @@
 //   node bench/quality.mjs [--seeds 3] [--no-readme] [--no-shift] [set ...]
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseData, crossValidate, trainFusion, BASELINES, pairwiseAccuracy } from '../dist/index.js';
+import { parseData, crossValidate, trainFusion } from '../dist/index.js';
+import { BASELINES, pairwiseAccuracy } from '../dist/eval.js';
 import { makeFolds, judgeSubsets, hideJudges } from '../dist/train/folds.js';
 import { subsetPairs } from '../dist/data/types.js';
 import { shiftRows, shiftSummary } from './shift.mjs';

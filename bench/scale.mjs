@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulateEnsemble, simPairs, simItems, SIM_JUDGES } from '../dist/data/simulate.js';
-import { trainFusion, pairReport } from '../dist/index.js';
+import { trainFusion } from '../dist/index.js';
+import { pairReport } from '../dist/eval.js';
 
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-scale-'));

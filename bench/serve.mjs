@@ -48,7 +48,7 @@ const TICK = 2;
 const lateness = (h) => [h.percentile(50), h.percentile(99), h.max].map((x) => Math.max(0, x / 1e6 - TICK));
 
 async function main() {
-  const lib = await import('../dist/index.js');
+  const lib = { ...(await import('../dist/index.js')), ...(await import('../dist/data.js')) };
   const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-bench-serve-'));
   const t00 = performance.now();
 

@@ -14,7 +14,8 @@
 //   node bench/shift.mjs [--sim-seeds 3] [--no-real] [set ...]
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseData, trainFusion, simulateEnsemble, simPairs, pairwiseAccuracy, fitBaselines, scoreBaselines } from '../dist/index.js';
+import { parseData, trainFusion, simulateEnsemble, simPairs } from '../dist/index.js';
+import { pairwiseAccuracy, fitBaselines, scoreBaselines } from '../dist/eval.js';
 import { subsetPairs } from '../dist/data/types.js';
 import { shiftReference, checkShift, SHIFT_RULE } from '../dist/models/shift.js';
 

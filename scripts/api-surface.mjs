@@ -1,5 +1,6 @@
-// Measures the public surface: the names dist/index.js exports, and the lines
-// of .d.ts reachable from dist/index.d.ts (following relative imports).
+// Measures the public surface: the names each entry package.json "exports"
+// declares (the main one, rewardfuse/eval, …) exports, and the lines of .d.ts
+// reachable from it (following relative imports).
 //   node scripts/api-surface.mjs [entry.d.ts ...]
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve, relative } from 'node:path';
@@ -19,7 +20,9 @@ export function reachableDts(entry) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const entries = process.argv.length > 2 ? process.argv.slice(2) : ['dist/index.d.ts'];
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  const declared = Object.values(pkg.exports).filter((e) => typeof e === 'object').map((e) => e.types.replace(/^\.\//, ''));
+  const entries = process.argv.length > 2 ? process.argv.slice(2) : declared;
   for (const entry of entries) {
     const files = reachableDts(entry);
     const lines = [...files.values()].reduce((s, n) => s + n, 0);

@@ -14,7 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simulateEnsemble, simPairs, simItems, loadModel, parseData, pairsFromRecords, itemsFromRecords, DataError } from '../dist/index.js';
+import { simulateEnsemble, simPairs, simItems, loadModel, parseData, DataError } from '../dist/index.js';
+import { pairsFromRecords, itemsFromRecords } from '../dist/data.js';
 import { checkSet } from '../dist/data/index.js';
 import { Mlp } from '../dist/engine.js';
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simulateEnsemble, simPairs, simItems } from '../dist/index.js';
+import { simulateEnsemble, simPairs, simItems, parseData, trainFusion, saveModel } from '../dist/index.js';
 
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-cli-'));
@@ -36,7 +36,7 @@ Commands('train writes a model file, with plain progress lines off a terminal', 
   assert.match(r.err, /net 1\/2  epoch  1\/40  train \d\.\d{4}  val \d\.\d{4}  \d+ samples\/s\n/);
   const m = JSON.parse(readFileSync(at('model.json'), 'utf8'));
   assert.is(m.format, 'rewardfuse-model');
-  assert.is(m.version, 2);
+  assert.is(m.version, 4);
   assert.ok(m.train.baselines && m.train.metrics.trainAccuracy > 0.7);
   const g = cli('train', 'train.jsonl', '-o', 'gated.json', '--arch', 'gated', '--hidden', '8', '--epochs', '30', '--ensemble', '1', '--seed', '4');
   assert.is(g.code, 0, g.err);
@@ -53,6 +53,15 @@ Commands('train writes a model file, with plain progress lines off a terminal', 
   assert.match(d.err, /cross-validating the library: fold 1 of 3/);
   const saved = JSON.parse(readFileSync(at('default.json'), 'utf8'));
   assert.ok(saved.train.library.candidates.length === 10 && saved.calibration.scale > 0);
+});
+
+Commands('train writes the bytes trainFusion and saveModel write, options in any order', () => {
+  // the files the test above wrote: the default (the library) and a gated net
+  const data = parseData(readFileSync(at('train.jsonl'), 'utf8'), 'train.jsonl');
+  const lib = saveModel(trainFusion(data, { seed: 2, epochs: 10 }));
+  assert.ok(lib === readFileSync(at('default.json'), 'utf8'), 'the default: the CLI and the library differ');
+  const gated = saveModel(trainFusion(data, { seed: 4, ensemble: 1, epochs: 30, hidden: [8], arch: 'gated' }));
+  assert.ok(gated === readFileSync(at('gated.json'), 'utf8'), 'gated: the CLI and the library differ');
 });
 
 Commands('train redraws a progress bar in place on a terminal', () => {

@@ -4,10 +4,8 @@
 // sets is measured by npm run bench:quality, not asserted here.)
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, crossValidate,
-  fitBaselines, scoreBaselines, fitItemBaselines, baselineItemScores, BASELINES, pairReport, pairwiseAccuracy, pearson,
-} from '../dist/index.js';
+import { trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, crossValidate } from '../dist/index.js';
+import { fitBaselines, scoreBaselines, fitItemBaselines, baselineItemScores, BASELINES, pairReport, pairwiseAccuracy, pearson } from '../dist/eval.js';
 import { fitNormaliser } from '../dist/models/normalise.js';
 import { assignFolds } from '../dist/train/folds.js';
 
@@ -266,7 +264,7 @@ File('save then load gives bit-identical scores, for every architecture', () => 
     const text = saveModel(m);
     const json = JSON.parse(text);
     assert.is(json.format, 'rewardfuse-model');
-    assert.is(json.version, 2);
+    assert.is(json.version, 4, 'pairs: the baselines eval compares with, their stacking net stored as weights');
     assert.is(json.scorer, 'nets');
     assert.equal(json.models, sim.models);
     const back = loadModel(text, 'm.json');
@@ -280,7 +278,7 @@ File('a corrupt file names the field', () => {
   const edit = (fn) => { const j = JSON.parse(text); fn(j); return JSON.stringify(j); };
   throwsWith(() => loadModel('{"format": "rewardfuse-model", ', 'm.json'), /^m\.json: not a rewardfuse model file: not valid JSON/);
   throwsWith(() => loadModel(edit((j) => (j.format = 'onnx')), 'm.json'), /m\.json: field "format"/);
-  throwsWith(() => loadModel(edit((j) => (j.version = 99)), 'm.json'), /field "version": this rewardfuse reads versions 1 to 3, the file is version 99/);
+  throwsWith(() => loadModel(edit((j) => (j.version = 99)), 'm.json'), /field "version": this rewardfuse reads versions 1 to 4, the file is version 99/);
   throwsWith(() => loadModel(edit((j) => (j.weights = j.weights.slice(0, 8))), 'm.json'), /field "weights": expected \d+ f32 values/);
   throwsWith(() => loadModel(edit((j) => (j.normalisation.scale[2] = -1)), 'm.json'), /field "normalisation\.scale\[2\]": expected a positive f32/);
   throwsWith(() => loadModel(edit((j) => (j.normalisation.center.pop())), 'm.json'), /field "normalisation\.center": expected 6 numbers/);

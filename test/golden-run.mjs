@@ -2,7 +2,8 @@
 // in f32 (small rationals), so only the library's arithmetic is under test.
 // Regenerate by hand with `node scripts/update-golden.mjs` and read the diff.
 import { Mlp } from '../dist/engine.js';
-import { pairsFromRecords, trainFusion } from '../dist/index.js';
+import { trainFusion } from '../dist/index.js';
+import { pairsFromRecords } from '../dist/data.js';
 import { ARCH_NAMES } from '../dist/models/archs.js';
 
 export const GOLDEN_FORMAT = { format: 'rewardfuse-golden', version: 3 };

@@ -5,7 +5,8 @@
 // npm run bench:quality, not asserted here.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { trainFusion, crossValidate, simulateEnsemble, simPairs, fitBaselines, scoreBaselines, saveModel, loadModel, BASELINES } from '../dist/index.js';
+import { trainFusion, crossValidate, simulateEnsemble, simPairs, saveModel, loadModel } from '../dist/index.js';
+import { fitBaselines, scoreBaselines, BASELINES } from '../dist/eval.js';
 import { assignGroupFolds, makeFolds, judgeSubsets, hideJudges } from '../dist/train/folds.js';
 import { chooseFromLibrary } from '../dist/train/library.js';
 import { trainNets } from '../dist/train/nets.js';
@@ -156,7 +157,7 @@ Library('trainFusion by default: calibrated rule or nets, the choice in the file
   assert.ok(m.calibration.scale > 0 && m.calibration.offset === 0);
   const text = saveModel(m);
   const json = JSON.parse(text);
-  assert.is(json.version, 3, "the default keeps its shift check");
+  assert.is(json.version, 4, "the default keeps its shift check, and its rules' stacking net as weights");
   assert.is(json.scorer, m.scorer.kind === 'nets' ? 'nets' : m.scorer.rule);
   const back = loadModel(text, 'm.json');
   assert.equal(back.scorePairs(test).margin, m.scorePairs(test).margin);

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { loadModel } from '../dist/index.js';
 import { parameterCount } from '../dist/models/file.js';
-import { ITEM_BASELINES, BASELINES } from '../dist/models/baselines.js';
+import { ITEM_BASELINES, BASELINES } from '../dist/models/rules.js';
 import { ARCH_NAMES } from '../dist/models/archs.js';
 import { scorePiece } from '../dist/score/score-piece.js';
 

@@ -9,10 +9,11 @@ import { readFileSync } from 'node:fs';
 import { newKernels } from '../dist/engine/wasm.js';
 import { scorePiece } from '../dist/score/score-piece.js';
 import { FastItems } from '../dist/score/score-fast.js';
+import { trainFusion } from '../dist/index.js';
+import { pairsFromRecords } from '../dist/data.js';
 
 /** the wasm path took the piece (else FastItems.score names its Fallback) */
 const took = (r) => typeof r === 'object';
-import { pairsFromRecords, trainFusion } from '../dist/index.js';
 
 const Print = suite('writeFloat32: a float32 as String() prints it');
 

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, pairwiseAccuracy, ShiftWindow, SHIFT_RULE, createHandler } from '../dist/index.js';
+import { trainFusion, simulateEnsemble, simPairs, simItems, saveModel, loadModel, createHandler } from '../dist/index.js';
+import { ShiftWindow, SHIFT_RULE } from '../dist/shift.js';
+import { pairwiseAccuracy } from '../dist/eval.js';
 import { shiftReference, checkShift, domainAUC, SHIFT_LIMITS } from '../dist/models/shift.js';
 
 const P = 600, cut = 420, ids = Array.from({ length: P }, (_, i) => i);
@@ -103,12 +105,12 @@ Gate('items: a batch decides for itself; a single item gets the anchor; a rollin
   throwsWith(() => new ShiftWindow(model, { size: 10 }), /size must be an integer from 200/);
 });
 
-const File = suite('model file, version 3');
+const File = suite('model file, versions 3 and 4');
 
 File('the check and the anchor are saved and loaded to the same bits and decisions; old files still load', () => {
   const text = saveModel(model);
   const json = JSON.parse(text);
-  assert.is(json.version, 3);
+  assert.is(json.version, 4);
   assert.ok(json.shift && json.anchor && json.anchor.scorer === 'tbma');
   assert.ok(text.length < 200_000, `${text.length} characters`);
   const back = loadModel(text, 'm.json');
@@ -124,6 +126,7 @@ File('the check and the anchor are saved and loaded to the same bits and decisio
   old.version = 2;
   delete old.shift;
   delete old.anchor;
+  delete old.train.baselines; // version 4's form: a version-2 file nests a model file there
   const v2 = loadModel(JSON.stringify(old), 'old.json');
   assert.is(v2.shift, null);
   const c = v2.scorePairsBatch(testSh);
@@ -134,6 +137,27 @@ File('the check and the anchor are saved and loaded to the same bits and decisio
   const rule = trainFusion(train, { seed: 0, candidates: ['tbma'] });
   assert.ok(rule.shift && !rule.anchor);
   assert.is(rule.scorePairsBatch(testSh).combiner, 'rule');
+});
+
+File("version 4 stores the rules' stacking net as its weights; the nested model file of versions 2 and 3 still loads to the same bits", () => {
+  const rule = trainFusion(train, { seed: 0, candidates: ['stacking'] });
+  const json = JSON.parse(saveModel(rule));
+  assert.is(json.version, 4);
+  assert.is(typeof json.rule.stacking, 'string');
+  assert.is(typeof json.train.baselines.stacking, 'string');
+  // the same net as a version-3 file held it: a whole nets model file, linear, on the rules' normalisation
+  const nested = (r) => ({
+    format: 'rewardfuse-model', version: 2, models: json.models, features: [],
+    normalisation: { center: r.center, scale: r.scale, featureCenter: [], featureScale: [] },
+    scorer: 'nets', calibration: { scale: 1, offset: 0 }, seed: 0, lambda: 1,
+    arch: { type: 'linear', hidden: [], activation: 'relu', temperature: 1 }, ensemble: 1, weights: r.stacking, train: null,
+  });
+  const old = { ...json, version: 3, rule: { ...json.rule, stacking: nested(json.rule) }, anchor: json.anchor && { ...json.anchor, version: 2, rule: { ...json.anchor.rule, stacking: nested(json.anchor.rule) } } };
+  if (!old.anchor) delete old.anchor;
+  const v3 = loadModel(JSON.stringify(old), 'v3.json');
+  assert.equal(v3.scorePairsBatch(testSh).margin, rule.scorePairsBatch(testSh).margin);
+  assert.equal(v3.scorePairsBatch(testIn).margin, rule.scorePairsBatch(testIn).margin);
+  assert.is(saveModel(v3), saveModel(rule), 'written as version 4');
 });
 
 File('a corrupt check or anchor names its field', () => {

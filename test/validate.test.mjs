@@ -9,10 +9,9 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  simulateEnsemble, simPairs, simItems, trainFusion, saveModel, modelToJSON, loadModel, fitBaselines, fitItemBaselines,
-  scoreBaselines, baselineItemScores, pairReport, itemReport, pairwiseAccuracy, bootstrapCI, ece, subsetPairs, subsetItems,
-} from '../dist/index.js';
+import { simulateEnsemble, simPairs, simItems, trainFusion, saveModel, modelToJSON, loadModel } from '../dist/index.js';
+import { subsetPairs, subsetItems } from '../dist/data.js';
+import { fitBaselines, fitItemBaselines, scoreBaselines, baselineItemScores, pairReport, itemReport, pairwiseAccuracy, bootstrapCI, ece } from '../dist/eval.js';
 import { UsageError, parseArgs } from '../dist/cli/args.js';
 import { train } from '../dist/cli/train.js';
 import { score, clock } from '../dist/cli/score.js';

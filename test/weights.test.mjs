@@ -6,7 +6,9 @@
 // that judge scored a "no usable judge" error, not a reward of 0.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { pairsFromRecords, itemsFromRecords, parseData, fitBaselines, trainFusion, saveModel, loadModel } from '../dist/index.js';
+import { parseData, trainFusion, saveModel, loadModel } from '../dist/index.js';
+import { pairsFromRecords, itemsFromRecords } from '../dist/data.js';
+import { fitBaselines } from '../dist/eval.js';
 import { scorePiece } from '../dist/score/score-piece.js';
 import { withShared, readShared } from './shared-data.mjs';
 

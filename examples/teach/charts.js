@@ -1,7 +1,7 @@
 // The teaching page's two own charts, as inline SVG: the loss curve (ticks
 // that fit its range, the best epoch's label clear of the legend) and the
 // held-out accuracies with their 95% intervals.
-import { esc } from '../../dist/report/svg.js';
+import { esc } from '../../dist/teach.js';
 
 /** About n round ticks over [lo, hi]: steps of 1, 2, 2.5 or 5 × 10^k. */
 export function niceTicks(lo, hi, n = 5) {

@@ -2,8 +2,8 @@
 // reward next to the mean's, on one colour scale, with held-out responses as
 // dots filled with the reward the net gives them; and each hidden unit's
 // output over the same plane, as the TensorFlow Playground draws its neurons.
-import { heatFrame, colorBar, diverging, esc } from '../../dist/report/svg.js';
-import { SIM_DOMAINS } from '../../dist/data/simulate.js';
+import { heatFrame, colorBar, diverging, esc } from '../../dist/teach.js';
+import { SIM_DOMAINS } from '../../dist/sim.js';
 import { num } from './walk.js';
 
 const S = 48, U = 24, ZMAX = 3;

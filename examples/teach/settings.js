@@ -1,7 +1,7 @@
 // The page's settings in its address, so a teacher can share a state:
 //   ?arch=mlp&lr=0.01&epochs=200&speed=5&rmx=careful&rmy=big-scale&pair=12&opt=fresh&judge=code-expert:1,0,0,-1
 // Only what differs from the page's defaults is written; judge=name:noise,length,stuffing,expert per edited judge.
-import { SIM_JUDGES } from '../../dist/data/simulate.js';
+import { SIM_JUDGES } from '../../dist/sim.js';
 
 const FIELDS = ['arch', 'width', 'lr', 'wd', 'dropout', 'val', 'epochs', 'seed', 'speed', 'rmx', 'rmy', 'domain'];
 const KNOBS = ['noise', 'length', 'stuffing', 'expert'];

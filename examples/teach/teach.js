@@ -3,14 +3,10 @@
 // can be played, paused, stepped, steered, and trained on after it stops; the
 // walk (walk.js) runs the real trainStep on one pair and undoes it; heat.js
 // draws the net over two judges' axes, its hidden units too.
-import { init, simulateEnsemble, simPairs, simItems, loadModel, saveModel, fitBaselines, scoreBaselines, baselineItemScores, pairwiseAccuracy } from '../../dist/index.js';
-import { SIM_JUDGES, SIM_DOMAINS } from '../../dist/data/simulate.js';
-import { FusionModel } from '../../dist/models/model.js';
-import { bestOfNGold } from '../../dist/eval/metrics.js';
-import { fitNormaliser } from '../../dist/models/normalise.js';
-import { ARCHS } from '../../dist/models/archs.js';
-import { Fit } from '../../dist/train/fit.js';
-import { lineChart, groupedBars, esc } from '../../dist/report/svg.js';
+import { init, simulateEnsemble, simPairs, simItems, loadModel, saveModel } from '../../dist/index.js';
+import { SIM_JUDGES, SIM_DOMAINS } from '../../dist/sim.js';
+import { fitBaselines, scoreBaselines, baselineItemScores, pairwiseAccuracy, bestOfNGold } from '../../dist/eval.js';
+import { FusionModel, fitNormaliser, ARCHS, Fit, lineChart, groupedBars, esc } from '../../dist/teach.js';
 import { walkData, walkSteps, pairRecord, num } from './walk.js';
 import { lossChart, accuracyChart, wilson } from './charts.js';
 import { heatmaps, unitMaps } from './heat.js';

@@ -2,9 +2,7 @@
 // pair, read, then undone) shown screen by screen: the pair, the normaliser,
 // every op forward, the loss, every op backward, and each parameter block's
 // AdamW update with Adam's moments, from the training's optimiser or a fresh one.
-import { probeStep } from '../../dist/train/fit.js';
-import { readTrace, readParamGrads } from '../../dist/models/trace.js';
-import { esc } from '../../dist/report/svg.js';
+import { probeStep, readTrace, readParamGrads, esc } from '../../dist/teach.js';
 
 export const BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8; // Graph.step's defaults, which training uses
 

@@ -1,7 +1,7 @@
 // rewardfuse eval <model.json> <pairs.jsonl|csv> [--json] [--report report.html] [--ignore-unknown]
-import { BASELINES, scoreBaselines } from '../models/baselines.js';
+import { BASELINES, scoreBaselines } from '../models/rules.js';
 import { baselinesFromJSON } from '../models/file.js';
-import { fitBaselines } from '../train/baselines.js';
+import { fitBaselines } from '../train/fit-rules.js';
 import { pairwiseAccuracy, reliability, sigmoid } from '../eval/metrics.js';
 import { hideJudges, judgeSubsets } from '../train/folds.js';
 import { pairReport, type PairReport } from '../eval/report.js';

@@ -1,23 +1,20 @@
 // rewardfuse train <data> -o <model.json> [options]
 import { SHIFT_RULE } from '../models/shift.js';
-import { baselinesToJSON } from '../models/file.js';
 import { ARCHS, ARCH_NAMES } from '../models/archs.js';
-import { fitBaselines } from '../train/baselines.js';
-import { logLoss, pairwiseAccuracy, sigmoid } from '../eval/metrics.js';
 import { saveModel } from '../models/file.js';
-import { FIT_DEFAULTS } from '../train/options.js';
+import type { LibraryRecord } from '../models/model.js';
+import { ENSEMBLE, FIT_DEFAULTS } from '../train/options.js';
 import { trainFusion, type FusionOptions } from '../train/train.js';
 import { checkOptions } from '../train/validate.js';
 import { parseArgs, UsageError } from './args.js';
 import { checkOutput, readData, writeOutput, writeStdout } from '../node/io.js';
 import { endProgress, note, progress } from '../node/progress.js';
-import type { LibraryChoice } from '../train/library.js';
 
 export const TRAIN_USAGE = `rewardfuse train <data.jsonl|csv> -o <model.json> [options]
   --arch library|auto|${ARCH_NAMES.join('|')}  what to fit (default library):
       library every fixed rule, BMA, tempered BMA, stacking and the fusion nets,
               cross-validated by group and with random judges hidden; tempered
-              BMA unless another is better by more than one standard error
+              BMA unless another is better by more than two standard errors
       auto    the net architecture with the best random 5-fold CV accuracy
 ${ARCH_NAMES.map((a) => `      ${a.padEnd(7)} ${ARCHS[a].about}`).join('\n')}
   --loss bt|mse|bce         bt for pairs (default), mse (default) or bce for items
@@ -47,16 +44,15 @@ export function train(argv: string[]): void {
   }, { o: 'out' });
   if (positional.length !== 1) throw new UsageError(`train takes one data file (see rewardfuse --help)`);
   if (!flags.out) throw new UsageError(`train needs -o <model.json> (see rewardfuse --help)`);
-  const ensemble = (flags.ensemble as number | undefined) ?? 5;
-  const epochs = (flags.epochs as number | undefined) ?? FIT_DEFAULTS.epochs;
-  const onEpoch = progress(process.stderr, epochs, ensemble);
+  const ensemble = flags.ensemble as number | undefined, epochs = flags.epochs as number | undefined;
+  const onEpoch = progress(process.stderr, epochs ?? FIT_DEFAULTS.epochs, ensemble ?? ENSEMBLE);
   const onProgress = (message: string) => note(process.stderr, message);
   const opts: FusionOptions = {
-    arch: flags.arch as never, loss: flags.loss as never, hidden: flags.hidden as number[] | undefined,
-    activation: flags.activation as never, epochs, batchSize: flags.batch as number | undefined,
+    arch: flags.arch as FusionOptions['arch'], loss: flags.loss as FusionOptions['loss'], hidden: flags.hidden as number[] | undefined,
+    activation: flags.activation as FusionOptions['activation'], epochs, batchSize: flags.batch as number | undefined,
     lr: flags.lr as number | undefined, weightDecay: flags['weight-decay'] as number | undefined,
     val: flags.val as number | undefined, patience: flags.patience as number | undefined, ensemble,
-    modelDropout: flags.dropout as number | undefined, useFeatures: !flags['no-features'],
+    modelDropout: flags.dropout as number | undefined, useFeatures: flags['no-features'] ? false : undefined,
     seed: flags.seed as number | undefined, temperature: flags.temperature as number | undefined, onEpoch,
     folds: flags.folds as number | undefined, grouped: flags['no-groups'] ? false : undefined, onProgress,
   };
@@ -71,17 +67,11 @@ export function train(argv: string[]): void {
   checkOutput(flags.out as string);
   const model = trainFusion(data, opts);
   endProgress(process.stderr);
-  if (data.kind === 'pairs') {
-    // the baselines eval compares with, fitted on the same data (the library has them already)
-    if (!model.train!.baselines) model.train!.baselines = baselinesToJSON(model.scorer.kind === 'rule' ? model.scorer.baselines : fitBaselines(data, { seed: model.seed }));
-    const margin = model.scorePairs(data).margin;
-    model.train!.metrics = { trainAccuracy: pairwiseAccuracy(margin, data.label), trainLogLoss: logLoss(Float64Array.from(margin, sigmoid), data.label) };
-  }
   onProgress(`writing ${flags.out}`);
   writeOutput(flags.out as string, saveModel(model));
   endProgress(process.stderr);
   const out: string[] = [];
-  const lib = model.train!.library as LibraryChoice | undefined;
+  const lib = model.train!.library;
   if (lib) out.push(...describeChoice(lib, data.kind));
   if (model.anchor) out.push(`kept ${model.anchor.name} as the anchor: it scores, in place of the net, batches under ${SHIFT_RULE.minRows} rows and batches that look unlike these ${data.kind} (the shift check's AUC ≥ ${SHIFT_RULE.threshold})`);
   const sel = model.train!.selection;
@@ -96,7 +86,7 @@ export function train(argv: string[]): void {
 }
 
 /** The library's estimates as a table, the choice and why, and the calibration. */
-export function describeChoice(lib: LibraryChoice, kind: 'pairs' | 'items'): string[] {
+export function describeChoice(lib: LibraryRecord, kind: 'pairs' | 'items'): string[] {
   if (!lib.candidates.length) return [`library: chose ${lib.reason}`];
   const fmt = (x: number) => (kind === 'pairs' ? `${(100 * x).toFixed(1)}%` : x.toFixed(3)).padStart(8);
   const what = kind === 'pairs' ? 'accuracy' : 'Pearson r';

@@ -13,8 +13,10 @@
 //   version 3 adds, for the default's models (shift.ts):
 //     "shift": { median, spread, missing: [K], judges: [J ≤ 32], rows, sample: [rows·J] }
 //     "anchor": a nested rule model file (tempered BMA): what scores a batch unlike training }
-// Files without those are still written as version 2; versions 1 (nets only,
-// no calibration) and 2 still load.
+//   version 4 stores the rules' stacking net as its weights alone ("stacking": "<base64>",
+//     a linear net on the rules' normalisation), where 2 and 3 nest a whole model file.
+// A file is written at the lowest version that holds it (4 when it holds rules fitted
+// now, 3 with a shift check, else 2); versions 1 (nets only, no calibration) to 3 still load.
 // Loading checks the format, the version, every field's type and range, the
 // sizes the file claims against sane limits and against the weights before
 // anything is allocated, and then scores a probe of extreme inputs: a model
@@ -22,14 +24,14 @@
 import { DataError } from '../data/errors.js';
 import { fromBase64, toBase64 } from '../engine/base64.js';
 import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
-import { ARCH_NAMES, isArch, type Arch, type ArchConfig } from './archs.js';
-import { ITEM_BASELINES, BASELINES, type BaselineName, type FittedBaselines, type ItemBaseline } from './baselines.js';
-import { FusionModel, type Scorer, type TrainInfo } from './model.js';
+import { ARCHS, ARCH_NAMES, isArch, type Arch, type ArchConfig } from './archs.js';
+import { ITEM_BASELINES, BASELINES, type BaselineName, type ItemBaseline } from './rules.js';
+import { FusionModel, type FittedRules, type Scorer, type TrainInfo } from './model.js';
 import { checkArg } from '../data/validate.js';
 import { shiftFromJSON, shiftToJSON } from './shift.js';
 
 export const MODEL_FORMAT = 'rewardfuse-model';
-export const MODEL_VERSION = 3;
+export const MODEL_VERSION = 4;
 
 /** Limits on what a file may claim, checked before allocating. */
 export const MODEL_LIMITS = { models: 4096, features: 4096, width: 4096, depth: 16, ensemble: 64, parameters: 1 << 24 };
@@ -55,9 +57,9 @@ export interface ModelFile {
   anchor?: ModelFile;
 }
 
-/** The version saveModel writes for m: 3 where it holds a shift reference or an anchor, else 2 (which older readers read). */
+/** The version saveModel writes for m: the oldest that holds what m holds (4: stacking stored as weights; 3: a shift reference or an anchor; else 2), so older readers read what they can. */
 export function fileVersion(m: FusionModel): number {
-  return m.shift || m.anchor ? MODEL_VERSION : 2;
+  return m.scorer.kind === 'rule' || m.anchor || typeof m.train?.baselines?.stacking === 'string' ? MODEL_VERSION : m.shift ? 3 : 2;
 }
 
 export function modelToJSON(m: FusionModel): ModelFile {
@@ -81,12 +83,17 @@ export function modelToJSON(m: FusionModel): ModelFile {
   if (m.shift) head.shift = shiftToJSON(m.shift);
   if (m.anchor) head.anchor = modelToJSON(m.anchor);
   if (sc.kind === 'rule') return { ...head, rule: baselinesToJSON(sc.baselines), train: m.train };
+  return { ...head, arch: { ...sc.arch, hidden: [...sc.arch.hidden] }, ensemble: sc.ensemble, weights: weightsOf(m), train: m.train };
+}
+
+// the nets' parameters, net after net, as little-endian f32 in base64
+function weightsOf(m: FusionModel): string {
   const blocks = m.nets.map((n) => n.graph.getParameters());
   const bytes = new Uint8Array(blocks.reduce((s, b) => s + 4 * b.length, 0));
   const view = new DataView(bytes.buffer);
   let o = 0;
   for (const b of blocks) for (const v of b) { view.setFloat32(o, v, true); o += 4; }
-  return { ...head, arch: { ...sc.arch, hidden: [...sc.arch.hidden] }, ensemble: sc.ensemble, weights: toBase64(bytes), train: m.train };
+  return toBase64(bytes);
 }
 
 export function saveModel(m: FusionModel): string {
@@ -110,17 +117,17 @@ export function loadModel(text: string, source = '<memory>'): FusionModel {
 }
 
 /** The fitted baselines, for the model file: a rule model's state, and the baselines eval scores honestly. */
-export function baselinesToJSON(f: FittedBaselines): Record<string, unknown> {
+export function baselinesToJSON(f: FittedRules): Record<string, unknown> {
   return {
     center: Array.from(f.norm.center), scale: Array.from(f.norm.scale), best: f.best,
     bmaWeights: Array.from(f.bmaWeights), bmaLogWeights: Array.from(f.bmaLogWeights), bmaBeta: Array.from(f.bmaBeta),
     tbmaWeights: Array.from(f.tbmaWeights), tbmaLogWeights: Array.from(f.tbmaLogWeights), tbmaBeta: Array.from(f.tbmaBeta), tau: f.tau, lambda: f.lambda,
-    stacking: modelToJSON(f.stacking),
+    stacking: weightsOf(f.stacking),
   };
 }
 
 /** Read what baselinesToJSON wrote, found at field path `at` in `source`; every number is checked. */
-export function baselinesFromJSON(o: unknown, source: string, at = 'train.baselines'): FittedBaselines {
+export function baselinesFromJSON(o: unknown, source: string, at = 'train.baselines'): FittedRules {
   const bad = (field: string, why = 'missing or malformed'): never => { throw new DataError(source, 0, `${at}${field ? `.${field}` : ''}`, why); };
   if (!isObject(o)) return bad('', 'expected an object');
   const center = numbers(o.center, Array.isArray(o.center) ? o.center.length : -1, isF32, 'a finite f32', (f, w) => bad(`center${f}`, w));
@@ -144,7 +151,21 @@ export function baselinesFromJSON(o: unknown, source: string, at = 'train.baseli
     tbmaBeta: vec('tbmaBeta', beta, 'a temperature in [−1e6, 1e6]'),
     tau: tau as Record<BaselineName, number>,
     lambda: o.lambda as number,
-    stacking: readModel(o.stacking, source, `${at}.stacking`),
+    // version 4: the weights of a linear net on these rules' normalisation; 2 and 3: a nested model file
+    stacking: readModel(typeof o.stacking === 'string' ? stackingFile(o.stacking, center, scale) : o.stacking, source, `${at}.stacking`),
+  };
+}
+
+// the stacking net of a version-4 file, as the model file it stands for: one linear
+// net with no features, on the rules' normalisation (as fitBaselines trains it); the
+// judges are named by position, the rules scoring it with its own columns
+function stackingFile(weights: string, center: ArrayLike<number>, scale: ArrayLike<number>): ModelFile {
+  const K = center.length;
+  return {
+    format: MODEL_FORMAT, version: 2, models: Array.from({ length: K }, (_, k) => `judge ${k + 1}`), features: [],
+    normalisation: { center: Array.from(center), scale: Array.from(scale), featureCenter: [], featureScale: [] },
+    scorer: 'nets', calibration: { scale: 1, offset: 0 }, seed: 0, lambda: 1,
+    arch: { type: 'linear', hidden: [], activation: ARCHS.linear.activation, temperature: 1 }, ensemble: 1, weights, train: null,
   };
 }
 
@@ -186,7 +207,7 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
   if (!isObject(obj)) return bad('', 'not a rewardfuse model file: expected a JSON object');
   if (obj.format !== MODEL_FORMAT) bad('format', `not a rewardfuse model file: expected "${MODEL_FORMAT}", got ${JSON.stringify(obj.format)}`);
   const version = obj.version;
-  if (version !== 1 && version !== 2 && version !== MODEL_VERSION) bad('version', `this rewardfuse reads versions 1 to ${MODEL_VERSION}, the file is version ${JSON.stringify(version)}`);
+  if (version !== 1 && version !== 2 && version !== 3 && version !== MODEL_VERSION) bad('version', `this rewardfuse reads versions 1 to ${MODEL_VERSION}, the file is version ${JSON.stringify(version)}`);
   const names = (v: unknown, field: string, max: number): string[] => {
     if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return bad(field, 'expected an array of strings');
     if (new Set(v).size !== v.length) bad(field, 'names must be unique');
@@ -225,7 +246,7 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
   } else {
     return bad('scorer', `expected "nets" or one of ${ITEM_BASELINES.join(', ')}, got ${JSON.stringify(kind)}`);
   }
-  const { shift, anchor } = version === MODEL_VERSION ? gateFromJSON(obj, source, models, path, bad) : { shift: null, anchor: null };
+  const { shift, anchor } = version === 3 || version === MODEL_VERSION ? gateFromJSON(obj, source, models, path, bad) : { shift: null, anchor: null };
   const model = new FusionModel({ models, features, scorer, norm: { center, scale }, featNorm: { center: featureCenter, scale: featureScale }, seed, lambda, calibration, train, shift, anchor });
   if (scorer.kind === 'nets') {
     const bytes = fromBase64(obj.weights as string);

@@ -7,16 +7,19 @@
 // It is trained by train/ (trainFusion) and imports nothing from train/ or eval/.
 import type { ItemSet, PairSet } from '../data/types.js';
 import type { ArchConfig } from './archs.js';
-import { baselineItemScores, zScores, type FittedBaselines, type ItemBaseline } from './baselines.js';
+import { baselineItemScores, zScores, type FittedBaselines, type ItemBaseline } from './rules.js';
 import { FULL_SUM, logShares } from './weights.js';
 import { FusionNet, predictEach } from './fusion.js';
 import type { Normaliser } from './normalise.js';
 import { checkShift, type ShiftReference, type ShiftReport } from './shift.js';
 
 /** What scores: an ensemble of fusion nets, or one fitted rule. */
+/** The fitted rules as a model holds them: their stacking net a FusionModel. */
+export type FittedRules = FittedBaselines<FusionModel>;
+
 export type Scorer =
   | { kind: 'nets'; arch: ArchConfig; ensemble: number }
-  | { kind: 'rule'; rule: ItemBaseline; baselines: FittedBaselines };
+  | { kind: 'rule'; rule: ItemBaseline; baselines: FittedRules };
 
 /** reward = offset + scale·raw; the identity unless training calibrated it. */
 export interface Calibration {
@@ -45,19 +48,61 @@ export interface PairScores {
   unknownModels: string[];
 }
 
+/**
+ * The fitting options a model was trained with, as its file records them: those
+ * given and the defaults the fit resolved (arch, epochs, ensemble, useFeatures;
+ * a net's hidden and activation), in this order whatever order they were given in.
+ */
+export interface TrainedOptions {
+  arch?: string;
+  loss?: string;
+  hidden?: number[];
+  activation?: string;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  val?: number;
+  patience?: number;
+  ensemble?: number;
+  modelDropout?: number | [number, number];
+  useFeatures?: boolean;
+  seed?: number;
+  temperature?: number;
+  maxSteps?: number;
+  converge?: boolean;
+  lambda?: number;
+}
+
+/** How the default chose from the library (train/library.ts): each candidate's out-of-fold estimates, the choice and why, and its calibration. */
+export interface LibraryRecord {
+  chosen: string;
+  reason: string;
+  /** how the folds were made (and on how many rows) */
+  folds: string;
+  /** full: every judge present; hidden: random judges hidden; score: their mean, what is compared; perFold: score on each fold */
+  candidates: { name: string; full: number; hidden: number; score: number; perFold: number[] }[];
+  calibration: Calibration;
+  /** the anchor's calibration, the same way: it scores in place of a net on batches unlike the training data */
+  anchorCalibration: Calibration;
+  /** pairs: expected calibration error of the calibrated out-of-fold P(a ≻ b) */
+  ece?: number;
+}
+
 /** What training recorded: the options, the data, each net's loss curve, and how choices were made. */
 export interface TrainInfo {
-  options: Record<string, unknown>;
+  options: TrainedOptions;
   rows: number;
   source: string;
   /** each net's loss curve (none for a rule) */
   fit: { bestEpoch: number; bestValLoss: number | null; epochs: number; steps?: number; ended?: string; trainLoss: number[]; valLoss: (number | null)[] }[];
-  metrics?: Record<string, unknown>;
+  /** pairs: how the model scores its own training pairs */
+  metrics?: { trainAccuracy: number; trainLogLoss: number };
   /** how arch 'auto' chose: each candidate's cross-validated score */
   selection?: { arch: string; candidates: { arch: string; score: number; loss: number }[] };
-  /** how the default chose from the library: every candidate's grouped-CV and missing-judge estimates */
-  library?: Record<string, unknown>;
-  /** baselines fitted on the same training data, so eval can score them honestly */
+  /** how the default chose from the library */
+  library?: LibraryRecord;
+  /** pairs: baselines fitted on the same training data, so eval can score them honestly (file.ts: baselinesToJSON) */
   baselines?: Record<string, unknown>;
 }
 
@@ -95,6 +140,7 @@ export const MAX_ROWS = 1024;
 export class FusionModel {
   readonly models: string[];
   readonly features: string[];
+  /** @internal what scores: the nets, or a fitted rule (read `name`, and the file, instead) */
   readonly scorer: Scorer;
   readonly calibration: Calibration;
   readonly norm: Normaliser;
@@ -237,6 +283,7 @@ export class FusionModel {
   }
 
   /**
+   * @internal
    * Score rows already in the model's columns. Rewards of the members are
    * averaged, and spreads taken, with +, −, ×, ÷ and √ only: IEEE-exact in
    * every JS engine, so the bits stay the same everywhere.
@@ -306,7 +353,7 @@ export class FusionModel {
     return { reward, uncertainty, conservative, weights: weights ?? ruleWeights };
   }
 
-  /** Reorder the data's columns into the model's; absent models become NaN (no score). */
+  /** @internal Reorder the data's columns into the model's; absent models become NaN (no score). */
   toModelColumns(models: string[], features: string[], x: Float32Array, f: Float32Array, rows: number) {
     const unknown = models.filter((m) => !this.models.includes(m));
     const known = this.models.filter((m) => models.includes(m));

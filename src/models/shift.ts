@@ -19,7 +19,7 @@
 // scores items too). The whole check is +, −, ×, ÷, √ and comparisons in a
 // fixed order, with no random draws: IEEE-exact, the same decision in every
 // JS engine (Math.exp and Math.log are not, so no logistic fit).
-import { zScores } from './baselines.js';
+import { zScores } from './rules.js';
 import { quantile } from './math.js';
 import type { Normaliser } from './normalise.js';
 

@@ -7,7 +7,7 @@
 //   metadata rewardfuse.models and .features (JSON lists, input order), .file_version,
 //           .scorer, .calibration, .lambda, .train (the training summary, no loss curves)
 //   ±∞ scores are not refused as score refuses them: they give non-finite outputs
-// The math, as model.ts, fusion.ts, archs.ts and baselines.ts do it:
+// The math, as model.ts, fusion.ts, archs.ts and rules.ts do it:
 //   present = ¬isnan(x),  z = present ? (x − center)·scale : 0            (f32, as the kernels)
 //   nets    input [z | present | fz], each net's head in f32 (Gemm, activations, masked softmax)
 //   rules   on z in f64 (as baselineItemScores): best, mean, median, min, mean − λ·std,
@@ -16,11 +16,10 @@
 //   members r_1 … r_E (f64):  mean r̄;  u = std of the r_m (E > 1), else std of the present z
 //   reward = offset + scale·r̄,  uncertainty = |scale|·u,  conservative = reward − λ·uncertainty
 // A kind of model this file does not know is refused by name, never guessed at.
-import type { FittedBaselines } from '../models/baselines.js';
 import { checkOptions } from '../data/validate.js';
 import { fileVersion } from '../models/file.js';
 import type { FusionNet } from '../models/fusion.js';
-import { FusionModel, type TrainInfo } from '../models/model.js';
+import { FusionModel, type FittedRules, type TrainInfo } from '../models/model.js';
 import type { Normaliser } from '../models/normalise.js';
 import { OnnxGraph } from './graph.js';
 import { modelProto, type ValueSpec } from './proto.js';
@@ -204,7 +203,7 @@ function activation(g: OnnxGraph, x: string, kind: string): string {
 // ---- rules ----
 
 /** A fitted rule's score (f64 (N, 1)) on its own z-scores; BMA's and tempered BMA's weights. */
-function rule(g: OnnxGraph, name: string, f: FittedBaselines, present: string, mask: string, K: number): { members: string[]; weights?: string } {
+function rule(g: OnnxGraph, name: string, f: FittedRules, present: string, mask: string, K: number): { members: string[]; weights?: string } {
   const z = g.op('Cast', [zScores(g, 'scores', present, f.norm)], { to: 11 }); // f64 (N, K)
   const count = sum(g, mask);
   const some = g.op('Greater', [count, g.f64(0)]);
@@ -250,7 +249,7 @@ function rule(g: OnnxGraph, name: string, f: FittedBaselines, present: string, m
 }
 
 /** A weighted rule's log weights, −∞ for a weight of 0 (loadModel derives them from an older file's linear ones). */
-function logWeights(f: FittedBaselines, rule: 'bma' | 'tbma'): Float64Array {
+function logWeights(f: FittedRules, rule: 'bma' | 'tbma'): Float64Array {
   return rule === 'bma' ? f.bmaLogWeights : f.tbmaLogWeights;
 }
 

@@ -5,11 +5,11 @@
 // on the same held-out prompts moved to another world (simulate.ts: shift),
 // where the default's shift check hands them to its anchor.
 import { simItems, simPairs, simulateEnsemble, SIM_DOMAINS } from '../data/simulate.js';
-import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines } from '../models/baselines.js';
+import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines } from '../models/rules.js';
 import { bestOfNGold, reliability, sigmoid } from '../eval/metrics.js';
 import { pairReport, type PairReport } from '../eval/report.js';
 import { ARCH_NAMES, type Arch } from '../models/archs.js';
-import { fitBaselines } from '../train/baselines.js';
+import { fitBaselines } from '../train/fit-rules.js';
 import { trainFusion } from '../train/train.js';
 import type { FusionModel } from '../models/model.js';
 import type { ReportInput } from './html.js';

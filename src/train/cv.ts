@@ -2,15 +2,16 @@
 // them on the other folds (normalisation included) and scores its own rows
 // twice, with every judge and with a random subset of the judges hidden.
 // Folds hold out whole groups when the data has two or more (the estimate then
-// includes the shift between groups), random rows otherwise.
+// includes the shift between groups), random rows otherwise. The folds run on
+// crossfit.ts, as the library's choice and arch 'auto' do.
 import type { DataSet, ItemSet, PairSet } from '../data/types.js';
-import { subsetItems, subsetPairs } from '../data/types.js';
-import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines, type BaselineName, type ItemBaseline } from '../models/baselines.js';
+import { BASELINES, ITEM_BASELINES, baselineItemScores, scoreBaselines, type BaselineName, type ItemBaseline } from '../models/rules.js';
 import { itemReport, pairReport, type ItemReport, type PairReport } from '../eval/report.js';
 import { agreement, sigmoid } from '../eval/metrics.js';
-import { fitBaselines, fitItemBaselines } from './baselines.js';
-import { hideJudges, judgeSubsets, makeFolds } from './folds.js';
-import { trainFusion, type FusionOptions } from './train.js';
+import { fitBaselines, fitItemBaselines } from './fit-rules.js';
+import { crossFit, truthOf } from './crossfit.js';
+import { judgeSubsets, makeFolds } from './folds.js';
+import { fitFusion, type FusionOptions } from './train.js';
 import { checkOptions } from './validate.js';
 import { checkSet } from '../data/check.js';
 
@@ -63,22 +64,17 @@ export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | Ite
   const { folds: count = 10, grouped, hideDraws = 3, keepFraction = [0.12, 0.6], baselines = true, ...fusionOpts } = opts;
   const n = data.ids.length, seed = opts.seed ?? 0, pairs = data.kind === 'pairs';
   const folds = makeFolds(data.groups, count, seed, grouped);
-  const subsets = judgeSubsets(data.models.length, folds.count * hideDraws, seed + 31337, keepFraction[0], keepFraction[1]);
+  const keep = judgeSubsets(data.models.length, folds.count * hideDraws, seed + 31337, keepFraction[0], keepFraction[1]);
   const names: string[] = ['fusion', ...(baselines ? (pairs ? BASELINES : ITEM_BASELINES) : [])];
-  const oof = new Map(names.map((s) => [s, new Float64Array(n)]));
-  const prob = new Map(names.map((s) => [s, new Float64Array(n)]));
-  const hid = new Map(names.map((s) => [s, { pred: [] as number[], truth: [] as number[] }]));
-  const truth = pairs ? (data as PairSet).label : (data as ItemSet).target;
-  for (let f = 0; f < folds.count; f++) {
-    const train: number[] = [], test: number[] = [];
-    for (let i = 0; i < n; i++) (folds.fold[i] === f ? test : train).push(i);
-    const tr = subset(data, train), te = subset(data, test);
-    const model = trainFusion(tr, fusionOpts);
+  const truth = truthOf(data);
+  type Scored = Map<string, { pred: ArrayLike<number>; p?: ArrayLike<number> }>;
+  const results = crossFit(data, { ...folds, keep, draws: hideDraws }, (tr) => {
+    const model = fitFusion(tr, fusionOpts);
     const fitted = baselines ? (tr.kind === 'pairs' ? fitBaselines(tr, { seed }) : fitItemBaselines(tr, { seed })) : null;
     // every scorer on a view of the held-out rows: margins (pairs) or predictions (items), and P(a ≻ b);
     // the model scores each view as one batch, as the default does (its net only where the batch is like its training data)
-    const score = (view: DataSet) => {
-      const out = new Map<string, { pred: ArrayLike<number>; p?: ArrayLike<number> }>();
+    return (view): Scored => {
+      const out: Scored = new Map();
       if (view.kind === 'pairs') {
         const m = model.scorePairsBatch(view).margin;
         out.set('fusion', { pred: m, p: Float64Array.from(m, sigmoid) });
@@ -95,19 +91,20 @@ export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | Ite
       }
       return out;
     };
-    for (const [name, { pred, p }] of score(te)) {
-      test.forEach((i, j) => { oof.get(name)![i] = pred[j]; if (p) prob.get(name)![i] = p[j]; });
+  });
+  const oof = new Map(names.map((s) => [s, new Float64Array(n)]));
+  const prob = new Map(names.map((s) => [s, new Float64Array(n)]));
+  const hid = new Map(names.map((s) => [s, { pred: [] as number[], truth: [] as number[] }]));
+  for (const r of results) {
+    for (const [name, { pred, p }] of r.full) {
+      r.rows.forEach((i, j) => { oof.get(name)![i] = pred[j]; if (p) prob.get(name)![i] = p[j]; });
     }
-    for (let d = 0; d < hideDraws; d++) {
-      const keep = subsets[f * hideDraws + d];
-      const view = te.kind === 'pairs' ? { ...te, a: hideJudges(te.a, keep), b: hideJudges(te.b, keep) } : { ...te, scores: hideJudges(te.scores, keep) };
-      const t = te.kind === 'pairs' ? te.label : te.target;
-      for (const [name, { pred }] of score(view)) { hid.get(name)!.pred.push(...Array.from(pred)); hid.get(name)!.truth.push(...t); }
-    }
+    const t = truthOf(r.test);
+    for (const view of r.hidden) for (const [name, { pred }] of view) { hid.get(name)!.pred.push(...Array.from(pred)); hid.get(name)!.truth.push(...t); }
   }
   const hidden = Object.fromEntries(names.map((s) => [s, hideDraws ? agreement(hid.get(s)!.pred, hid.get(s)!.truth, pairs) : NaN]));
   if (!pairs) {
-    const target = (data as ItemSet).target;
+    const target = truth;
     const reports = Object.fromEntries(names.map((s) => [s, itemReport(oof.get(s)!, target)]));
     const baselinePrediction = Object.fromEntries(names.slice(1).map((s) => [s, oof.get(s)!]));
     return { kind: 'items', folds: folds.fold, describe: folds.describe, prediction: oof.get('fusion')!, baselinePrediction, reports, hidden };
@@ -118,4 +115,3 @@ export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | Ite
   return { kind: 'pairs', folds: folds.fold, describe: folds.describe, margin: oof.get('fusion')!, baselineMargin, baselineProb, reports, hidden };
 }
 
-const subset = (data: DataSet, idx: number[]): DataSet => (data.kind === 'pairs' ? subsetPairs(data, idx) : subsetItems(data, idx));

@@ -89,7 +89,7 @@ export class Fit {
     const pairs = data.kind === 'pairs';
     const o: Settings = (this.settings = { ...FIT_DEFAULTS, ...stripUndefined(opts), loss: opts.loss ?? (pairs ? 'bt' : 'mse') });
     if (pairs !== (o.loss === 'bt')) throw new Error(`rewardfuse: loss '${o.loss}' does not fit ${data.kind}: use bt for pairs, mse or bce for items`);
-    checkOptions(o);
+    checkSettings(o);
     const n = data.n;
     this.batch = Math.max(1, Math.min(o.batchSize, net.batchLimit(pairs)));
     // split: a seeded permutation, whose last nVal rows validate; without a
@@ -122,7 +122,7 @@ export class Fit {
   epoch(): EpochReport | null {
     if (!this.running) return null;
     const { net, rows, nTrain, nVal, batch, settings: o } = this;
-    checkOptions(o);
+    checkSettings(o);
     const epoch = this.history.length + 1;
     const t0 = now();
     net.shuffle(rows, nTrain);
@@ -218,7 +218,7 @@ export interface StepState {
 export function probeStep<T>(net: FusionNet, one: FitRows, opts: TrainOptions, look: () => T, keep = false): { loss: number; before: StepState; after: StepState; look: T } {
   if (one.n !== 1) throw new Error(`rewardfuse: probeStep takes one row, got ${one.n}`);
   const o: Settings = { ...FIT_DEFAULTS, ...stripUndefined(opts), loss: opts.loss ?? (one.kind === 'pairs' ? 'bt' : 'mse'), modelDropout: 0 };
-  checkOptions(o);
+  checkSettings(o);
   const g = net.graph;
   const state = (): StepState => ({ params: g.getParameters(), ...g.getMoments(), steps: g.steps });
   const before = state();
@@ -247,7 +247,7 @@ function evalLoss(net: FusionNet, rows: ArenaRows, loss: LossKind, from: number,
   return sum / count;
 }
 
-function checkOptions(o: Settings): void {
+function checkSettings(o: Settings): void {
   const int = (v: number, name: string, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new Error(`rewardfuse: ${name} must be an integer ≥ ${min}, got ${v}`);
   };

@@ -4,7 +4,8 @@
 // fitted on the training part of every fold and scores the held-out part
 // twice: with every judge, and with a random subset of judges hidden (as when
 // a user has only some of them). Folds hold out whole groups when the data
-// has them, so the estimates include the shift between groups.
+// has them, so the estimates include the shift between groups (crossfit.ts
+// runs the folds, for crossValidate and arch 'auto' too).
 //
 // Choosing: tempered BMA is the anchor (robust on every shift we have seen:
 // it down-weights poor judges without collapsing onto one). Another candidate
@@ -19,18 +20,19 @@
 // model also keeps a summary of its training data (models/shift.ts) and, when
 // a net is chosen, the anchor, calibrated the same way: scoreBatch uses the
 // net only on batches that resemble the training data.
-import type { DataSet, ItemSet, PairSet } from '../data/types.js';
-import { subsetItems, subsetPairs } from '../data/types.js';
+import type { DataSet } from '../data/types.js';
 import { agreement, ece } from '../eval/metrics.js';
 import type { Arch } from '../models/archs.js';
-import { baselineItemScores, ITEM_BASELINES, type FittedBaselines, type ItemBaseline } from '../models/baselines.js';
+import { baselineItemScores, ITEM_BASELINES, type ItemBaseline } from '../models/rules.js';
 import { sigmoid } from '../models/math.js';
 import { baselinesToJSON } from '../models/file.js';
-import { FusionModel, type Calibration } from '../models/model.js';
+import { FusionModel, type Calibration, type FittedRules, type LibraryRecord } from '../models/model.js';
 import { shiftReference } from '../models/shift.js';
-import { fitBaselines, fitItemBaselines, fitTemperature } from './baselines.js';
-import { hideJudges, judgeSubsets, makeFolds, stratifiedSample } from './folds.js';
-import { trainNets, type NetOptions } from './nets.js';
+import { fitBaselines, fitItemBaselines, fitTemperature } from './fit-rules.js';
+import { crossFit, sidesOf, subsetOf, truthOf } from './crossfit.js';
+import { judgeSubsets, makeFolds, stratifiedSample } from './folds.js';
+import { trainNets, type NetStart } from './nets.js';
+import { recordOptions, type NetOptions } from './options.js';
 
 /** the fusion nets in the library */
 export type NetCandidate = Extract<Arch, 'mlp' | 'gated'>;
@@ -71,17 +73,10 @@ export interface CandidateEstimate {
   perFold: number[];
 }
 
-export interface LibraryChoice {
+/** What the library chose, and why: the record a model file keeps (models/model.ts), with the candidates' names typed. */
+export interface LibraryChoice extends LibraryRecord {
   chosen: Candidate;
-  reason: string;
-  /** how the folds were made (and on how many rows) */
-  folds: string;
   candidates: CandidateEstimate[];
-  calibration: Calibration;
-  /** the anchor's calibration, the same way: it scores in place of a net on batches unlike the training data */
-  anchorCalibration: Calibration;
-  /** pairs: expected calibration error of the calibrated out-of-fold P(a ≻ b) */
-  ece?: number;
 }
 
 const isNet = (c: Candidate): c is NetCandidate => (NET_CANDIDATES as readonly string[]).includes(c);
@@ -90,9 +85,7 @@ const isNet = (c: Candidate): c is NetCandidate => (NET_CANDIDATES as readonly s
 export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionModel {
   const choice = chooseFromLibrary(data, opts);
   opts.onProgress?.(`fitting the rules and baselines on all ${data.ids.length} ${data.kind}`);
-  const library = { ...choice } as unknown as Record<string, unknown>;
-  const { onEpoch, onProgress, validation, folds, grouped, hideDraws, candidates, selectionRows, ...options } = opts;
-  void onProgress; void folds; void grouped; void hideDraws; void candidates; void selectionRows;
+  const library = { ...choice };
   // once, on all the data: the chosen rule, the gated net's prior, and the baselines eval compares with
   const fitted = fitFor(data, opts);
   const baselines = data.kind === 'pairs' ? baselinesToJSON(fitted) : undefined;
@@ -111,14 +104,14 @@ export function trainLibrary(data: DataSet, opts: LibraryOptions = {}): FusionMo
   });
   if (isNet(choice.chosen)) {
     opts.onProgress?.(`training ${choice.chosen} on all ${data.ids.length} ${data.kind}`);
-    const model = trainNets(data, choice.chosen, { ...netDefaults(options, fitted, choice.chosen), onEpoch, validation }, choice.calibration);
+    const model = trainNets(data, choice.chosen, netDefaults(opts, fitted, choice.chosen), choice.calibration);
     model.train!.library = library;
     model.train!.baselines = baselines;
     model.shift = shift;
     model.anchor = rule(ANCHOR as ItemBaseline, choice.anchorCalibration, null);
     return model;
   }
-  const model = rule(choice.chosen, choice.calibration, { options: { ...options, arch: 'library' }, rows: data.ids.length, source: data.source, fit: [], library, baselines });
+  const model = rule(choice.chosen, choice.calibration, { options: recordOptions(opts, { arch: 'library' }), rows: data.ids.length, source: data.source, fit: [], library, baselines });
   model.shift = shift;
   return model;
 }
@@ -137,7 +130,7 @@ export function chooseFromLibrary(data: DataSet, opts: LibraryOptions = {}): Lib
     // large data: choose on a stratified sample; the choice is refitted on every row
     const idx = stratifiedSample(data.groups, limit, (opts.seed ?? 0) + 15485863);
     opts.onProgress?.(`choosing on a stratified sample of ${idx.length} of the ${data.ids.length} ${data.kind}`);
-    const choice = chooseFromLibrary(subset(data, idx), { ...opts, selectionRows: Infinity });
+    const choice = chooseFromLibrary(subsetOf(data, idx), { ...opts, selectionRows: Infinity });
     return { ...choice, folds: `${choice.folds}, on a stratified sample of ${idx.length} of ${data.ids.length} ${data.kind}` };
   }
   if (data.ids.length < 10) {
@@ -181,38 +174,33 @@ export function estimateLibrary(data: DataSet, opts: LibraryOptions = {}) {
   const names = opts.candidates ?? CANDIDATES;
   const folds = makeFolds(data.groups, opts.folds ?? 5, seed + 7919, opts.grouped);
   const draws = opts.hideDraws ?? 2;
-  const oof = new Map<Candidate, Float64Array>(names.map((c) => [c, new Float64Array(n)]));
-  const full = new Map<Candidate, number[]>(names.map((c) => [c, []]));
-  const hidden = new Map<Candidate, number[]>(names.map((c) => [c, []]));
-  const hiddenAll = new Map<Candidate, { pred: number[]; truth: number[] }>(names.map((c) => [c, { pred: [], truth: [] }]));
-  const subsets = judgeSubsets(K, folds.count * draws, seed + 104729);
-  for (let f = 0; f < folds.count; f++) {
-    const train: number[] = [], test: number[] = [];
-    for (let i = 0; i < n; i++) (folds.fold[i] === f ? test : train).push(i);
-    const tr = subset(data, train), te = subset(data, test);
-    opts.onProgress?.(`cross-validating the library: fold ${f + 1} of ${folds.count} (${test.length} held out)`);
+  const keep = judgeSubsets(K, folds.count * draws, seed + 104729);
+  const oof = new Map<Candidate, Float64Array>();
+  const results = crossFit(data, { ...folds, keep, draws }, (tr, f) => {
+    opts.onProgress?.(`cross-validating the library: fold ${f.index + 1} of ${f.count} (${f.rows.length} held out)`);
     const scorers = fitCandidates(tr, names, opts);
-    const views = [te, ...Array.from({ length: draws }, (_, d) => hidden1(te, subsets[f * draws + d]))];
-    const rules = views.map((v) => ruleScores(scorers, names, v));
-    for (const c of names) {
-      const per = views.map((v, d) => predict(scorers, c, v, rules[d]));
-      test.forEach((i, j) => (oof.get(c)![i] = per[0][j]));
-      full.get(c)!.push(metric(per[0], te));
-      hidden.get(c)!.push(per.slice(1).reduce((s, p, d) => s + metric(p, views[d + 1]), 0) / draws);
-      for (let d = 1; d < per.length; d++) { hiddenAll.get(c)!.pred.push(...per[d]); hiddenAll.get(c)!.truth.push(...truthOf(views[d])); }
-    }
-  }
-  const truth = truthOf(data);
+    return (view) => {
+      const rules = ruleScores(scorers, names, view);
+      return new Map(names.map((c) => [c, predict(scorers, c, view, rules)]));
+    };
+  });
   const estimates: CandidateEstimate[] = names.map((c) => {
-    const fa = agreement(oof.get(c)!, truth, data.kind === 'pairs'), h = hiddenAll.get(c)!;
-    const ha = agreement(h.pred, h.truth, data.kind === 'pairs');
-    const perFold = full.get(c)!.map((v, f) => (v + hidden.get(c)![f]) / 2);
+    const oofC = new Float64Array(n), perFold: number[] = [], pred: number[] = [], truth: number[] = [];
+    for (const r of results) {
+      const full = r.full.get(c)!, t = truthOf(r.test);
+      r.rows.forEach((i, j) => (oofC[i] = full[j]));
+      const h = r.hidden.reduce((s, p) => s + metric(p.get(c)!, r.test), 0) / draws;
+      perFold.push((metric(full, r.test) + h) / 2);
+      for (const p of r.hidden) { pred.push(...p.get(c)!); truth.push(...t); }
+    }
+    oof.set(c, oofC);
+    const fa = agreement(oofC, truthOf(data), data.kind === 'pairs'), ha = agreement(pred, truth, data.kind === 'pairs');
     return { name: c, full: fa, hidden: ha, score: (fa + ha) / 2, perFold };
   });
   return { estimates, oof, folds };
 }
 
-type Scorers = { rules: FittedBaselines; nets: Map<Candidate, FusionModel> };
+type Scorers = { rules: FittedRules; nets: Map<Candidate, FusionModel> };
 
 function fitCandidates(tr: DataSet, names: readonly Candidate[], opts: LibraryOptions): Scorers {
   const rules = fitFor(tr, opts);
@@ -221,7 +209,7 @@ function fitCandidates(tr: DataSet, names: readonly Candidate[], opts: LibraryOp
   return { rules, nets };
 }
 
-function fitFor(data: DataSet, opts: LibraryOptions): FittedBaselines {
+function fitFor(data: DataSet, opts: LibraryOptions): FittedRules {
   const o = { seed: opts.seed, lambda: opts.lambda };
   return data.kind === 'pairs' ? fitBaselines(data, o) : fitItemBaselines(data, o);
 }
@@ -231,24 +219,17 @@ type RuleScores = Record<ItemBaseline, Float64Array>[];
 // every rule candidate's item scores on one view, in one pass a side: [items] or [a, b]
 function ruleScores(s: Scorers, names: readonly Candidate[], data: DataSet): RuleScores {
   const rules = names.filter((c): c is ItemBaseline => !isNet(c));
-  const sides = data.kind === 'pairs' ? [data.a, data.b] : [data.scores];
-  return sides.map((x) => baselineItemScores(s.rules, x, rules));
+  return sidesOf(data).map((x) => baselineItemScores(s.rules, x, rules));
 }
 
 // pairs: s(a) − s(b); items: s
 function predict(s: Scorers, c: Candidate, data: DataSet, rules: RuleScores): Float64Array {
   const net = s.nets.get(c);
-  const sides = (data.kind === 'pairs' ? [data.a, data.b] : [data.scores]).map((x, j) =>
+  const sides = sidesOf(data).map((x, j) =>
     net ? Float64Array.from(net.score({ models: data.models, features: data.features, scores: x, feats: data.feats, ids: data.ids }).reward) : rules[j][c as ItemBaseline]);
   return sides.length === 1 ? sides[0] : sides[0].map((v, i) => v - sides[1][i]);
 }
 
-function hidden1(data: DataSet, keep: Uint8Array): DataSet {
-  return data.kind === 'pairs' ? { ...data, a: hideJudges(data.a, keep), b: hideJudges(data.b, keep) } : { ...data, scores: hideJudges(data.scores, keep) };
-}
-
-const subset = (data: DataSet, idx: number[]): DataSet => (data.kind === 'pairs' ? subsetPairs(data, idx) : subsetItems(data, idx));
-const truthOf = (data: DataSet): Float32Array => (data.kind === 'pairs' ? (data as PairSet).label : (data as ItemSet).target);
 const metric = (pred: ArrayLike<number>, data: DataSet) => agreement(pred, truthOf(data), data.kind === 'pairs');
 
 // t ≈ a + b·s by least squares; the identity when s is constant
@@ -268,8 +249,8 @@ function leastSquares(s: ArrayLike<number>, t: ArrayLike<number>): Calibration {
 // otherwise, so that they score well with any number of judges present; and the gated
 // net starts at tempered BMA's weighting (logits log(w·β⁺), scale Σwβ⁺/Σw), so that
 // weight decay shrinks its per-input correction toward the robust rule, not toward zero.
-function netDefaults<T extends LibraryOptions>(o: T, rules: FittedBaselines, arch: Candidate): T {
-  const out = { ...o, modelDropout: o.modelDropout ?? [0, 0.5], norm: rules.norm }; // the rules' normalisation: fitted on the same rows
+function netDefaults(o: LibraryOptions, rules: FittedRules, arch: Candidate): LibraryOptions & NetStart {
+  const out: LibraryOptions & NetStart = { ...o, modelDropout: o.modelDropout ?? [0, 0.5], norm: rules.norm }; // the rules' normalisation: fitted on the same rows
   if (arch !== 'gated') return out;
   const w = rules.tbmaWeights, b = rules.tbmaBeta;
   let wb = 0, ws = 0;

@@ -1,43 +1,33 @@
 // Training a FusionModel of one given architecture: fit the normalisation on
 // the training rows, then each net of the ensemble with fitNet.
 import type { DataSet, ItemSet, PairSet } from '../data/types.js';
-import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
+import { ACTIVATIONS } from '../engine/kinds.js';
 import { ARCHS, ARCH_NAMES, isArch, type Arch, type ArchConfig } from '../models/archs.js';
 import { FusionNet } from '../models/fusion.js';
 import { FusionModel, MAX_ROWS, type Calibration } from '../models/model.js';
 import { fitNormaliser, type Normaliser } from '../models/normalise.js';
 import { fitNet, type FitRows } from './fit.js';
-import type { TrainOptions } from './options.js';
+import { ENSEMBLE, recordOptions, type NetOptions } from './options.js';
 
-export interface NetOptions extends TrainOptions {
-  /** rows (of the same kind and columns) that validate instead of a random `val` fraction */
-  validation?: DataSet;
-  /** hidden widths (of the MLP, or of the gate); each architecture has its default, linear none */
-  hidden?: number[];
-  activation?: ActivationKind;
-  /** the gate's softmax temperature, default 1 */
-  temperature?: number;
-  /** nets trained from seeds seed, seed+1, …; their mean is the reward, their spread the uncertainty. Default 5 */
-  ensemble?: number;
-  /** use the data's context features, default true */
-  useFeatures?: boolean;
-  /** conservative = reward − λ·uncertainty, default 1 */
-  lambda?: number;
+export type { NetOptions } from './options.js';
+
+/** @internal what the library adds to a net's options */
+export interface NetStart {
   /** gated: start every net's gate at this weighting of the models (see FusionNet.setGatePrior) */
   gatePrior?: { logits: Float32Array; logScale: number };
-  /** @internal the models' normalisation, when the caller has fitted it on the same rows already */
+  /** the models' normalisation, when the caller has fitted it on the same rows already */
   norm?: Normaliser;
 }
 
 /** Train `ensemble` nets of one architecture on `data`; `calibration` (default the identity) maps their mean to the reward. */
-export function trainNets(data: DataSet, type: Arch, opts: NetOptions = {}, calibration?: Calibration): FusionModel {
+export function trainNets(data: DataSet, type: Arch, opts: NetOptions & NetStart = {}, calibration?: Calibration): FusionModel {
   if (!isArch(type)) throw new Error(`rewardfuse: unknown arch '${type}' (use ${ARCH_NAMES.join(', ')})`);
   const spec = ARCHS[type];
   const activation = opts.activation ?? spec.activation;
   if (!ACTIVATIONS.includes(activation)) throw new Error(`rewardfuse: unknown activation '${activation}'`);
   const hidden = spec.hidden.length ? opts.hidden ?? [...spec.hidden] : [];
   const arch: ArchConfig = { type, hidden, activation, temperature: opts.temperature ?? 1 };
-  const ensemble = opts.ensemble ?? 5;
+  const ensemble = opts.ensemble ?? ENSEMBLE;
   if (!Number.isInteger(ensemble) || ensemble < 1 || ensemble > 64) throw new Error(`rewardfuse: ensemble must be an integer from 1 to 64, got ${ensemble}`);
   const useFeatures = opts.useFeatures ?? true;
   const K = data.models.length, n = data.ids.length;
@@ -64,13 +54,8 @@ export function trainNets(data: DataSet, type: Arch, opts: NetOptions = {}, cali
     net.graph.setParameters(trainer.graph.getParameters());
     return fit;
   });
-  const { onEpoch, validation, gatePrior, norm, ...options } = opts;
-  void gatePrior;
-  void norm;
-  void onEpoch;
-  void validation;
   model.train = {
-    options: { ...options, arch: type, hidden, activation, ensemble },
+    options: recordOptions(opts, { arch: type, hidden, activation, ensemble }),
     rows: n,
     source: data.source,
     fit: fits.map((f) => ({

@@ -3,10 +3,11 @@
 // fold; the candidate with the best held-out pairwise accuracy (for items,
 // the lowest squared error), ties broken by log loss, wins. Small data then
 // gets the linear model that suits it, and larger data the capacity it can use.
+// The folds run on crossfit.ts (random folds, no judges hidden).
 import type { DataSet } from '../data/types.js';
-import { subsetItems, subsetPairs } from '../data/types.js';
 import { logLoss, pairCredit, sigmoid } from '../eval/metrics.js';
 import { ARCH_NAMES, type Arch } from '../models/archs.js';
+import { crossFit } from './crossfit.js';
 import { assignFolds } from './folds.js';
 import { trainNets, type NetOptions } from './nets.js';
 
@@ -24,13 +25,11 @@ export function selectArch(data: DataSet, opts: NetOptions): Selection {
   const folds = assignFolds(n, FOLDS, (opts.seed ?? 0) + 7919);
   const candidates = ARCH_NAMES.map((arch) => {
     const out = new Float64Array(n);
-    for (let f = 0; f < FOLDS; f++) {
-      const train: number[] = [], held: number[] = [];
-      for (let i = 0; i < n; i++) (folds[i] === f ? held : train).push(i);
-      const m = trainNets(data.kind === 'pairs' ? subsetPairs(data, train) : subsetItems(data, train), arch, { ...opts, ensemble: 1, onEpoch: undefined });
-      const r = data.kind === 'pairs' ? m.scorePairs(subsetPairs(data, held)).margin : m.score(subsetItems(data, held)).reward;
-      held.forEach((i, j) => (out[i] = r[j]));
-    }
+    const results = crossFit(data, { fold: folds, count: FOLDS }, (tr) => {
+      const m = trainNets(tr, arch, { ...opts, ensemble: 1, onEpoch: undefined });
+      return (held) => (held.kind === 'pairs' ? m.scorePairs(held).margin : m.score(held).reward);
+    });
+    for (const r of results) r.rows.forEach((i, j) => (out[i] = r.full[j]));
     if (data.kind === 'pairs') {
       const credit = pairCredit(out, data.label);
       let s = 0, c = 0;

@@ -4,6 +4,7 @@
 // ?repeat=N scores one item N more times, for timing from outside.
 import wasm from '../../dist/rewardfuse.wasm';
 import * as lib from '../../dist/index.js';
+import { subsetItems } from '../../dist/data.js';
 import { fixedItems, scoreBits } from '../fixed-run.mjs';
 
 export default {
@@ -14,7 +15,7 @@ export default {
     const repeat = Number(new URL(request.url).searchParams.get('repeat') ?? 0);
     if (repeat > 0) {
       const model = lib.loadModel(text);
-      const one = lib.subsetItems(fixedItems(lib), [0]);
+      const one = subsetItems(fixedItems(lib), [0]);
       for (let i = 0; i < repeat; i++) model.score(one);
     }
     return Response.json({ bits });

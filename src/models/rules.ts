@@ -13,9 +13,8 @@
 //           log-likelihood per training pair, η = 20: untempered weights
 //           collapse onto one judge as pairs grow; these do not
 // Each baseline's P(a ≻ b) = σ(τ·margin), τ fitted on the training pairs.
-// Fitting them is train/baselines.ts; saving them, file.ts; here they are held and scored.
-import type { PairSet } from '../data/types.js';
-import type { FusionModel } from './model.js';
+// Fitting them is train/fit-rules.ts; saving them, file.ts; here they are held and scored.
+import type { ItemSet, PairSet } from '../data/types.js';
 import { sigmoid } from './math.js';
 import { checkArg } from '../data/validate.js';
 import { FULL_SUM, logWeighted } from './weights.js';
@@ -27,7 +26,7 @@ export type BaselineName = (typeof BASELINES)[number];
 export const ITEM_BASELINES = ['best', 'mean', 'median', 'min', 'meanStd', 'stacking', 'bma', 'tbma'] as const;
 export type ItemBaseline = (typeof ITEM_BASELINES)[number];
 
-export interface FittedBaselines {
+export interface FittedBaselines<S extends ItemScorer = ItemScorer> {
   norm: Normaliser;
   /** index of the model `best` picked */
   best: number;
@@ -39,10 +38,17 @@ export interface FittedBaselines {
   tbmaWeights: Float64Array;
   tbmaLogWeights: Float64Array;
   tbmaBeta: Float64Array;
-  stacking: FusionModel;
+  /** the linear fusion net on z and masks: a FusionModel (model.ts), which scores with these rules; seen here only as what scores items */
+  stacking: S;
   /** per baseline, the temperature of σ(τ·margin) */
   tau: Record<BaselineName, number>;
   lambda: number;
+}
+
+/** What scores items one at a time: the stacking net, as the rules see it. */
+export interface ItemScorer {
+  readonly models: string[];
+  score(data: Pick<ItemSet, 'models' | 'features' | 'scores' | 'feats' | 'ids'>): { reward: Float32Array };
 }
 
 export interface BaselineOutput {

@@ -1,11 +1,12 @@
-// Fitting the baselines (see models/baselines.ts for what each one is) on
+// Fitting the baselines (see models/rules.ts for what each one is) on
 // training pairs or items: the best single model, each model's Bradley–Terry
 // temperature and BMA weight, logistic stacking, and each baseline's σ(τ·margin).
 // Everything is fitted on every row, but τ (one number a baseline) on an even
 // sample of 2^16 rows when there are more.
 import { subsetPairs, type ItemSet, type PairSet } from '../data/types.js';
 import { logSigmoid, pairwiseAccuracy, sigmoid } from '../eval/metrics.js';
-import { BASELINES, baselineMargins, zScores, type BaselineName, type FittedBaselines } from '../models/baselines.js';
+import { BASELINES, baselineMargins, zScores, type BaselineName } from '../models/rules.js';
+import type { FittedRules } from '../models/model.js';
 import { fitNormaliser } from '../models/normalise.js';
 import { trainNets } from './nets.js';
 import { checkSet } from '../data/check.js';
@@ -28,7 +29,7 @@ function checkFit(where: string, set: unknown, kind: 'pairs' | 'items', opts: un
 }
 const isSet = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: number } = {}): FittedRules {
   checkFit('fitBaselines', train, 'pairs', opts);
   const K = train.models.length, n = train.ids.length;
   const norm = fitNormaliser(K, train.a, train.b);
@@ -52,7 +53,7 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
   const bma = posterior(logLik);
   const tbma = fitTemperedBma(za, zb, t, K);
   const stacking = trainNets(train, 'linear', { ...STACKING, seed: opts.seed ?? 0, norm });
-  const fitted: FittedBaselines = {
+  const fitted: FittedRules = {
     norm, best, bmaWeights: bma.weights, bmaLogWeights: bma.log, bmaBeta: beta, tbmaWeights: tbma.weights, tbmaLogWeights: tbma.log, tbmaBeta: tbma.beta,
     stacking, tau: {} as Record<BaselineName, number>, lambda: opts.lambda ?? 1,
   };
@@ -68,7 +69,7 @@ export function fitBaselines(train: PairSet, opts: { seed?: number; lambda?: num
  * model's least-squares fit t ≈ α + β·z by its Gaussian likelihood; stacking
  * is the linear fusion net under MSE.
  */
-export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?: number } = {}): FittedBaselines {
+export function fitItemBaselines(train: ItemSet, opts: { seed?: number; lambda?: number } = {}): FittedRules {
   checkFit('fitItemBaselines', train, 'items', opts);
   const K = train.models.length, n = train.ids.length;
   const norm = fitNormaliser(K, train.scores);
