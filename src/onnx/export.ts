@@ -17,7 +17,7 @@
 //   reward = offset + scale·r̄,  uncertainty = |scale|·u,  conservative = reward − λ·uncertainty
 // A kind of model this file does not know is refused by name, never guessed at.
 import type { FittedBaselines } from '../models/baselines.js';
-import { MODEL_VERSION } from '../models/file.js';
+import { modelToJSON } from '../models/file.js';
 import type { FusionNet } from '../models/fusion.js';
 import { FusionModel, type TrainInfo } from '../models/model.js';
 import type { Normaliser } from '../models/normalise.js';
@@ -84,7 +84,7 @@ export function exportOnnx(model: FusionModel): Uint8Array {
     metadata: {
       'rewardfuse.models': JSON.stringify(model.models),
       'rewardfuse.features': JSON.stringify(withFeatures ? model.features : []),
-      'rewardfuse.file_version': String(MODEL_VERSION), // the model file format saveModel writes for it
+      'rewardfuse.file_version': String(modelToJSON(model).version), // the model file format saveModel writes for it
       'rewardfuse.scorer': model.name,
       'rewardfuse.calibration': JSON.stringify(model.calibration),
       'rewardfuse.lambda': String(model.lambda),
