@@ -8,7 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -489,17 +489,6 @@ if (haveChromium()) {
     assert.is(await page.getAttribute('#status', 'aria-live'), null, 'the per-epoch status line is not live');
     assert.equal(errors, []);
     await page.close();
-  });
-
-  Teach('demo --model saves the default fusion model, and explain --trace follows it', () => {
-    const model = join(dir, 'demo-model.json'), report = join(dir, 'demo.html');
-    const out = execFileSync(process.execPath, ['dist/cli/main.js', 'demo', '--model', model, '--report', report], { encoding: 'utf8' });
-    assert.match(out, new RegExp(`wrote ${model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(the default fusion model: `));
-    const loaded = lib.loadModel(readFileSync(model, 'utf8'));
-    const pair = JSON.stringify({ a: { careful: 1.2, 'verbose-fan': 0.3 }, b: { careful: 0.1, 'verbose-fan': 1.5 }, label: 'a' });
-    const trace = execFileSync(process.execPath, ['dist/cli/main.js', 'explain', model, pair, ...(loaded.nets.length ? ['--trace'] : [])], { encoding: 'utf8' });
-    assert.match(trace, /P\(a ≻ b\)/);
-    if (loaded.nets.length) assert.match(trace, /loss .* = [\d.]+ with t = 1/);
   });
 
   Teach('screenshots at desktop and phone widths', async () => {
