@@ -12,21 +12,25 @@
 // quality markers. Then, under shift (bench/shift.mjs): the default, its
 // anchor, the mean and each net on the simulated ensemble in-domain and
 // shifted, and leave-one-group-out on each dev set, with the shift check's AUC.
-// A benchmark, not a test: it asserts nothing.
-//   node bench/quality.mjs [--seeds 3] [--no-readme] [--no-shift] [set ...]
+// A benchmark, not a test: it checks every figure is an accuracy in [0, 1],
+// not how high it is. --quick (BENCH_QUICK=1): one seed, the smallest dev set,
+// no shift, nothing written.
+//   node bench/quality.mjs [--quick] [--seeds 3] [--no-readme] [--no-shift] [set ...]
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseData, crossValidate, trainFusion, BASELINES, pairwiseAccuracy } from '../dist/index.js';
 import { makeFolds, judgeSubsets, hideJudges } from '../dist/train/folds.js';
 import { subsetPairs } from '../dist/data/types.js';
-import { shiftRows, shiftSummary } from './shift.mjs';
+import { checkRows, shiftRows, shiftSummary, smallestSet } from './shift.mjs';
 
 const SHARED = fileURLToPath(new URL('../../shared/data/', import.meta.url));
 const README = new URL('../README.md', import.meta.url);
-const args = process.argv.slice(2);
+const QUICK = process.argv.includes('--quick') || !!process.env.BENCH_QUICK;
+const args = process.argv.slice(2).concat(QUICK ? ['--no-readme', '--no-shift'] : []);
 const opt = (name, d) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : d; };
-const SEEDS = Array.from({ length: opt('--seeds', 3) }, (_, i) => i);
-const only = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--seeds'));
+const SEEDS = Array.from({ length: opt('--seeds', QUICK ? 1 : 3) }, (_, i) => i);
+let only = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--seeds'));
+if (QUICK && !only.length) only = smallestSet();
 if (!existsSync(SHARED)) {
   console.log(`bench:quality: ${SHARED} is absent; nothing to measure`);
   process.exit(0);
@@ -81,6 +85,16 @@ function judgesCurve(data) {
   return Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v.s / v.c]));
 }
 
+// ---- every figure an accuracy
+const unit = (x) => typeof x === 'number' && x >= 0 && x <= 1;
+for (const [what, values] of [['every judge', full], ['judges hidden', hidden], ['by judges present', byJudges]]) {
+  for (const [set, v] of Object.entries(values)) {
+    const bad = Object.entries(v).filter(([, x]) => !unit(x));
+    if (bad.length) throw new Error(`bench:quality: validation failed: ${set}, ${what}: ${bad.map(([k, x]) => `${k} ${x}`).join(', ')}`);
+  }
+}
+if (!Object.keys(full).length && sets.length) throw new Error('bench:quality: no pairs set measured');
+
 // ---- tables
 const pct = (x) => (100 * x).toFixed(1);
 function table(title, values) {
@@ -102,7 +116,7 @@ for (const set of Object.keys(byJudges)) {
   curve.push(`| ${set} | ${KEPT.map((k) => (k < K ? pct(c[k]) : '')).join(' | ')} | ${pct(c[K])} |`);
 }
 const chosen = Object.keys(info).map((s) => `${s}: ${info[s].chosen}`).join('; ');
-const shifted = args.includes('--no-shift') ? [] : ['', 'Under shift (`node bench/shift.mjs` prints every batch and the threshold sweep): the default (its net only on batches like its training data), its anchor (tempered BMA), the mean of z-scores and each net; the simulated ensemble (seeds 0–2) in-domain and shifted, and leave-one-group-out on each dev set, each held-out group one batch:', '', shiftSummary(shiftRows({ only, log: (m) => console.error(m) }))];
+const shifted = args.includes('--no-shift') ? [] : ['', 'Under shift (`node bench/shift.mjs` prints every batch and the threshold sweep): the default (its net only on batches like its training data), its anchor (tempered BMA), the mean of z-scores and each net; the simulated ensemble (seeds 0–2) in-domain and shifted, and leave-one-group-out on each dev set, each held-out group one batch:', '', shiftSummary(checkRows(shiftRows({ only, log: (m) => console.error(m) })))];
 const out = [
   `Pairwise accuracy (%), mean over seeds ${SEEDS.join(', ')}; \`npm run bench:quality\`, ${new Date().toISOString().slice(0, 10)}, ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
   '',
