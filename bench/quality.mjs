@@ -8,7 +8,7 @@
 // Means over seeds 0, 1, 2 (folds, hidden subsets and nets change with the
 // seed; the 3-group sets hold out one group a fold whatever the seed). Then
 // the default's accuracy against the number of judges present (seed 0).
-// Prints markdown tables and writes them into README.md between the
+// Prints markdown tables and writes them into docs/quality.md between the
 // quality markers. Then, under shift (bench/shift.mjs): the default, its
 // anchor, the mean and each net on the simulated ensemble in-domain and
 // shifted, and leave-one-group-out on each dev set, with the shift check's AUC.
@@ -24,7 +24,7 @@ import { subsetPairs } from '../dist/data/types.js';
 import { checkRows, shiftRows, shiftSummary, smallestSet } from './shift.mjs';
 
 const SHARED = fileURLToPath(new URL('../../shared/data/', import.meta.url));
-const README = new URL('../README.md', import.meta.url);
+const DOC = new URL('../docs/quality.md', import.meta.url);
 const QUICK = process.argv.includes('--quick') || !!process.env.BENCH_QUICK;
 const args = process.argv.slice(2).concat(QUICK ? ['--no-readme', '--no-shift'] : []);
 const opt = (name, d) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : d; };
@@ -133,12 +133,12 @@ const out = [
 ].join('\n');
 console.log(out);
 if (!args.includes('--no-readme') && !only.length) {
-  const text = readFileSync(README, 'utf8');
+  const text = readFileSync(DOC, 'utf8');
   const a = text.indexOf('<!-- quality:start -->'), b = text.indexOf('<!-- quality:end -->');
   if (a >= 0 && b > a) {
-    writeFileSync(README, text.slice(0, a) + '<!-- quality:start -->\n' + out + '\n' + text.slice(b));
-    console.error('wrote the tables into README.md');
+    writeFileSync(DOC, text.slice(0, a) + '<!-- quality:start -->\n' + out + '\n' + text.slice(b));
+    console.error('wrote the tables into docs/quality.md');
   } else {
-    console.error('README.md has no <!-- quality:start --> … <!-- quality:end --> markers; not written');
+    console.error('docs/quality.md has no <!-- quality:start --> … <!-- quality:end --> markers; not written');
   }
 }
