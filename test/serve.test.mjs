@@ -1023,7 +1023,8 @@ Wire('keep-alive and pipelining: two requests in one write, answered in order on
 Wire('HTTP/1.0 closes unless kept alive; Expect: 100-continue; HEAD has no body', async () => {
   const server = await serveNode(lib.createHandler(model, {}), { port: 0 });
   try {
-    const ten = await wire(server.url, [postReq('/v1/fuse', fuseBody, '', '1.0')]);
+    // n = 2: read until the close event (a second answer never comes), so closing is awaited, not given 100 ms
+    const ten = await wire(server.url, [postReq('/v1/fuse', fuseBody, '', '1.0')], 2);
     assert.equal(ten.answers.map((a) => a.status), [200]);
     assert.ok(ten.closed, 'HTTP/1.0: closed after the answer');
     const kept = await wire(server.url, [postReq('/v1/fuse', fuseBody, 'connection: keep-alive\r\n', '1.0')]);
@@ -1070,7 +1071,7 @@ Wire('a malformed request: answered as node:http answers it (llhttp\'s 400, 431 
       assert.ok(body.error.includes(code), `${what}: ${body.error}`);
     }
     // node:http's own answers, with no body of ours: a missing Host (400, closed), an unknown expectation (417)
-    const noHost = await wire(server.url, ['POST /v1/fuse HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}']);
+    const noHost = await wire(server.url, ['POST /v1/fuse HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}'], 2); // until the close event
     assert.equal(noHost.answers.map((a) => a.status), [400]);
     assert.ok(noHost.closed);
     const expect = await wire(server.url, [`${head}expect: 200-ok\r\ncontent-length: 2\r\n\r\n{}`]);
