@@ -8,26 +8,30 @@
 // Means over seeds 0, 1, 2 (folds, hidden subsets and nets change with the
 // seed; the 3-group sets hold out one group a fold whatever the seed). Then
 // the default's accuracy against the number of judges present (seed 0).
-// Prints markdown tables and writes them into README.md between the
+// Prints markdown tables and writes them into docs/quality.md between the
 // quality markers. Then, under shift (bench/shift.mjs): the default, its
 // anchor, the mean and each net on the simulated ensemble in-domain and
 // shifted, and leave-one-group-out on each dev set, with the shift check's AUC.
-// A benchmark, not a test: it asserts nothing.
-//   node bench/quality.mjs [--seeds 3] [--no-readme] [--no-shift] [set ...]
+// A benchmark, not a test: it checks every figure is an accuracy in [0, 1],
+// not how high it is. --quick (BENCH_QUICK=1): one seed, the smallest dev set,
+// no shift, nothing written.
+//   node bench/quality.mjs [--quick] [--seeds 3] [--no-readme] [--no-shift] [set ...]
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseData, crossValidate, trainFusion } from '../dist/index.js';
 import { BASELINES, pairwiseAccuracy } from '../dist/eval.js';
 import { makeFolds, judgeSubsets, hideJudges } from '../dist/train/folds.js';
 import { subsetPairs } from '../dist/data/types.js';
-import { shiftRows, shiftSummary } from './shift.mjs';
+import { checkRows, shiftRows, shiftSummary, smallestSet } from './shift.mjs';
 
 const SHARED = fileURLToPath(new URL('../../shared/data/', import.meta.url));
-const README = new URL('../README.md', import.meta.url);
-const args = process.argv.slice(2);
+const DOC = new URL('../docs/quality.md', import.meta.url);
+const QUICK = process.argv.includes('--quick') || !!process.env.BENCH_QUICK;
+const args = process.argv.slice(2).concat(QUICK ? ['--no-readme', '--no-shift'] : []);
 const opt = (name, d) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : d; };
-const SEEDS = Array.from({ length: opt('--seeds', 3) }, (_, i) => i);
-const only = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--seeds'));
+const SEEDS = Array.from({ length: opt('--seeds', QUICK ? 1 : 3) }, (_, i) => i);
+let only = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--seeds'));
+if (QUICK && !only.length) only = smallestSet();
 if (!existsSync(SHARED)) {
   console.log(`bench:quality: ${SHARED} is absent; nothing to measure`);
   process.exit(0);
@@ -82,6 +86,16 @@ function judgesCurve(data) {
   return Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v.s / v.c]));
 }
 
+// ---- every figure an accuracy
+const unit = (x) => typeof x === 'number' && x >= 0 && x <= 1;
+for (const [what, values] of [['every judge', full], ['judges hidden', hidden], ['by judges present', byJudges]]) {
+  for (const [set, v] of Object.entries(values)) {
+    const bad = Object.entries(v).filter(([, x]) => !unit(x));
+    if (bad.length) throw new Error(`bench:quality: validation failed: ${set}, ${what}: ${bad.map(([k, x]) => `${k} ${x}`).join(', ')}`);
+  }
+}
+if (!Object.keys(full).length && sets.length) throw new Error('bench:quality: no pairs set measured');
+
 // ---- tables
 const pct = (x) => (100 * x).toFixed(1);
 function table(title, values) {
@@ -103,7 +117,7 @@ for (const set of Object.keys(byJudges)) {
   curve.push(`| ${set} | ${KEPT.map((k) => (k < K ? pct(c[k]) : '')).join(' | ')} | ${pct(c[K])} |`);
 }
 const chosen = Object.keys(info).map((s) => `${s}: ${info[s].chosen}`).join('; ');
-const shifted = args.includes('--no-shift') ? [] : ['', 'Under shift (`node bench/shift.mjs` prints every batch and the threshold sweep): the default (its net only on batches like its training data), its anchor (tempered BMA), the mean of z-scores and each net; the simulated ensemble (seeds 0–2) in-domain and shifted, and leave-one-group-out on each dev set, each held-out group one batch:', '', shiftSummary(shiftRows({ only, log: (m) => console.error(m) }))];
+const shifted = args.includes('--no-shift') ? [] : ['', 'Under shift (`node bench/shift.mjs` prints every batch and the threshold sweep): the default (its net only on batches like its training data), its anchor (tempered BMA), the mean of z-scores and each net; the simulated ensemble (seeds 0–2) in-domain and shifted, and leave-one-group-out on each dev set, each held-out group one batch:', '', shiftSummary(checkRows(shiftRows({ only, log: (m) => console.error(m) })))];
 const out = [
   `Pairwise accuracy (%), mean over seeds ${SEEDS.join(', ')}; \`npm run bench:quality\`, ${new Date().toISOString().slice(0, 10)}, ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
   '',
@@ -120,12 +134,12 @@ const out = [
 ].join('\n');
 console.log(out);
 if (!args.includes('--no-readme') && !only.length) {
-  const text = readFileSync(README, 'utf8');
+  const text = readFileSync(DOC, 'utf8');
   const a = text.indexOf('<!-- quality:start -->'), b = text.indexOf('<!-- quality:end -->');
   if (a >= 0 && b > a) {
-    writeFileSync(README, text.slice(0, a) + '<!-- quality:start -->\n' + out + '\n' + text.slice(b));
-    console.error('wrote the tables into README.md');
+    writeFileSync(DOC, text.slice(0, a) + '<!-- quality:start -->\n' + out + '\n' + text.slice(b));
+    console.error('wrote the tables into docs/quality.md');
   } else {
-    console.error('README.md has no <!-- quality:start --> … <!-- quality:end --> markers; not written');
+    console.error('docs/quality.md has no <!-- quality:start --> … <!-- quality:end --> markers; not written');
   }
 }

@@ -11,6 +11,9 @@
 //      when their loss is flat) against its chosen net trained without either: 100
 //      full epochs at 10⁵ pairs, 5 at 10⁶ (SCALE_QUICK=1 skips 10⁶); and the mlp ensemble
 //      the library trains when it chooses it, with and without them
+// --quick (BENCH_QUICK=1): every part at a hundredth of the rows, one run each,
+// checking what the full run checks (exit codes, equal bytes from one thread
+// and two, every row read and scored); its timings mean nothing.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +26,12 @@ import { pairReport } from '../dist/eval.js';
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-scale-'));
 const quick = !!process.env.SCALE_QUICK;
+const SMOKE = process.argv.includes('--quick') || !!process.env.BENCH_QUICK;
+const N = (n) => (SMOKE ? n / 100 : n); // rows: a hundredth in a quick run
+const SUP = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+/** 10⁶, 3·10⁶: a row count as the tables write it */
+const count = (n) => { const e = Math.floor(Math.log10(n) + 1e-9), m = Math.round(n / 10 ** e); return `${m > 1 ? `${m}·` : ''}10${[...String(e)].map((d) => SUP[d]).join('')}`; };
+const check = (ok, what) => { if (!ok) throw new Error(`bench:scale: validation failed: ${what}`); };
 // SCALE_PARTS=1,4 runs only those parts (default all); part 2 needs part 1's model
 const parts = process.env.SCALE_PARTS?.split(',').map(Number);
 const part = (k) => !parts || parts.includes(k);
@@ -74,12 +83,13 @@ const mib = (x) => (x === x ? `${x.toFixed(0)} MiB` : 'n/a');
 try {
   // ---- 1. training ----
   const pairsFile = join(dir, 'pairs.jsonl');
-  if (part(1) || part(2) || part(3)) simulate('pairs', 1e6, 1, pairsFile);
+  if (part(1) || part(2) || part(3)) simulate('pairs', N(1e6), 1, pairsFile);
   if (part(1) || part(2)) {
-    row('pairs file', `${(statSync(pairsFile).size / 1e6).toFixed(0)} MB`, '10⁶ pairs, K = 8');
+    row('pairs file', `${(statSync(pairsFile).size / 1e6).toFixed(0)} MB`, `${count(N(1e6))} pairs, K = 8`);
     const tr = run(process.execPath, [BIN, 'train', 'pairs.jsonl', '-o', 'model.json']);
     const chose = /^chose (\S+):/m.exec(tr.stdout)?.[1];
-    row('train the default, 10⁶ pairs (CLI, file to model)', `${tr.seconds.toFixed(1)} s`, `peak RSS ${mib(tr.rss)}; chose ${chose}`);
+    check(chose && existsSync(join(dir, 'model.json')), `train wrote no model or no choice: ${tr.stdout.slice(-500)}`);
+    row(`train the default, ${count(N(1e6))} pairs (CLI, file to model)`, `${tr.seconds.toFixed(1)} s`, `peak RSS ${mib(tr.rss)}; chose ${chose}`);
 
     // the first python3 that has scikit-learn (a pyenv shim may hide the system's)
     const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0);
@@ -119,6 +129,8 @@ print('accuracy', clf.score(D, y))
     for (let r = 0; r < times; r++) {
       for (const t of threadCounts) runs[t].push(run(process.execPath, [BIN, 'score', 'model.json', f, '-o', `scores-${n}-${t}.jsonl`, '--threads', String(t)]));
     }
+    const lines = readFileSync(join(dir, `scores-${n}-1.jsonl`), 'utf8').split('\n');
+    check(lines.length === n + 1 && lines.slice(0, n).every((l) => /"reward":-?\d/.test(l)), `score ${f}: ${lines.length - 1} lines for ${n} items`);
     const one = median(runs[1].map((r) => r.seconds));
     for (const t of threadCounts) {
       const sec = median(runs[t].map((r) => r.seconds)), rss = Math.max(...runs[t].map((r) => r.rss));
@@ -130,21 +142,21 @@ print('accuracy', clf.score(D, y))
       if (same.status !== 0) throw new Error('two threads wrote other bytes than one');
     }
   };
-  if (part(2)) for (const n of [1e5, 1e6, 3e6]) {
+  if (part(2)) for (const n of [N(1e5), N(1e6), N(3e6)]) {
     const f = `items-${n}.jsonl`;
-    if (n === 3e6) spawnSync('sh', ['-c', `cat items-1000000.jsonl items-1000000.jsonl items-1000000.jsonl > ${f} && rm items-1000000.jsonl`], { cwd: dir });
+    if (n === N(3e6)) spawnSync('sh', ['-c', `cat ${Array(3).fill(`items-${N(1e6)}.jsonl`).join(' ')} > ${f} && rm items-${N(1e6)}.jsonl`], { cwd: dir });
     else simulate('items', n, 2, join(dir, f));
-    const what = n === 1e5 ? '10⁵ items' : n === 1e6 ? '10⁶ items' : '3·10⁶ items (10⁶ three times)';
-    scoreRuns(f, n, what, n === 1e5 ? 5 : 3, [1, 2]);
-    if (n === 1e5) {
+    const what = n === N(3e6) ? `${count(n)} items (${count(N(1e6))} three times)` : `${count(n)} items`;
+    scoreRuns(f, n, what, SMOKE ? 1 : n === N(1e5) ? 5 : 3, [1, 2]);
+    if (n === N(1e5)) {
       // the same items, each with a prompt of about 300 bytes: escapes, and text in three languages
       const text = readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean)
         .map((l, i) => l.replace('{"id"', `{"prompt":${JSON.stringify(`Question ${i}: ¿Cómo se calcula el área? 计算面积\n`.repeat(5) + 'x'.repeat(i % 100))},"id"`));
       writeFileSync(join(dir, 'items-text.jsonl'), text.join('\n') + '\n');
-      scoreRuns('items-text.jsonl', n, '10⁵ items with a 300-byte prompt each', 5, [1]);
+      scoreRuns('items-text.jsonl', n, `${count(n)} items with a 300-byte prompt each`, SMOKE ? 1 : 5, [1]);
       rmSync(join(dir, 'items-text.jsonl'));
     }
-    if (n !== 1e6) rmSync(join(dir, f));
+    if (n !== N(1e6)) rmSync(join(dir, f));
   }
 
   // ---- 3. a 1 GB file ----
@@ -154,7 +166,7 @@ print('accuracy', clf.score(D, y))
       const fd = openSync(big, 'w');
       const base = spawnSync('head', ['-n', '200000', pairsFile], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout;
       let size = 0;
-      for (let k = 0; size < 1e9; k++) {
+      for (let k = 0; size < N(1e9); k++) {
         const chunk = base.replaceAll('{"id":"', `{"id":"r${k}-`);
         writeSync(fd, chunk);
         size += Buffer.byteLength(chunk);
@@ -166,18 +178,20 @@ const t = performance.now(); const d = readData(process.argv[1]);
 console.log(d.ids.length, ((performance.now() - t) / 1000).toFixed(1));`;
     const rd = run(process.execPath, ['--input-type=module', '-e', reader, big]);
     const [bigRows] = rd.stdout.trim().split(' ');
+    const want = spawnSync('wc', ['-l', big], { encoding: 'utf8' }).stdout.trim().split(' ')[0];
+    check(bigRows === want, `the streaming reader read ${bigRows} pairs of ${want}`);
     row(`read a ${(statSync(big).size / 1e9).toFixed(2)} GB JSONL (${bigRows} pairs)`, `${rd.seconds.toFixed(1)} s`, `peak RSS ${mib(rd.rss)}`);
     rmSync(big);
   }
 
   // ---- 4. quality: the default, and the mlp ensemble (as the library trains it when it chooses
   // it: model dropout drawn from [0, 0.5]) with the step budget and the convergence stop, and without
-  if (part(4)) for (const n of quick ? [1e5] : [1e5, 1e6]) {
-    const train = simulate('pairs', n, 11), test = simulate('pairs', 2e5, 12);
-    const size = n === 1e5 ? '10⁵' : '10⁶';
+  if (part(4)) for (const n of quick ? [N(1e5)] : [N(1e5), N(1e6)]) {
+    const train = simulate('pairs', n, 11), test = simulate('pairs', N(2e5), 12);
+    const size = count(n);
     const accuracy = (m) => `${(100 * pairReport(m.scorePairs(test).margin, test.label).accuracy).toFixed(2)}%`;
     const steps = (m) => (m.train.fit.length ? `${m.train.fit.map((f) => f.steps).join(' + ')} steps` : 'a rule: no steps');
-    const epochs = n === 1e5 ? 100 : 5;
+    const epochs = n === N(1e5) ? 100 : 5;
     for (const [name, opts] of [
       ['the default', {}],
       ['mlp × 5, step budget and convergence stop (the default\'s training)', { arch: 'mlp', modelDropout: [0, 0.5] }],
@@ -185,6 +199,8 @@ console.log(d.ids.length, ((performance.now() - t) / 1000).toFixed(1));`;
     ]) {
       const t0 = performance.now();
       const m = trainFusion(train, { seed: 0, ...opts });
+      const acc = pairReport(m.scorePairs(test).margin, test.label).accuracy;
+      check(acc >= 0 && acc <= 1, `${name}: accuracy ${acc}`);
       const chose = m.train.library ? `chose ${m.train.library.chosen}; ` : '';
       row(`held-out accuracy, ${size} training pairs, ${name}`, accuracy(m), `${((performance.now() - t0) / 1000).toFixed(0)} s in process; ${chose}${steps(m)}`);
     }

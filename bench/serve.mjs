@@ -39,9 +39,12 @@ import { join } from 'node:path';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2.5); // each measurement
-const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 1); // before each measurement, at its concurrency, not counted
-const RUNS = Number(process.env.BENCH_RUNS ?? 3); // runs of /get_reward at concurrency 64, each with the floor's in turn
+// --quick (BENCH_QUICK=1): every measurement a few tenths of a second and one run, every answer
+// still checked (checkFuse, checkReward, the fault mix); its figures mean nothing
+const QUICK = process.argv.includes('--quick') || !!process.env.BENCH_QUICK;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 0.3 : 2.5)); // each measurement
+const WARM = Number(process.env.BENCH_WARM_SECONDS ?? (QUICK ? 0.1 : 1)); // before each measurement, at its concurrency, not counted
+const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 1 : 3)); // runs of /get_reward at concurrency 64, each with the floor's in turn
 const SELF = fileURLToPath(import.meta.url);
 /** the event-loop delay monitors' timer (ms); a delay is how late it fires */
 const TICK = 2;
@@ -161,6 +164,9 @@ async function main() {
     `(information: ${over.toFixed(2)} ms as the client sees it, the floor's ${floor99.toFixed(2)} ms); ` +
     `no lost or malformed responses under faults: ${c.lost + c.bad} ${c.lost + c.bad === 0 ? 'ok' : 'MISSED'}`);
   console.log(`(${((performance.now() - t00) / 1000).toFixed(1)} s)`);
+  // the answers, not the timings: a malformed answer anywhere, or one lost under faults, fails the bench
+  const bad = [...a, ...b, ...clients, ...runs64.flatMap((r) => [r.ours, r.floor])].reduce((sum, r) => sum + r.bad, 0);
+  if (bad || c.lost + c.bad) throw new Error(`bench:serve: validation failed: ${bad} malformed answers; under faults ${c.lost} lost, ${c.bad} malformed`);
 }
 
 /**

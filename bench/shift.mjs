@@ -10,9 +10,11 @@
 // would have scored (mlp and gated), and the check's AUC where there is no
 // shift (about 300 pairs drawn at random from each set, against the rest, four
 // draws; simulated held-out pairs of 200 to 400): how SHIFT_RULE.threshold was chosen.
-// A benchmark, not a test: it asserts nothing. Exports shiftRows() for bench:quality.
-//   node bench/shift.mjs [--sim-seeds 3] [--no-real] [set ...]
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// A benchmark, not a test: it checks its rows are well formed (checkRows), not
+// how good they are. Exports shiftRows() for bench:quality. --quick
+// (BENCH_QUICK=1): one simulated seed and the smallest dev set only.
+//   node bench/shift.mjs [--quick] [--sim-seeds 3] [--no-real] [set ...]
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseData, trainFusion, simulateEnsemble, simPairs } from '../dist/index.js';
 import { pairwiseAccuracy, fitBaselines, scoreBaselines } from '../dist/eval.js';
@@ -80,15 +82,33 @@ export function shiftRows({ simSeeds = [0, 1, 2], real = true, only = [], log = 
 
 const pct = (x) => (100 * x).toFixed(1);
 
+/** The dev set in ../shared/data with the fewest bytes (a quick run's one set), or none. */
+export function smallestSet() {
+  if (!existsSync(SHARED)) return [];
+  const files = readdirSync(SHARED).filter((f) => f.endsWith('.jsonl')).sort((a, b) => statSync(SHARED + a).size - statSync(SHARED + b).size);
+  return files.slice(0, 1).map((f) => f.replace(/\.jsonl$/, ''));
+}
+
+/** Throws unless every row is well formed: n > 0, accuracies in [0, 1], an AUC in [0, 1] or null, a choice named. */
+export function checkRows(rows) {
+  if (!rows.length) throw new Error('bench:shift: no rows');
+  const unit = (x) => typeof x === 'number' && x >= 0 && x <= 1;
+  for (const r of rows) {
+    const bad = [!(r.n > 0) && `n ${r.n}`, ...COLUMNS.filter((c) => !unit(r.acc[c])).map((c) => `${c} accuracy ${r.acc[c]}`), !(r.auc === null || unit(r.auc)) && `AUC ${r.auc}`, !r.chose && 'no choice'].filter(Boolean);
+    if (bad.length) throw new Error(`bench:shift: validation failed: ${r.name}: ${bad.join(', ')}`);
+  }
+  return rows;
+}
+
 /** The check's AUC with no shift: random held-out pairs against the rest (dev sets), and simulated held-out pairs of the training world. */
-export function nullAUCs({ only = [] } = {}) {
+export function nullAUCs({ only = [], seeds = [0, 1, 2, 3] } = {}) {
   const cat = (a, b) => concat(a, b);
   const auc = (train, test) => {
     const f = fitBaselines(train, { seed: 0 });
     return checkShift(shiftReference(cat(train.a, train.b), f.norm, f.tbmaWeights), f.norm, cat(test.a, test.b), train.models, test.ids.length).auc;
   };
   const out = [];
-  for (const seed of [0, 1, 2, 3]) {
+  for (const seed of seeds) {
     const sim = simulateEnsemble({ prompts: 600, seed }), ids = Array.from({ length: 600 }, (_, i) => i);
     const train = simPairs(sim, ids.slice(0, 420), seed);
     out.push({ name: `simulated (seed ${seed}), 200–400 pairs`, aucs: [50, 75, 100].map((m) => auc(train, simPairs(sim, ids.slice(420, 420 + m), seed + 1))) });
@@ -154,14 +174,19 @@ export function shiftTables(rows) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
+  const quick = args.includes('--quick') || !!process.env.BENCH_QUICK;
   const i = args.indexOf('--sim-seeds');
-  const n = i >= 0 ? Number(args[i + 1]) : 3;
-  const only = args.filter((a, j) => !a.startsWith('--') && !(j > 0 && args[j - 1] === '--sim-seeds'));
+  const n = i >= 0 ? Number(args[i + 1]) : quick ? 1 : 3;
+  let only = args.filter((a, j) => !a.startsWith('--') && !(j > 0 && args[j - 1] === '--sim-seeds'));
+  if (quick && !only.length) only = smallestSet();
   const t0 = performance.now();
-  const rows = shiftRows({ simSeeds: Array.from({ length: n }, (_, s) => s), real: !args.includes('--no-real'), only, log: (m) => console.error(`${m} at ${((performance.now() - t0) / 1000).toFixed(0)} s`) });
+  const rows = checkRows(shiftRows({ simSeeds: Array.from({ length: n }, (_, s) => s), real: !args.includes('--no-real'), only, log: (m) => console.error(`${m} at ${((performance.now() - t0) / 1000).toFixed(0)} s`) }));
   console.log(`Pairwise accuracy (%); \`node bench/shift.mjs\`, ${new Date().toISOString().slice(0, 10)}, ${((performance.now() - t0) / 1000).toFixed(0)} s.\n`);
   console.log(shiftSummary(rows) + '\n');
   console.log(shiftTables(rows));
   console.log('\nThe check\'s AUC with no shift:\n\n| batches | AUC |\n|---|---|');
-  for (const r of nullAUCs({ only })) console.log(`| ${r.name} | ${r.aucs.map((a) => a.toFixed(3)).join(', ')} |`);
+  for (const r of nullAUCs({ only, seeds: quick ? [0] : undefined })) {
+    if (!r.aucs.every((a) => a >= 0 && a <= 1)) throw new Error(`bench:shift: validation failed: ${r.name}: AUCs ${r.aucs}`);
+    console.log(`| ${r.name} | ${r.aucs.map((a) => a.toFixed(3)).join(', ')} |`);
+  }
 }

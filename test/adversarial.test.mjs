@@ -177,10 +177,11 @@ Outputs('SIGINT or SIGTERM at any moment of a write: the output is whole or abse
   for (const [sig, when] of moments) {
     rmSync(at('sig.jsonl'), { force: true });
     const child = spawn(process.execPath, [BIN, 'score', 'model.json', 'big.jsonl', '-o', 'sig.jsonl'], { cwd: dir, stdio: 'ignore' });
-    const exited = new Promise((ok) => child.on('exit', (code, signal) => ok({ code, signal })));
+    let gone = false;
+    const exited = new Promise((ok) => child.on('exit', (code, signal) => { gone = true; ok({ code, signal }); }));
     if (when === 'tmp') {
-      const t0 = Date.now();
-      while (!readdirSync(dir).some((f) => f.startsWith('sig.jsonl.') && f.endsWith('.tmp')) && Date.now() - t0 < 30000) await new Promise((ok) => setImmediate(ok));
+      // until the temporary file appears (or the child is done): an event, not a time limit
+      while (!readdirSync(dir).some((f) => f.startsWith('sig.jsonl.') && f.endsWith('.tmp')) && !gone) await new Promise((ok) => setImmediate(ok));
     } else {
       await new Promise((ok) => setTimeout(ok, when));
     }

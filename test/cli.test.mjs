@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simulateEnsemble, simPairs, simItems, parseData, trainFusion, saveModel } from '../dist/index.js';
+import { simulateEnsemble, simPairs, simItems, parseData, trainFusion, saveModel, loadModel } from '../dist/index.js';
 
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rewardfuse-cli-'));
@@ -124,9 +124,16 @@ Commands('explain shows scores, z, attribution and the fused reward; --trace sho
   assert.match(t.out, /hidden0\.W\s+\d+ values\s+\|dL\/dθ\| \d/);
 });
 
-Commands('demo prints both tables and writes a self-contained report', () => {
-  const r = cli('demo', '--report', 'demo.html');
+Commands('demo prints both tables and writes a self-contained report; --model saves the default fusion model, and explain --trace follows it', () => {
+  const r = cli('demo', '--report', 'demo.html', '--model', 'demo-model.json');
   assert.is(r.code, 0, r.err);
+  assert.match(r.out, new RegExp(`wrote demo-model\\.json \\(the default fusion model: `));
+  const loaded = loadModel(readFileSync(at('demo-model.json'), 'utf8'));
+  const pair = JSON.stringify({ a: { careful: 1.2, 'verbose-fan': 0.3 }, b: { careful: 0.1, 'verbose-fan': 1.5 }, label: 'a' });
+  const trace = cli('explain', 'demo-model.json', pair, ...(loaded.nets.length ? ['--trace'] : []));
+  assert.is(trace.code, 0, trace.err);
+  assert.match(trace.out, /P\(a ≻ b\)/);
+  if (loaded.nets.length) assert.match(trace.out, /loss .* = [\d.]+ with t = 1/);
   assert.match(r.out, /\| fusion\s+\| fusion default → (tbma|bma|stacking|mean|median|mlp|gated)\s+\|\s+\d+\.\d%/);
   assert.match(r.out, /\| fusion\s+\| fusion auto → (mlp|gated|linear)\s+\|\s+\d+\.\d%/);
   assert.match(r.out, /\| keyword-counter \|/);

@@ -248,7 +248,7 @@ for f in sys.argv[1:]:
       assert.equal(l.opset, [17]);
       assert.equal(JSON.parse(l.meta['rewardfuse.models']), m.models);
       assert.equal(JSON.parse(l.meta['rewardfuse.features']), m.scorer.kind === 'nets' ? m.features : []);
-      assert.is(l.meta['rewardfuse.file_version'], String(JSON.parse(saveModel(m)).version));
+      assert.is(l.meta['rewardfuse.file_version'], String(JSON.parse(saveModel(m)).version), 'the file version saveModel writes for it');
       assert.is(JSON.parse(l.meta['rewardfuse.train']).rows, m.train.rows);
     });
   });

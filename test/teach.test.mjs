@@ -8,7 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -56,6 +56,8 @@ if (haveChromium()) {
     el.dispatchEvent(new Event('input'));
     el.dispatchEvent(new Event('change'));
   }, [id, value]);
+  let shared;
+  const sharedTrained = async () => (shared ??= await open('?autotrain'));
   const trained = (page) => page.waitForSelector('body[data-state="trained"], body[data-state="error"]', { timeout: 30000 });
 
   // every screen of the walk as shown: its title, outputs, formulas and tables (header row, then rows of cell texts)
@@ -222,54 +224,12 @@ if (haveChromium()) {
     await page.close();
   });
 
-  Teach('the walk, as shown, is the float64 computation from the exported model: gated, mlp and linear; the training\'s and a fresh optimiser', async () => {
-    const { page, errors } = await open('?autotrain');
-    for (const arch of ['gated', 'mlp', 'linear']) {
-      if (arch !== 'gated') {
-        await set(page, 'arch', arch);
-        for (let i = 0; i < 3; i++) await page.click('#epoch');
-      }
-      for (const fresh of [false, true]) {
-        await page.check(`input[name="opt"][value="${fresh ? 'fresh' : 'training'}"]`);
-        const screens = await readWalk(page), files = await exported(page), opt = { ...(await moments(page)), fresh, lr: files.lr, weightDecay: files.weightDecay };
-        for (const s of screens) assert.not.match(s.text, /undefined|NaN|\b0\.000\b|−0\.000/, `${arch}: ${s.title}`);
-        const cells = checkWalk(screens, refNet(files.model), JSON.parse(files.pair), opt);
-        assert.ok(cells > 150, `${arch}: ${cells} cells checked`);
-      }
-    }
-    assert.equal(errors, []);
-    await page.close();
-  });
-
-  Teach('export model and pair: the command shown, run on the files, prints the fresh-optimiser screen\'s numbers', async () => {
-    const { page, errors } = await open('?autotrain');
-    await page.check('input[name="opt"][value="fresh"]');
-    await page.click('#export');
-    const shown = await page.evaluate(() => ({ cmd: document.getElementById('cmd').textContent, model: document.getElementById('dlModel').getAttribute('download'), pair: document.getElementById('dlPair').getAttribute('download'), href: document.getElementById('dlModel').href }));
-    assert.match(shown.href, /^blob:/);
-    const files = await exported(page);
-    writeFileSync(join(dir, shown.model), files.model);
-    writeFileSync(join(dir, shown.pair), files.pair);
-    const args = /^npx rewardfuse (.*)$/.exec(shown.cmd)[1].split(' ');
-    assert.equal(args, ['explain', shown.model, shown.pair, '--trace']);
-    const cli = execFileSync(process.execPath, [join(process.cwd(), 'dist/cli/main.js'), ...args], { encoding: 'utf8', cwd: dir });
-    const screens = await readWalk(page);
-    const loss = Number(/= (\S+), t = /.exec(screens.find((s) => s.title.startsWith('loss')).title)[1]);
-    assert.ok(Math.abs(loss - Number(/loss .* = ([\d.]+) with t/.exec(cli)[1])) <= 6e-4 * loss, `loss: page ${loss}, explain --trace ${cli}`);
-    const rows = Object.fromEntries([...cli.matchAll(/^ {4}(\S+) +\d+ values +\|dL\/dθ\| (\S+) +max \|Δθ\| (\S+)/gm)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]));
-    const updates = screens.filter((s) => s.title.startsWith('AdamW update of'));
-    assert.is(updates.length, Object.keys(rows).length);
-    for (const s of updates) {
-      const name = /of (\S+) \(/.exec(s.title)[1], [gn, dmax] = rows[name];
-      assert.ok(near(Number(/‖dL\/dθ‖ = (\S+),/.exec(s.text)[1]), gn, 1e-9), `${name}: ‖dL/dθ‖ ${s.text.slice(0, 400)} vs ${gn}`);
-      assert.ok(near(Number(/largest \|Δθ\| = (\S+)/.exec(s.text)[1]), dmax, 1e-9), `${name}: largest |Δθ| vs ${dmax}`);
-    }
-    assert.equal(errors, []);
-    await page.close();
-  });
-
+  // One trained page (?autotrain) read by the next four tests in turn, so the
+  // default run trains once: accuracy and the heat maps only read it, export
+  // switches to the fresh optimiser, and the walk, which changes the
+  // architecture, comes last and closes it.
   Teach('accuracy: one figure per judge (the best judge\'s is its judge\'s), recounted on the held-out pairs, with Wilson intervals', async () => {
-    const { page, errors } = await open('?autotrain');
+    const { page, errors } = await sharedTrained();
     const shown = await page.evaluate(() => ({
       bars: [...document.querySelectorAll('#acc svg text')].map((t) => t.textContent),
       label: document.querySelector('#acc svg').getAttribute('aria-label'),
@@ -300,11 +260,10 @@ if (haveChromium()) {
     const judge = /\((.+)\)/.exec(best)[1];
     assert.equal(pct[best], pct[judge], `the best judge (${judge}) and its own row agree`);
     assert.equal(errors, []);
-    await page.close();
   });
 
   Teach('the heat maps: the pixels are the mean\'s formula and the net\'s reward; the dots are the net\'s rewards for those responses', async () => {
-    const { page, errors } = await open('?autotrain');
+    const { page, errors } = await sharedTrained();
     for (const [x, y] of [['careful', 'keyword-counter'], ['careful', 'careful']]) {
       await set(page, 'rmx', x);
       await set(page, 'rmy', y);
@@ -361,7 +320,52 @@ if (haveChromium()) {
     const shownW = Number(/z · careful ([-\d.e]+)/.exec(info)[1]);
     assert.ok(near(shownW, w0, 1e-9), `unit 3's weight from z · careful: ${shownW} vs ${w0}`);
     assert.equal(errors, []);
+  });
+
+  Teach('export model and pair: the command shown, run on the files, prints the fresh-optimiser screen\'s numbers', async () => {
+    const { page, errors } = await sharedTrained();
+    await page.check('input[name="opt"][value="fresh"]');
+    await page.click('#export');
+    const shown = await page.evaluate(() => ({ cmd: document.getElementById('cmd').textContent, model: document.getElementById('dlModel').getAttribute('download'), pair: document.getElementById('dlPair').getAttribute('download'), href: document.getElementById('dlModel').href }));
+    assert.match(shown.href, /^blob:/);
+    const files = await exported(page);
+    writeFileSync(join(dir, shown.model), files.model);
+    writeFileSync(join(dir, shown.pair), files.pair);
+    const args = /^npx rewardfuse (.*)$/.exec(shown.cmd)[1].split(' ');
+    assert.equal(args, ['explain', shown.model, shown.pair, '--trace']);
+    const cli = execFileSync(process.execPath, [join(process.cwd(), 'dist/cli/main.js'), ...args], { encoding: 'utf8', cwd: dir });
+    const screens = await readWalk(page);
+    const loss = Number(/= (\S+), t = /.exec(screens.find((s) => s.title.startsWith('loss')).title)[1]);
+    assert.ok(Math.abs(loss - Number(/loss .* = ([\d.]+) with t/.exec(cli)[1])) <= 6e-4 * loss, `loss: page ${loss}, explain --trace ${cli}`);
+    const rows = Object.fromEntries([...cli.matchAll(/^ {4}(\S+) +\d+ values +\|dL\/dθ\| (\S+) +max \|Δθ\| (\S+)/gm)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]));
+    const updates = screens.filter((s) => s.title.startsWith('AdamW update of'));
+    assert.is(updates.length, Object.keys(rows).length);
+    for (const s of updates) {
+      const name = /of (\S+) \(/.exec(s.title)[1], [gn, dmax] = rows[name];
+      assert.ok(near(Number(/‖dL\/dθ‖ = (\S+),/.exec(s.text)[1]), gn, 1e-9), `${name}: ‖dL/dθ‖ ${s.text.slice(0, 400)} vs ${gn}`);
+      assert.ok(near(Number(/largest \|Δθ\| = (\S+)/.exec(s.text)[1]), dmax, 1e-9), `${name}: largest |Δθ| vs ${dmax}`);
+    }
+    assert.equal(errors, []);
+  });
+
+  Teach('the walk, as shown, is the float64 computation from the exported model: gated, mlp and linear; the training\'s and a fresh optimiser', async () => {
+    const { page, errors } = await sharedTrained();
+    for (const arch of ['gated', 'mlp', 'linear']) {
+      if (arch !== 'gated') {
+        await set(page, 'arch', arch);
+        for (let i = 0; i < 3; i++) await page.click('#epoch');
+      }
+      for (const fresh of [false, true]) {
+        await page.check(`input[name="opt"][value="${fresh ? 'fresh' : 'training'}"]`);
+        const screens = await readWalk(page), files = await exported(page), opt = { ...(await moments(page)), fresh, lr: files.lr, weightDecay: files.weightDecay };
+        for (const s of screens) assert.not.match(s.text, /undefined|NaN|\b0\.000\b|−0\.000/, `${arch}: ${s.title}`);
+        const cells = checkWalk(screens, refNet(files.model), JSON.parse(files.pair), opt);
+        assert.ok(cells > 150, `${arch}: ${cells} cells checked`);
+      }
+    }
+    assert.equal(errors, []);
     await page.close();
+    shared = null;
   });
 
   Teach('inputs are checked; a new architecture resets the panels; a validation curve only with a split; the address holds the settings', async () => {
@@ -489,17 +493,6 @@ if (haveChromium()) {
     assert.is(await page.getAttribute('#status', 'aria-live'), null, 'the per-epoch status line is not live');
     assert.equal(errors, []);
     await page.close();
-  });
-
-  Teach('demo --model saves the default fusion model, and explain --trace follows it', () => {
-    const model = join(dir, 'demo-model.json'), report = join(dir, 'demo.html');
-    const out = execFileSync(process.execPath, ['dist/cli/main.js', 'demo', '--model', model, '--report', report], { encoding: 'utf8' });
-    assert.match(out, new RegExp(`wrote ${model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(the default fusion model: `));
-    const loaded = lib.loadModel(readFileSync(model, 'utf8'));
-    const pair = JSON.stringify({ a: { careful: 1.2, 'verbose-fan': 0.3 }, b: { careful: 0.1, 'verbose-fan': 1.5 }, label: 'a' });
-    const trace = execFileSync(process.execPath, ['dist/cli/main.js', 'explain', model, pair, ...(loaded.nets.length ? ['--trace'] : [])], { encoding: 'utf8' });
-    assert.match(trace, /P\(a ≻ b\)/);
-    if (loaded.nets.length) assert.match(trace, /loss .* = [\d.]+ with t = 1/);
   });
 
   Teach('screenshots at desktop and phone widths', async () => {
