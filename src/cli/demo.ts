@@ -23,10 +23,11 @@ export function demo(argv: string[]): void {
   const out: string[] = [];
   out.push(`rewardfuse demo: ${r.rows.filter((x) => x.kind === 'single RM').length} simulated reward models, ${r.trainPairs} training pairs, ${r.testPairs} held-out pairs`, '');
   out.push('(a) held-out pairwise accuracy', '');
-  out.push('| kind      | scorer                | accuracy | 95% CI        | log loss |   ECE |');
-  out.push('|-----------|-----------------------|---------:|---------------|---------:|------:|');
+  const w = Math.max(21, ...r.rows.map((x) => x.name.length)); // the scorer column fits its longest name
+  out.push(`| kind      | ${'scorer'.padEnd(w)} | accuracy | 95% CI        | log loss |   ECE |`);
+  out.push(`|-----------|${'-'.repeat(w + 2)}|---------:|---------------|---------:|------:|`);
   for (const { kind, name, report } of r.rows) {
-    out.push(`| ${kind.padEnd(9)} | ${name.padEnd(21)} | ${pct(report.accuracy)}%   | ${pct(report.ci95[0])}–${pct(report.ci95[1])}% | ${report.logLoss.toFixed(3).padStart(8)} | ${report.ece.toFixed(3)} |`);
+    out.push(`| ${kind.padEnd(9)} | ${name.padEnd(w)} | ${pct(report.accuracy)}%   | ${pct(report.ci95[0])}–${pct(report.ci95[1])}% | ${report.logLoss.toFixed(3).padStart(8)} | ${report.ece.toFixed(3)} |`);
   }
   out.push('', '(b) best-of-N: mean gold reward of the response each method picks among N candidates', '');
   out.push(`| scorer          | ${r.ns.map((n) => `N=${n}`.padStart(6)).join(' | ')} |`);
