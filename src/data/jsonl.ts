@@ -9,6 +9,7 @@
 import { f32, ItemBuilder, PairBuilder } from './build.js';
 import { expected, fail, sourceArg, type Origin } from './errors.js';
 import type { ItemRecord, ItemSet, PairRecord, PairSet, ReadOptions } from './types.js';
+import { isObj } from './validate.js';
 
 type Obj = Record<string, unknown>;
 
@@ -74,9 +75,6 @@ function array<T>(records: readonly T[], o: Origin): readonly T[] {
   return records;
 }
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function object(v: unknown, o: Origin, line: number): Obj {
   if (!isObj(v)) expected(o, line, '', o.unit === 'line' ? 'a JSON object' : 'an object', v);

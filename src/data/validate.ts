@@ -12,12 +12,15 @@ export const MAX_SEED = 0xffffffff - 64;
 /** null when v is acceptable, else what it must be ("an integer from 1 to 64") */
 export type Check = (v: unknown) => string | null;
 
+/** a plain object (not null, not an array): the one test every reader of JSON uses */
+export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export const int = (lo: number, hi: number): Check => (v) => (Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? null : `an integer from ${lo} to ${hi}`);
 export const num = (lo: number, hi: number): Check => (v) => (typeof v === 'number' && v >= lo && v <= hi ? null : `a number from ${lo} to ${hi}`);
 export const oneOf = (xs: readonly string[]): Check => (v) => (xs.includes(v as string) ? null : `one of ${xs.join(', ')}`);
 export const bool: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
 export const fn: Check = (v) => (typeof v === 'function' ? null : 'a function');
-export const object = (what: string): Check => (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : what);
+export const object = (what: string): Check => (v) => (isObj(v) ? null : what);
 export const numbers = (what: string): Check => (v) =>
   (Array.isArray(v) ? v.every((x) => typeof x === 'number') : ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)) ? null : what;
 

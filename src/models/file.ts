@@ -27,7 +27,7 @@ import { ACTIVATIONS, type ActivationKind } from '../engine/kinds.js';
 import { ARCHS, ARCH_NAMES, isArch, type Arch, type ArchConfig } from './archs.js';
 import { ITEM_BASELINES, BASELINES, type BaselineName, type ItemBaseline } from './rules.js';
 import { FusionModel, type FittedRules, type Scorer, type TrainInfo } from './model.js';
-import { checkArg } from '../data/validate.js';
+import { checkArg, isObj } from '../data/validate.js';
 import { shiftFromJSON, shiftToJSON } from './shift.js';
 
 export const MODEL_FORMAT = 'rewardfuse-model';
@@ -129,14 +129,14 @@ export function baselinesToJSON(f: FittedRules): Record<string, unknown> {
 /** Read what baselinesToJSON wrote, found at field path `at` in `source`; every number is checked. */
 export function baselinesFromJSON(o: unknown, source: string, at = 'train.baselines'): FittedRules {
   const bad = (field: string, why = 'missing or malformed'): never => { throw new DataError(source, 0, `${at}${field ? `.${field}` : ''}`, why); };
-  if (!isObject(o)) return bad('', 'expected an object');
+  if (!isObj(o)) return bad('', 'expected an object');
   const center = numbers(o.center, Array.isArray(o.center) ? o.center.length : -1, isF32, 'a finite f32', (f, w) => bad(`center${f}`, w));
   const K = center.length;
   if (!K || K > MODEL_LIMITS.models) bad('center', `expected 1 to ${MODEL_LIMITS.models} numbers`);
   const vec = (field: string, ok: (x: number) => boolean, what: string) => Float64Array.from(numbers(o[field], K, ok, what, (f, w) => bad(`${field}${f}`, w)));
   const scale = vec('scale', (x) => isF32(x) && x > 0, 'a positive f32');
   const beta = (x: number) => Math.abs(x) <= 1e6;
-  const tau = isObject(o.tau) ? o.tau : bad('tau');
+  const tau = isObj(o.tau) ? o.tau : bad('tau');
   for (const b of BASELINES) if (typeof tau[b] !== 'number' || !(Math.abs(tau[b] as number) <= 1e6)) bad(`tau.${b}`, 'expected a number in [−1e6, 1e6]');
   if (!Number.isInteger(o.best) || (o.best as number) < 0 || (o.best as number) >= K) bad('best', `expected a model index from 0 to ${K - 1}`);
   if (typeof o.lambda !== 'number' || !(Math.abs(o.lambda) <= 1e6)) bad('lambda', 'expected a number in [−1e6, 1e6]');
@@ -204,7 +204,7 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
   const bad = (field: string, why: string): never => {
     throw new DataError(source, 0, path(field), why);
   };
-  if (!isObject(obj)) return bad('', 'not a rewardfuse model file: expected a JSON object');
+  if (!isObj(obj)) return bad('', 'not a rewardfuse model file: expected a JSON object');
   if (obj.format !== MODEL_FORMAT) bad('format', `not a rewardfuse model file: expected "${MODEL_FORMAT}", got ${JSON.stringify(obj.format)}`);
   const version = obj.version;
   if (version !== 1 && version !== 2 && version !== 3 && version !== MODEL_VERSION) bad('version', `this rewardfuse reads versions 1 to ${MODEL_VERSION}, the file is version ${JSON.stringify(version)}`);
@@ -217,7 +217,7 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
   const models = names(obj.models, 'models', MODEL_LIMITS.models);
   if (!models.length) bad('models', 'expected at least one model');
   const features = names(obj.features ?? [], 'features', MODEL_LIMITS.features);
-  const norm = isObject(obj.normalisation) ? obj.normalisation : bad('normalisation', 'expected an object');
+  const norm = isObj(obj.normalisation) ? obj.normalisation : bad('normalisation', 'expected an object');
   const K = models.length, F = features.length;
   const vec = (field: string, n: number, positive: boolean) =>
     Float32Array.from(numbers(norm[field], n, (x) => isF32(x) && (!positive || x > 0), positive ? 'a positive f32' : 'a finite f32', (f, why) => bad(`normalisation.${field}${f}`, why)));
@@ -228,12 +228,12 @@ function readModel(obj: unknown, source: string, at: string): FusionModel {
   const lambda = typeof obj.lambda === 'number' && Math.abs(obj.lambda) <= 1e6 ? obj.lambda : bad('lambda', 'expected a number in [−1e6, 1e6]');
   let calibration = { scale: 1, offset: 0 };
   if (version !== 1) {
-    const c = isObject(obj.calibration) ? obj.calibration : bad('calibration', 'expected an object');
+    const c = isObj(obj.calibration) ? obj.calibration : bad('calibration', 'expected an object');
     for (const k of ['scale', 'offset'] as const) if (typeof c[k] !== 'number' || !(Math.abs(c[k] as number) <= 1e6)) bad(`calibration.${k}`, 'expected a number in [−1e6, 1e6]');
     calibration = { scale: c.scale as number, offset: c.offset as number };
   }
   const kind = version === 1 ? 'nets' : obj.scorer;
-  const train = isObject(obj.train) ? (obj.train as unknown as TrainInfo) : null;
+  const train = isObj(obj.train) ? (obj.train as unknown as TrainInfo) : null;
   // a version-1 file's stored baselines predate tempered BMA: eval fits its own
   if (version === 1 && train) delete train.baselines;
   let scorer: Scorer;
@@ -284,7 +284,7 @@ function gateFromJSON(obj: Record<string, unknown>, source: string, models: stri
 // The architecture, ensemble and weights a nets model claims, checked against
 // the limits and against each other before any net is built.
 function netsShape(obj: Record<string, unknown>, K: number, F: number, bad: (field: string, why: string) => never): { arch: ArchConfig; ensemble: number } {
-  const arch = isObject(obj.arch) ? obj.arch : bad('arch', 'expected an object');
+  const arch = isObj(obj.arch) ? obj.arch : bad('arch', 'expected an object');
   const type = isArch(arch.type) ? arch.type : bad('arch.type', `expected one of ${ARCH_NAMES.join(', ')}, got ${JSON.stringify(arch.type)}`);
   const L = MODEL_LIMITS;
   const hidden = Array.isArray(arch.hidden) && arch.hidden.length <= L.depth && arch.hidden.every((h) => Number.isInteger(h) && h > 0 && h <= L.width)
@@ -358,6 +358,3 @@ const isModel = (v: unknown) => (v instanceof FusionModel ? null : 'a FusionMode
 
 const isF32 = (x: number) => Number.isFinite(x) && Number.isFinite(Math.fround(x));
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

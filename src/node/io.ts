@@ -473,9 +473,6 @@ export class Output {
   }
 }
 
-/** The old name: every output goes through writeOutput. */
-export const writeAtomic = writeOutput;
-
 let stdoutChecked = false;
 
 /** `text` to standard output; a write error (ENOSPC, EPIPE, EIO) is a CliError. */

@@ -1,5 +1,6 @@
 // The server's options and the upstreams config, checked once when the
 // handler is built. Every error names the option or the upstream's field.
+import { isObj } from '../data/validate.js';
 import { ServeConfigError } from './errors.js';
 
 /** The protocols an upstream reward model can speak. */
@@ -189,7 +190,6 @@ const UPSTREAM_KEYS = new Set(['type', 'url', 'input', 'template', 'model', 'ind
 const fail = (field: string, msg: string): never => {
   throw new ServeConfigError(field, msg);
 };
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function num(field: string, v: unknown, dflt: number, min: number, integer = false, max = Infinity): number {
   if (v === undefined) return dflt;

@@ -1,8 +1,9 @@
 // Reading and checking a client's request body. Every error is a 4xx that
 // names the field: "query[3]", "items[0].scores.rm1", "body".
+import { isObj } from '../data/validate.js';
 import { HttpError } from './errors.js';
 
-export const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+export { isObj };
 
 const typeName = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'a list' : typeof x === 'object' ? 'an object' : typeof x === 'string' ? 'a string' : typeof x);
 export const bad = (field: string, msg: string): never => {

@@ -2,6 +2,7 @@
 //   {"query": [str], "prompts"?: [str], "labels"?: […]}
 //   → {"rewards": [float], "scores": [float], "extra_logs": {name: [float]}}
 // Each query goes to every upstream; a sample below the quorum gets the fallback reward.
+import { sigmoid } from '../../models/math.js';
 import type { Sample } from '../adapters.js';
 import { serverTiming } from '../answer.js';
 import type { Route } from '../context.js';
@@ -9,7 +10,6 @@ import { bad, isObj, list, readJson, sameLength, strings } from '../request.js';
 
 /** a number as JSON.stringify writes it */
 const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const finite = (x: number, dflt: number) => (Number.isFinite(x) ? x : dflt);
 /** the features of rows when the model has none */
 const NO_FEATURES = new Float32Array(0);
