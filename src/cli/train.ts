@@ -5,7 +5,7 @@ import { saveModel } from '../models/file.js';
 import type { LibraryRecord } from '../models/model.js';
 import { ENSEMBLE, FIT_DEFAULTS } from '../train/options.js';
 import { trainFusion, type FusionOptions } from '../train/train.js';
-import { checkOptions } from '../train/validate.js';
+import { checkFusionOptions } from '../train/validate.js';
 import { parseArgs, UsageError } from './args.js';
 import { checkOutput, readData, writeOutput, writeStdout } from '../node/io.js';
 import { endProgress, note, progress } from '../node/progress.js';
@@ -56,7 +56,7 @@ export function train(argv: string[]): void {
     seed: flags.seed as number | undefined, temperature: flags.temperature as number | undefined, onEpoch,
     folds: flags.folds as number | undefined, grouped: flags['no-groups'] ? false : undefined, onProgress,
   };
-  checkOptions('trainFusion', opts, { name: (o) => FLAGS[o] ?? `--${o}`, error: (m) => new UsageError(m) }); // in the flags' terms, exit 2
+  checkFusionOptions('trainFusion', opts, { name: (o) => FLAGS[o] ?? `--${o}`, error: (m) => new UsageError(m) }); // in the flags' terms, exit 2
   let shown = Date.now();
   const data = readData(positional[0], undefined, {}, (rows) => {
     // a progress line at most once a second, so that a short read says nothing

@@ -296,7 +296,7 @@ function upstream(name: string, c: unknown, models: string[], base: Policy, batc
 }
 
 /** @internal Check the options against the model's names; fill in the defaults. */
-export function checkOptions(models: string[], o: HandlerOptions): Checked {
+export function readHandlerOptions(models: string[], o: HandlerOptions): Checked {
   if (!isObj(o)) fail('options', `expected an object, got ${o === null ? 'null' : Array.isArray(o) ? 'a list' : typeof o}`);
   for (const k of Object.keys(o)) if (!OPTION_KEYS.has(k)) fail(k, `unknown option${near(k)} (options: ${[...OPTION_KEYS].join(', ')})`);
   const base = policy('', o as Record<string, unknown>, POLICY);

@@ -10,7 +10,7 @@
 import type { FusionModel } from '../models/model.js';
 import { admit, checkJson, checkToken, readTarget, type Target } from './admit.js';
 import { json, type Answer, type RequestLike } from './answer.js';
-import { checkOptions, type HandlerOptions } from './config.js';
+import { readHandlerOptions, type HandlerOptions } from './config.js';
 import { ServeContext, type Route } from './context.js';
 import { HttpError, ServeConfigError } from './errors.js';
 import { serveMetrics } from './metric-table.js';
@@ -47,7 +47,7 @@ export function createHandler(model: FusionModel, options: HandlerOptions = {}):
   if (typeof m !== 'object' || m === null || !Array.isArray(m.models) || !Array.isArray(m.features) || typeof m.scoreAligned !== 'function') {
     throw new ServeConfigError('model', `expected a fusion model (from loadModel or trainFusion), got ${m === null ? 'null' : Array.isArray(m) ? 'a list' : typeof m === 'object' ? 'an object without models, features and scoreAligned' : typeof m}`);
   }
-  const o = checkOptions(model.models, options);
+  const o = readHandlerOptions(model.models, options);
   const c = new ServeContext(model, o, serveMetrics());
   /** the series of each route and status, so counting a request builds no keys */
   const counted = new Map<string, [Series, Series]>();

@@ -12,7 +12,7 @@ import { fitBaselines, fitItemBaselines } from './fit-rules.js';
 import { crossFit, truthOf } from './crossfit.js';
 import { judgeSubsets, makeFolds } from './folds.js';
 import { fitFusion, type FusionOptions } from './train.js';
-import { checkOptions } from './validate.js';
+import { checkFusionOptions } from './validate.js';
 import { checkSet } from '../data/check.js';
 
 export interface CvOptions extends FusionOptions {
@@ -59,7 +59,7 @@ export function crossValidate(data: PairSet, opts?: CvOptions): PairCv;
 export function crossValidate(data: ItemSet, opts?: CvOptions): ItemCv;
 export function crossValidate(data: DataSet, opts?: CvOptions): PairCv | ItemCv;
 export function crossValidate(data: DataSet, opts: CvOptions = {}): PairCv | ItemCv {
-  checkOptions('crossValidate', opts);
+  checkFusionOptions('crossValidate', opts);
   checkSet(data, { unitTargets: opts.loss === 'bce' });
   const { folds: count = 10, grouped, hideDraws = 3, keepFraction = [0.12, 0.6], baselines = true, ...fusionOpts } = opts;
   const n = data.ids.length, seed = opts.seed ?? 0, pairs = data.kind === 'pairs';

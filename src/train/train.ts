@@ -16,7 +16,7 @@ import { fitBaselines } from './fit-rules.js';
 import { trainLibrary, type LibraryOptions } from './library.js';
 import { trainNets } from './nets.js';
 import { selectArch } from './select.js';
-import { checkOptions } from './validate.js';
+import { checkFusionOptions } from './validate.js';
 import { checkSet } from '../data/check.js';
 
 export interface FusionOptions extends LibraryOptions {
@@ -30,7 +30,7 @@ export interface FusionOptions extends LibraryOptions {
 }
 
 export function trainFusion(data: DataSet, opts: FusionOptions = {}): FusionModel {
-  checkOptions('trainFusion', opts);
+  checkFusionOptions('trainFusion', opts);
   checkSet(data, { unitTargets: opts.loss === 'bce' });
   const model = fitFusion(data, opts);
   if (data.kind === 'pairs') {

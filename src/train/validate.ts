@@ -43,6 +43,6 @@ export const FUSION: Record<string, Check> = {
 const CV: Record<string, Check> = { ...FUSION, baselines: bool, keepFraction: pair };
 
 /** Throws `rewardfuse: <fn>: option "<name>" must be …, got …` for the first bad or unknown option (or, through a Door, in the caller's terms). */
-export function checkOptions(where: 'trainFusion' | 'crossValidate', opts: unknown, door?: Door): void {
+export function checkFusionOptions(where: 'trainFusion' | 'crossValidate', opts: unknown, door?: Door): void {
   check(where, opts, where === 'crossValidate' ? CV : FUSION, door);
 }
