@@ -341,9 +341,9 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
   });
 
   Faults('one upstream slower than its timeout: masked, and the answer comes in about the timeout', async () => {
-    const s = await start({ fetch: fetchImpl, faults: { careful: { delayMs: 2000, upstream: { timeoutMs: 300 } } }, options: { retries: 0 } });
+    const s = await start({ fetch: fetchImpl, faults: { careful: { hold: true, upstream: { timeoutMs: 300 } } }, options: { retries: 0 } });
     try {
-      await checkMasked(s, ['careful']); // masked: answered before the 2 s answer came
+      await checkMasked(s, ['careful']); // masked: answered on its timeout, while careful holds its answer back
       assert.ok(await metric(s.url, 'rewardfuse_upstream_timeouts_total{upstream="careful"}') >= 1);
     } finally {
       await s.close();
@@ -415,9 +415,10 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
   });
 
   Faults('the request deadline: an upstream slower than the deadline is masked and the request answered on time', async () => {
-    const s = await start({ fetch: fetchImpl, faults: { 'code-expert': { delayMs: 3000 } }, options: { deadlineMs: 400 } });
+    // its own call never times out: only the deadline can answer the request (without it, the test would hang, not pass)
+    const s = await start({ fetch: fetchImpl, faults: { 'code-expert': { hold: true, upstream: { timeoutMs: 2 ** 31 - 1 } } }, options: { deadlineMs: 400 } });
     try {
-      await checkMasked(s, ['code-expert']); // masked: answered at its deadline, before the 3 s answer came
+      await checkMasked(s, ['code-expert']); // masked: answered at its deadline, while code-expert holds its answer back
       assert.ok(await metric(s.url, 'rewardfuse_masked_rows_total{upstream="code-expert",reason="timeout"}') >= 3);
     } finally {
       await s.close();
@@ -444,7 +445,7 @@ for (const [label, fetchImpl] of [['fetch', undefined], ['the CLI\'s nodeFetch',
 
   Faults('a mixed storm of faults: every request answered 200 with finite numbers', async () => {
     const s = await start({ fetch: fetchImpl,
-      faults: { careful: 'down', 'verbose-fan': { delayMs: 2000, upstream: { timeoutMs: 200 } }, 'keyword-counter': { fail: 4 }, 'big-scale': { garbage: 'shape' } },
+      faults: { careful: 'down', 'verbose-fan': { hold: true, upstream: { timeoutMs: 200 } }, 'keyword-counter': { fail: 4 }, 'big-scale': { garbage: 'shape' } },
       options: { retries: 1 },
     });
     try {
@@ -540,12 +541,12 @@ Batches.run();
 
 const Masks = suite('masked rows counted by reason in /metrics, per upstream');
 
-Masks('missing, invalid (a string, 1e300, null), timeout (a call and the deadline), error', async () => {
+Masks('missing, invalid (a string, 1e300, null), timeout (a call; the deadline\'s in "the request deadline"), error', async () => {
   const [vllm, tei, orl] = ['vllm', 'tei', 'openrlhf'].map((p) => M[PROTOCOL.indexOf(p)]);
   const s = await start({
     only: [vllm, tei, orl],
-    faults: { [vllm]: { invalid: { 0: 'x', 1: 1e300, 2: null } }, [tei]: { fail: 100, failStatus: 400 }, [orl]: { delayMs: 400 } },
-    options: { retries: 0, timeoutMs: 5000, deadlineMs: 200 },
+    faults: { [vllm]: { invalid: { 0: 'x', 1: 1e300, 2: null } }, [tei]: { fail: 100, failStatus: 400 }, [orl]: { hold: true, upstream: { timeoutMs: 300 } } },
+    options: { retries: 0 },
   });
   try {
     const r = await post(`${s.url}/get_reward`, openrlhfBody);
@@ -553,7 +554,7 @@ Masks('missing, invalid (a string, 1e300, null), timeout (a call and the deadlin
     const count = (m, reason) => metric(s.url, `rewardfuse_masked_rows_total{upstream="${m}",reason="${reason}"}`);
     assert.is(await count(vllm, 'invalid'), 3);
     assert.is(await count(tei, 'error'), 3);
-    assert.is(await count(orl, 'timeout'), 3, 'the deadline came first');
+    assert.is(await count(orl, 'timeout'), 3, 'its call timed out: it holds its answer back');
     // missing: a json RM whose answer lacks a score for a row
     const js = M[PROTOCOL.indexOf('json')];
     const rm = await fakeRM('json', M.indexOf(js));

@@ -25,20 +25,23 @@ export const PROTOCOLS = {
 };
 
 /**
- * Start a fake RM. `k` picks its scores; options: delayMs (every call),
+ * Start a fake RM. `k` picks its scores; options: delayMs (every call), hold
+ * (no answer until release() or close: slower than any timeout, by an event),
  * fail (answer `failStatus` to the first `fail` calls), garbage ('text' |
  * 'shape' | 'length'), every (faults only on every n-th call: a fault mix),
  * record (keep each call, default true), limit (most inputs a call: past it
  * TEI answers 422 as TEI does past its --max-client-batch-size, the others 413),
  * invalid (row → the bad score to answer for it, e.g. 'x', 1e300, null).
  * Returns {url, calls, sizes (inputs of each call), count(),
- * connections() (TCP connections accepted), close, set(options)}.
+ * connections() (TCP connections accepted), close, set(options), release()}.
  */
 export async function fakeRM(protocol, k, options = {}) {
   const [path, texts, answer] = PROTOCOLS[protocol];
   let o = { delayMs: 0, fail: 0, failStatus: 500, garbage: null, every: 0, record: true, ...options };
   const calls = [], sizes = [];
   let n = 0;
+  let release;
+  const held = new Promise((r) => (release = r));
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -48,6 +51,7 @@ export async function fakeRM(protocol, k, options = {}) {
       if (o.record) calls.push(call);
       const fault = !o.every || no % o.every === 0;
       if (o.delayMs && (fault || !o.every)) await new Promise((r) => setTimeout(r, o.delayMs));
+      if (o.hold && (fault || !o.every)) await held;
       if (res.destroyed) return;
       const send = (status, text) => {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -85,7 +89,8 @@ export async function fakeRM(protocol, k, options = {}) {
     count: () => n,
     connections: () => connections,
     set: (more) => (o = { ...o, ...more }),
-    close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }),
+    release: () => release(),
+    close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); release(); }),
   };
 }
 
