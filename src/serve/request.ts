@@ -48,6 +48,13 @@ export async function readJson(req: { headers: { get(name: string): string | nul
   }
 }
 
+/** The body as a JSON object, or a 4xx naming "body" with the `shape` expected. */
+export async function readObject(req: Parameters<typeof readJson>[0], limit: number, shape: string): Promise<Record<string, unknown>> {
+  const body = await readJson(req, limit);
+  if (!isObj(body)) bad('body', `expected an object ${shape}`);
+  return body as Record<string, unknown>;
+}
+
 export function list(x: unknown, field: string, max: number): unknown[] {
   if (!Array.isArray(x)) return bad(field, `expected a list, got ${typeName(x)}`);
   if (x.length > max) throw new HttpError(413, `${field}: ${x.length} entries, over the limit of ${max}`, field);

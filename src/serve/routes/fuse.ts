@@ -5,7 +5,7 @@
 import type { Sample } from '../adapters.js';
 import { json, serverTiming } from '../answer.js';
 import type { Route } from '../context.js';
-import { bad, isObj, list, namedValues, readJson, str } from '../request.js';
+import { bad, isObj, list, namedValues, readObject, str } from '../request.js';
 
 export const fuse: Route = {
   path: '/v1/fuse',
@@ -13,9 +13,7 @@ export const fuse: Route = {
   name: 'fuse',
   async run(c, req) {
     const { o, K, F, model } = c;
-    const body = await readJson(req, o.maxBodyBytes);
-    if (!isObj(body)) bad('body', 'expected an object {"items": […]} or {"samples": […]}');
-    const b = body as Record<string, unknown>;
+    const b = await readObject(req, o.maxBodyBytes, '{"items": […]} or {"samples": […]}');
     if ((b.items === undefined) === (b.samples === undefined)) bad(b.items === undefined ? 'items' : 'samples', 'send either "items" (with scores) or "samples" (prompt and response), not both or neither');
     const field = b.items !== undefined ? 'items' : 'samples';
     const rows = list(b[field], field, o.maxItems);

@@ -6,7 +6,7 @@ import { sigmoid } from '../../models/math.js';
 import type { Sample } from '../adapters.js';
 import { serverTiming } from '../answer.js';
 import type { Route } from '../context.js';
-import { bad, isObj, list, readJson, sameLength, strings } from '../request.js';
+import { list, readObject, sameLength, strings } from '../request.js';
 
 /** a number as JSON.stringify writes it */
 const num = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
@@ -20,9 +20,7 @@ export const getReward: Route = {
   name: 'get_reward',
   async run(c, req) {
     const { o, K, F, model } = c;
-    const body = await readJson(req, o.maxBodyBytes);
-    if (!isObj(body)) bad('body', 'expected an object {"query": [str], "prompts": [str], "labels": […]}');
-    const b = body as Record<string, unknown>;
+    const b = await readObject(req, o.maxBodyBytes, '{"query": [str], "prompts": [str], "labels": […]}');
     const query = strings(b.query, 'query', o.maxItems);
     const n = query.length;
     const prompts = b.prompts == null ? null : strings(b.prompts, 'prompts', o.maxItems);
