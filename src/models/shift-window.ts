@@ -13,7 +13,11 @@ import { SHIFT_RULE, type ShiftReport } from './shift.js';
 export interface ShiftWindowOptions {
   /** items the window holds (default 1,000) */
   size?: number;
-  /** items between checks (default 100) */
+  /**
+   * items between checks (default: the window's size, so each check sees new
+   * items only). A check costs about 15 ms (6 judges, 1,000 items); every 100
+   * items it cost a one-item call 108 µs, every 1,000 about 15 µs.
+   */
   every?: number;
 }
 
@@ -30,7 +34,7 @@ export class ShiftWindow {
   private last: BatchChoice;
 
   constructor(private readonly model: FusionModel, opts: ShiftWindowOptions = {}) {
-    const size = opts.size ?? 1000, every = opts.every ?? 100;
+    const size = opts.size ?? 1000, every = opts.every ?? size;
     if (!Number.isInteger(size) || size < SHIFT_RULE.minRows || size > 100_000) throw new Error(`rewardfuse: ShiftWindow: size must be an integer from ${SHIFT_RULE.minRows} to 100000, got ${size}`);
     if (!Number.isInteger(every) || every < 1 || every > size) throw new Error(`rewardfuse: ShiftWindow: every must be an integer from 1 to size (${size}), got ${every}`);
     this.K = model.models.length;
