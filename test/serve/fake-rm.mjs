@@ -26,7 +26,8 @@ export const PROTOCOLS = {
 
 /**
  * Start a fake RM. `k` picks its scores; options: delayMs (every call), hold
- * (no answer until release() or close: slower than any timeout, by an event),
+ * (no answer until release(), close, or 30 s: slower than any timeout under
+ * test, and a broken timeout then fails its test rather than hanging it),
  * fail (answer `failStatus` to the first `fail` calls), garbage ('text' |
  * 'shape' | 'length'), every (faults only on every n-th call: a fault mix),
  * record (keep each call, default true), limit (most inputs a call: past it
@@ -42,6 +43,7 @@ export async function fakeRM(protocol, k, options = {}) {
   let n = 0;
   let release;
   const held = new Promise((r) => (release = r));
+  setTimeout(() => release(), 30_000).unref();
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
